@@ -1,0 +1,487 @@
+"""Differential runner for the end-to-end suite: run a program natively and
+under `lxpack run`, then compare what a user could observe.
+
+What is compared (see assert_same): exit status (a death by signal N is -N,
+as subprocess reports it), stdout, stderr, the file tree left in the working
+directory, and processes left behind in the run's process group.
+
+Both runs of a pair happen one after the other in the *same* directory
+(emptied and set up again in between), so absolute paths printed by a program
+are the same for both.
+
+Self-test mode checks the harness and the determinism of every case without
+lxpack: with LXPACK_E2E_SELFTEST=1, run_lxpack starts a Python trampoline
+(`python -X <marker> -c ... -m lxpack run --backend B -- PROG ARGS`) that
+execs the program natively, so each case becomes "native against native,
+run twice", and the orphan checker sees a process that looks like a runtime.
+LXPACK_E2E_SELFTEST=direct runs the program directly instead.
+
+Environment knobs: LXPACK_E2E_TIMEOUT (seconds per lxpack run, default 60),
+LXPACK_E2E_NATIVE_TIMEOUT (default 30).
+"""
+import dataclasses
+import difflib
+import hashlib
+import os
+import re
+import resource
+import shlex
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Callable, Dict, List, Optional, Sequence
+
+REPO = Path(__file__).resolve().parents[2]
+SAMPLES_DIR = REPO / "samples"
+
+SELFTEST = os.environ.get("LXPACK_E2E_SELFTEST", "").strip().lower()
+if SELFTEST in ("0", "no", "false"):
+    SELFTEST = ""
+
+LX_TIMEOUT = float(os.environ.get("LXPACK_E2E_TIMEOUT", "60"))
+NATIVE_TIMEOUT = float(os.environ.get("LXPACK_E2E_NATIVE_TIMEOUT", "30"))
+# After this many lxpack runs have timed out in one session, later runs get
+# SHORT_TIMEOUT so a runtime that hangs everywhere cannot eat CI's budget.
+TIMEOUT_BREAKER = 3
+SHORT_TIMEOUT = 10.0
+
+# Every runtime process this session starts carries this in its command line
+# (`python -X lxpack_e2e=<id>`): Python ignores unknown -X options, the guest
+# never sees the host command line, and a host fork of the runtime keeps it.
+SESSION_MARK = "lxpack_e2e=" + uuid.uuid4().hex[:12]
+
+FIXED_PATH = "/usr/local/bin:/usr/bin:/bin"
+
+# mtimes older than this are taken as deliberately fixed (touch -d, utimensat,
+# cp -a of such a file) and compared; newer ones are "now" and are not.
+FIXED_MTIME_BEFORE = 1_500_000_000
+
+
+def fixed_env(cwd, **extra) -> Dict[str, str]:
+    """The small environment both runs get. LC_ALL=C also stops Python's
+    PEP 538 locale coercion from adding LC_CTYPE to the runtime's (and so
+    the guest's) environment."""
+    env = {"PATH": FIXED_PATH, "HOME": str(cwd), "LANG": "C", "LC_ALL": "C",
+           "TZ": "UTC", "TERM": "dumb", "USER": "e2e", "LOGNAME": "e2e"}
+    env.update({k: str(v) for k, v in extra.items()})
+    return env
+
+
+@dataclasses.dataclass
+class Result:
+    """What one run showed. status: exit code, or -N for death by signal N,
+    or None when it was killed for taking longer than `timeout`."""
+    argv: List[str]
+    status: Optional[int]
+    stdout: bytes
+    stderr: bytes
+    elapsed: float
+    timeout: float
+    files: Optional[Dict[str, str]] = None
+    leftovers: List[str] = dataclasses.field(default_factory=list)
+    label: str = ""
+
+    @property
+    def timed_out(self) -> bool:
+        return self.status is None
+
+    def status_text(self) -> str:
+        return describe_status(self.status, self.timeout)
+
+
+def describe_status(status, timeout=None) -> str:
+    if status is None:
+        return "killed after timeout (%.0fs)" % (timeout or 0)
+    if status < 0:
+        try:
+            name = signal.Signals(-status).name
+        except ValueError:
+            name = "signal %d" % -status
+        return "%d (death by %s; a shell shows %d)" % (status, name, 128 - status)
+    return "%d" % status
+
+
+# ---------------------------------------------------------------- processes
+
+TIMEOUT_COUNT = [0]
+LEFTOVERS: List[str] = []   # every leftover process seen this session
+
+
+def _proc_table():
+    """[(pid, ppid, pgid, sid, state, cmdline)] of live processes, from /proc."""
+    out = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % name, "rb") as f:
+                st = f.read().decode("latin-1")
+            with open("/proc/%s/cmdline" % name, "rb") as f:
+                cmd = f.read()
+        except OSError:
+            continue
+        fields = st[st.rindex(")") + 2:].split()
+        state, ppid, pgid, sid = fields[0], int(fields[1]), int(fields[2]), int(fields[3])
+        out.append((int(name), ppid, pgid, sid, state, cmd))
+    return out
+
+
+def _cmd_text(cmd: bytes) -> str:
+    return " ".join(a.decode("utf-8", "backslashreplace") for a in cmd.rstrip(b"\0").split(b"\0"))
+
+
+def group_members(pgid: int) -> List[str]:
+    """Live (non-zombie) processes of process group `pgid`, as 'pid cmdline'."""
+    return ["%d %s" % (pid, _cmd_text(cmd)) for pid, _pp, pg, _sid, state, cmd in _proc_table()
+            if pg == pgid and state != "Z" and pid != os.getpid()]
+
+
+def marked_processes() -> List[str]:
+    """Live runtime processes started by this session (see SESSION_MARK)."""
+    mark = SESSION_MARK.encode()
+    found = []
+    for pid, _pp, _pg, _sid, state, cmd in _proc_table():
+        args = cmd.split(b"\0")
+        if state == "Z" or pid == os.getpid() or mark not in args:
+            continue
+        if b"-m" in args and b"lxpack" in args and b"run" in args:
+            found.append("%d %s" % (pid, _cmd_text(cmd)))
+    return found
+
+
+def kill_marked() -> None:
+    for line in marked_processes():
+        try:
+            os.kill(int(line.split()[0]), signal.SIGKILL)
+        except OSError:
+            pass
+
+
+def no_core_files() -> None:
+    """No core files in working directories (they would differ as files and
+    cost time): set RLIMIT_CORE to 0 in this process, which every run
+    inherits. (Not a preexec_fn: the build threads make that unsafe.)"""
+    _soft, hard = resource.getrlimit(resource.RLIMIT_CORE)
+    resource.setrlimit(resource.RLIMIT_CORE, (0, hard))
+
+
+def _run(cmd: Sequence[str], cwd, env, stdin: Optional[bytes], timeout: float, label: str,
+         argv_shown: Sequence[str]) -> Result:
+    t0 = time.monotonic()
+    p = subprocess.Popen(list(cmd), cwd=str(cwd), env=env,
+                         stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         start_new_session=True)
+    try:
+        out, err = p.communicate(stdin, timeout=timeout)
+        status = p.returncode
+    except subprocess.TimeoutExpired:
+        _killpg(p.pid)
+        out, err = p.communicate()
+        status = None
+    elapsed = time.monotonic() - t0
+    # Whatever is still in the run's process group outlived it: record, kill.
+    left = group_members(p.pid)
+    deadline = time.monotonic() + 1.0
+    while left and time.monotonic() < deadline:
+        time.sleep(0.05)
+        left = group_members(p.pid)
+    if left:
+        LEFTOVERS.extend("%s: %s" % (label, x) for x in left)
+        _killpg(p.pid)
+    return Result(list(argv_shown), status, out, err, elapsed, timeout, leftovers=left, label=label)
+
+
+def _killpg(pgid: int) -> None:
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except OSError:
+        pass
+
+
+def run_native(argv: Sequence[str], cwd, env=None, stdin: Optional[bytes] = None,
+               timeout: float = NATIVE_TIMEOUT) -> Result:
+    """Run argv directly on this host. Returns a Result (status, stdout, stderr...)."""
+    env = fixed_env(cwd) if env is None else env
+    return _run(argv, cwd, env, stdin, timeout, "native", argv)
+
+
+# Stands in for the runtime in self-test mode: behaves like `lxpack run`
+# (exec the program; 127/126 with one line on stderr when that fails).
+_TRAMPOLINE = r"""
+import errno, os, sys
+a = sys.argv[sys.argv.index('--') + 1:]
+try:
+    os.execvp(a[0], a)
+except OSError as e:
+    sys.stderr.write('lxpack: %s: %s\n' % (a[0], e.strerror))
+    sys.exit(127 if e.errno == errno.ENOENT else 126)
+"""
+
+
+def lxpack_command(argv: Sequence[str], backend: str, lxpack_args: Sequence[str] = ()) -> List[str]:
+    tail = ["-m", "lxpack", "run", "--backend", backend] + list(lxpack_args) + ["--"] + list(argv)
+    if SELFTEST == "direct":
+        return list(argv)
+    if SELFTEST:
+        return [sys.executable, "-X", SESSION_MARK, "-c", _TRAMPOLINE] + tail
+    return [sys.executable, "-X", SESSION_MARK] + tail
+
+
+def run_lxpack(argv: Sequence[str], backend: str, cwd, env=None, stdin: Optional[bytes] = None,
+               timeout: Optional[float] = None, lxpack_args: Sequence[str] = ()) -> Result:
+    """Run argv under `python -m lxpack run --backend B -- argv` (or natively in
+    self-test mode). Killed with its process group after `timeout`."""
+    env = fixed_env(cwd) if env is None else env
+    if timeout is None:
+        timeout = SHORT_TIMEOUT if TIMEOUT_COUNT[0] >= TIMEOUT_BREAKER else LX_TIMEOUT
+    r = _run(lxpack_command(argv, backend, lxpack_args), cwd, env, stdin, timeout,
+             "lxpack[%s]" % backend, argv)
+    if r.timed_out:
+        TIMEOUT_COUNT[0] += 1
+    return r
+
+
+# ---------------------------------------------------------------- files
+
+def snapshot(root) -> Dict[str, str]:
+    """The observable state of a directory tree: relative path -> description
+    (type, mode, size, nlink, content hash or link target, fixed mtimes)."""
+    root = Path(root)
+    out = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames.sort()
+        for name in sorted(dirnames + filenames):
+            p = Path(dirpath) / name
+            rel = str(p.relative_to(root))
+            st = os.lstat(p)
+            mode = "%04o" % stat.S_IMODE(st.st_mode)
+            mt = " mtime=%d" % st.st_mtime if st.st_mtime < FIXED_MTIME_BEFORE else ""
+            if stat.S_ISLNK(st.st_mode):
+                out[rel] = "symlink -> %s" % os.readlink(p)
+            elif stat.S_ISDIR(st.st_mode):
+                out[rel] = "dir %s%s" % (mode, mt)
+            elif stat.S_ISREG(st.st_mode):
+                h = hashlib.sha256()
+                with open(p, "rb") as f:
+                    for chunk in iter(lambda: f.read(1 << 16), b""):
+                        h.update(chunk)
+                out[rel] = "file %s size=%d nlink=%d sha256=%s%s" % (
+                    mode, st.st_size, st.st_nlink, h.hexdigest()[:16], mt)
+            else:
+                out[rel] = "other %o" % st.st_mode
+    return out
+
+
+def clear_dir(path) -> None:
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    for child in path.iterdir():
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child, onerror=_force_rm)
+        else:
+            child.unlink()
+
+
+def _force_rm(func, path, _exc):
+    os.chmod(os.path.dirname(path), 0o755)
+    if os.path.isdir(path) and not os.path.islink(path):
+        os.chmod(path, 0o755)
+    func(path)
+
+
+# ---------------------------------------------------------------- pairs
+
+@dataclasses.dataclass
+class Step:
+    """One command of a case. Cases with several steps run them in order in
+    the same directory (e.g. `touch -d ...` then `stat ...`)."""
+    argv: List[str]
+    stdin: Optional[bytes] = None
+
+
+def run_pair(argv, backend: str, workdir, setup: Optional[Callable[[Path], None]] = None,
+             env=None, stdin: Optional[bytes] = None, files: bool = True,
+             lxpack_args: Sequence[str] = ()):
+    """Run `argv` natively, then under lxpack, each in a freshly set-up
+    `workdir` (the same path). Returns (native, lx) Results, with .files
+    filled in when `files`. `argv` may also be a list of Step."""
+    steps = argv if argv and isinstance(argv[0], Step) else [Step(list(argv), stdin)]
+    workdir = Path(workdir)
+    results = []
+    for which in ("native", "lxpack"):
+        clear_dir(workdir)
+        if setup is not None:
+            setup(workdir)
+        e = fixed_env(workdir) if env is None else env
+        parts = []
+        for s in steps:
+            if which == "native":
+                r = run_native(s.argv, workdir, e, s.stdin)
+            else:
+                r = run_lxpack(s.argv, backend, workdir, e, s.stdin, lxpack_args=lxpack_args)
+            parts.append(r)
+            if r.timed_out:
+                break
+        r = _merge(parts) if len(parts) > 1 else parts[0]
+        if files:
+            r.files = snapshot(workdir)
+        results.append(r)
+    return results[0], results[1]
+
+
+def _merge(parts: List[Result]) -> Result:
+    """Several steps as one Result: outputs concatenated under a header per step."""
+    out, err, left = b"", b"", []
+    for r in parts:
+        head = ("$ %s  [status %s]\n" % (" ".join(map(shlex.quote, r.argv)), r.status_text())).encode()
+        out += head + r.stdout
+        err += head + r.stderr
+        left += r.leftovers
+    last = parts[-1]
+    status = None if any(p.timed_out for p in parts) else last.status
+    return Result(last.argv, status, out, err, sum(p.elapsed for p in parts), last.timeout,
+                  leftovers=left, label=last.label)
+
+
+# ---------------------------------------------------------------- comparing
+
+MAX_DIFF_LINES = 80
+
+
+def _text(b: bytes) -> List[str]:
+    return b.decode("utf-8", "backslashreplace").splitlines()
+
+
+def _diff(a: List[str], b: List[str], what: str) -> str:
+    lines = list(difflib.unified_diff(a, b, "native " + what, "lxpack " + what, lineterm="", n=2))
+    if len(lines) > MAX_DIFF_LINES:
+        lines = lines[:MAX_DIFF_LINES] + ["... (%d more diff lines)" % (len(lines) - MAX_DIFF_LINES)]
+    return "\n".join(lines)
+
+
+def differences(native: Result, lx: Result, compare=("status", "stdout", "stderr", "files", "leftovers"),
+                normalize: Optional[Callable[[bytes], bytes]] = None) -> List[str]:
+    """Human-readable differences between two Results (empty if the same)."""
+    norm = normalize or (lambda b: b)
+    problems = []
+    if "status" in compare and native.status != lx.status:
+        problems.append("exit status: native %s, lxpack %s" % (native.status_text(), lx.status_text()))
+    for what in ("stdout", "stderr"):
+        if what in compare:
+            a, b = norm(getattr(native, what)), norm(getattr(lx, what))
+            if a != b:
+                problems.append("%s differs:\n%s" % (what, _diff(_text(a), _text(b), what)))
+    if "files" in compare and native.files is not None and lx.files is not None \
+            and native.files != lx.files:
+        a = ["%s: %s" % kv for kv in sorted(native.files.items())]
+        b = ["%s: %s" % kv for kv in sorted(lx.files.items())]
+        problems.append("files left in the working directory differ:\n" + _diff(a, b, "files"))
+    if "leftovers" in compare and lx.leftovers:
+        problems.append("processes left behind by the lxpack run (killed):\n  " + "\n  ".join(lx.leftovers))
+    return problems
+
+
+def assert_same(native: Result, lx: Result, **kw) -> None:
+    """Fail with a readable report if lx differs from native."""
+    problems = differences(native, lx, **kw)
+    if not problems:
+        return
+    head = "lxpack differs from native for: %s\n" % " ".join(map(shlex.quote, lx.argv))
+    tail = ""
+    if "stderr" not in kw.get("compare", ("stderr",)) and lx.stderr:
+        tail = "\nlxpack stderr (last lines):\n" + "\n".join(_text(lx.stderr)[-15:])
+    raise AssertionError(head + "\n\n".join(problems) + tail)
+
+
+def one_line_error(r: Result) -> Optional[str]:
+    """None if r.stderr is exactly one line without a Python traceback, else why not."""
+    text = r.stderr.decode("utf-8", "backslashreplace")
+    if "Traceback" in text:
+        return "stderr has a Python traceback:\n" + text[-3000:]
+    lines = [l for l in text.splitlines() if l.strip()]
+    if len(lines) != 1:
+        return "stderr should be one line, got %d:\n%s" % (len(lines), text[-3000:])
+    return None
+
+
+# ---------------------------------------------------------------- samples
+
+@dataclasses.dataclass(frozen=True)
+class Case:
+    """One way to run a sample: its arguments and the status it gives natively."""
+    args: tuple
+    expect: int = 0
+
+    @property
+    def id(self) -> str:
+        return "-".join(self.args) if self.args else "all"
+
+
+@dataclasses.dataclass
+class Sample:
+    """A samples/NAME.c and what its header comment declares:
+      lxpack-cflags: extra compiler/linker flags (e.g. -pthread -lm)
+      lxpack-cases:  ARGS [=> STATUS] | ARGS [=> STATUS] ...  (default: no args => 0;
+                     STATUS is the native exit status, -N for death by signal N)
+      lxpack-issue:  the issue whose tests run it (3 by default)
+      lxpack-e2e:    no  -> built but not run by the sample tests
+    """
+    name: str
+    path: Path
+    cflags: List[str]
+    cases: List[Case]
+    issue: int
+    run: bool
+
+
+_HEADER = re.compile(r"lxpack-(cflags|cases|issue|e2e):\s*(.*?)\s*(?:\*/)?$", re.M)
+
+
+def parse_sample(path: Path) -> Sample:
+    head = "\n".join(path.read_text(errors="replace").splitlines()[:15])
+    meta = {}
+    for key, val in _HEADER.findall(head):
+        meta[key] = (meta.get(key, "") + " " + val).strip()
+    cases = []
+    for part in filter(None, (c.strip() for c in meta.get("cases", "").split("|"))):
+        args, _, expect = part.partition("=>")
+        cases.append(Case(tuple(shlex.split(args)), int(expect) if expect.strip() else 0))
+    return Sample(path.stem, path, shlex.split(meta.get("cflags", "")), cases or [Case(())],
+                  int(meta.get("issue", "3")), meta.get("e2e", "yes").lower() != "no")
+
+
+def discover_samples() -> List[Sample]:
+    return [parse_sample(p) for p in sorted(SAMPLES_DIR.glob("*.c"))]
+
+
+# Build variants: name -> (compiler, flags). The compiler must be on PATH.
+VARIANTS = {
+    "dyn": ("gcc", ["-pie", "-fPIE"]),
+    "static": ("gcc", ["-static", "-no-pie", "-fno-PIE"]),
+    "static-pie": ("gcc", ["-static-pie", "-fPIE"]),
+    "musl-static": ("musl-gcc", ["-static"]),
+    "musl-dyn": ("musl-gcc", []),
+}
+COMMON_CFLAGS = ["-O1", "-g0", "-w", "-fno-omit-frame-pointer"]
+
+
+def variant_unavailable(variant: str) -> Optional[str]:
+    cc, flags = VARIANTS[variant]
+    if shutil.which(cc) is None:
+        return "%s is not installed (tools/install-sysdeps.sh installs musl-tools)" % cc
+    if variant == "musl-dyn" and not os.path.exists("/lib/ld-musl-x86_64.so.1"):
+        return "the musl dynamic loader /lib/ld-musl-x86_64.so.1 is not installed"
+    return None
+
+
+def compile_command(sample: Sample, variant: str, out: Path) -> List[str]:
+    cc, flags = VARIANTS[variant]
+    cflags = [f for f in sample.cflags if not f.startswith("-l")]
+    libs = [f for f in sample.cflags if f.startswith("-l")]
+    return [cc] + COMMON_CFLAGS + flags + cflags + ["-o", str(out), str(sample.path)] + libs

@@ -1,0 +1,81 @@
+/* ---- common to the samples (inline so that each file builds alone) ---- */
+static int failures;
+
+static const char *errname(int e)
+{
+    switch (e) {
+#define N(x) case x: return #x;
+    N(EPERM) N(ENOENT) N(ESRCH) N(EINTR) N(EIO) N(ENXIO) N(E2BIG) N(ENOEXEC) N(EBADF)
+    N(ECHILD) N(EAGAIN) N(ENOMEM) N(EACCES) N(EFAULT) N(EBUSY) N(EEXIST) N(EXDEV)
+    N(ENODEV) N(ENOTDIR) N(EISDIR) N(EINVAL) N(ENFILE) N(EMFILE) N(ENOTTY) N(ETXTBSY)
+    N(EFBIG) N(ENOSPC) N(ESPIPE) N(EROFS) N(EMLINK) N(EPIPE) N(EDOM) N(ERANGE)
+    N(EDEADLK) N(ENAMETOOLONG) N(ENOLCK) N(ENOSYS) N(ENOTEMPTY) N(ELOOP) N(ENODATA)
+    N(EOVERFLOW) N(EOPNOTSUPP) N(ETIMEDOUT) N(ECANCELED) N(EBADFD) N(ENOTSOCK)
+#undef N
+    }
+    static char buf[32];
+    snprintf(buf, sizeof buf, "errno-%d", e);
+    return buf;
+}
+
+/* OK(call): must not return -1; prints "call = value". */
+static long ok_(const char *what, long r)
+{
+    int e = errno;
+    if (r == -1) {
+        printf("FAIL %s = -1 %s\n", what, errname(e));
+        failures++;
+    } else {
+        printf("%s = %ld\n", what, r);
+    }
+    errno = e;
+    return r;
+}
+/* OKQ(call): like OK but does not print the value (pointers, sizes that vary). */
+static long okq_(const char *what, long r)
+{
+    int e = errno;
+    if (r == -1) {
+        printf("FAIL %s = -1 %s\n", what, errname(e));
+        failures++;
+    } else {
+        printf("%s: ok\n", what);
+    }
+    errno = e;
+    return r;
+}
+/* ERR(call, E): must fail with errno E; prints "call = -1 ENAME". */
+static long err_(const char *what, long r, int want, const char *wname)
+{
+    int e = errno;
+    if (r != -1)
+        printf("FAIL %s = %ld (want -1 %s)\n", what, r, wname), failures++;
+    else if (e != want)
+        printf("FAIL %s = -1 %s (want %s)\n", what, errname(e), wname), failures++;
+    else
+        printf("%s = -1 %s\n", what, errname(e));
+    errno = e;
+    return r;
+}
+/* CHECK(cond, label): a relation that must hold. */
+static void check_(int cond, const char *label)
+{
+    printf("%s %s\n", cond ? "ok  " : "FAIL", label);
+    if (!cond)
+        failures++;
+}
+#define OK(call) ok_(#call, (long)(call))
+#define OKQ(call) okq_(#call, (long)(call))
+#define ERR(call, e) (errno = 0, err_(#call, (long)(call), e, #e))
+#define CHECK(cond) check_(!!(cond), #cond)
+#define SECTION(name) printf("\n== %s\n", name)
+
+static int finish(const char *sample)
+{
+    if (failures)
+        printf("\n%s: %d check(s) FAILED\n", sample, failures);
+    else
+        printf("\n%s: all checks passed\n", sample);
+    return failures ? 1 : 0;
+}
+/* ---- end of common part ---- */
