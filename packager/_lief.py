@@ -1,0 +1,137 @@
+"""The only module that imports LIEF.
+
+Owns: turning an ELF file into a plain, immutable ElfInfo (the dynamic
+section facts closure resolution needs: PT_INTERP, DT_NEEDED, DT_SONAME,
+DT_RPATH, DT_RUNPATH, DF_1_NODEFLIB, version needs and definitions), with
+LIEF's logging silenced and its None-on-failure turned into PackError.
+Parsed files are cached by (path, inode, size, mtime), so resolving many
+closures on one machine parses each library once.
+
+Nothing outside this module sees a LIEF object; the layering test checks
+that no other module imports lief.
+"""
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import dataclass
+
+import lief
+
+from lxpack.errors import PackError
+
+lief.logging.disable()
+
+_TAG = lief.ELF.DynamicEntry.TAG
+VER_FLG_WEAK = 0x2
+
+
+@dataclass(frozen=True)
+class VersionNeed:
+    """One Elf64_Vernaux: `version` of the object named `file` is required."""
+
+    file: str
+    version: str
+    weak: bool
+
+
+@dataclass(frozen=True)
+class ElfInfo:
+    """What the dynamic loader reads from one ELF object."""
+
+    path: str
+    elf_class: int
+    machine: int
+    etype: int
+    interpreter: str | None
+    soname: str | None
+    needed: tuple[str, ...]
+    rpath: str | None  # the raw DT_RPATH string (':'-separated), None if absent
+    runpath: str | None  # the raw DT_RUNPATH string, None if absent
+    nodeflib: bool  # DF_1_NODEFLIB
+    has_dynamic: bool
+    version_needs: tuple[VersionNeed, ...]
+    version_defs: frozenset[str]  # names defined in DT_VERDEF (empty: unversioned)
+
+
+def read_elf(path: str) -> ElfInfo:
+    """Parse `path` (an ELF file) into an ElfInfo. Raises PackError if LIEF cannot."""
+    try:
+        st = os.stat(path)
+    except OSError as e:
+        raise PackError("%s: cannot read: %s" % (path, e.strerror or e)) from None
+    return _read_cached(path, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=4096)
+def _read_cached(path: str, _dev: int, _ino: int, _size: int, _mtime: int) -> ElfInfo:
+    cfg = lief.ELF.ParserConfig()
+    cfg.parse_relocations = False
+    cfg.parse_symtab_symbols = False
+    cfg.parse_dyn_symbols = False
+    cfg.parse_overlay = False
+    cfg.parse_notes = False
+    cfg.parse_symbol_versions = True
+    binary = lief.ELF.parse(path, cfg)
+    if binary is None:
+        raise PackError("%s: malformed ELF file (LIEF could not parse it)" % path)
+    hdr = binary.header
+    soname = rpath = runpath = None
+    nodeflib = False
+    needed = []
+    for entry in binary.dynamic_entries:
+        # Later entries win, as in glibc's elf_get_dynamic_info (needed accumulate).
+        tag = entry.tag
+        if tag == _TAG.NEEDED:
+            needed.append(entry.name)
+        elif tag == _TAG.SONAME:
+            soname = entry.name
+        elif tag == _TAG.RPATH:
+            rpath = entry.rpath
+        elif tag == _TAG.RUNPATH:
+            runpath = entry.runpath
+        elif tag == _TAG.FLAGS_1:
+            nodeflib = entry.has(lief.ELF.DynamicEntryFlags.FLAG.NODEFLIB)
+    needs = []
+    for req in binary.symbols_version_requirement:
+        for aux in req.get_auxiliary_symbols():
+            needs.append(VersionNeed(req.name, aux.name, bool(aux.flags & VER_FLG_WEAK)))
+    defs = set()
+    for vd in binary.symbols_version_definition:
+        aux = list(vd.auxiliary_symbols)
+        if aux:
+            defs.add(aux[0].name)
+    return ElfInfo(
+        path=path,
+        elf_class=64 if hdr.identity_class == lief.ELF.Header.CLASS.ELF64 else 32,
+        machine=int(hdr.machine_type.value),
+        etype=int(hdr.file_type.value),
+        interpreter=binary.interpreter if binary.has_interpreter else None,
+        soname=soname,
+        needed=tuple(needed),
+        rpath=rpath,
+        runpath=runpath,
+        nodeflib=nodeflib,
+        has_dynamic=len(binary.dynamic_entries) > 0,
+        version_needs=tuple(needs),
+        version_defs=frozenset(defs),
+    )
+
+
+def symbols_needing_version(path: str, version: str, limit: int = 5) -> list[str]:
+    """Names of undefined dynamic symbols of `path` bound to `version` (for messages)."""
+    cfg = lief.ELF.ParserConfig()
+    cfg.parse_relocations = False
+    cfg.parse_symtab_symbols = False
+    cfg.parse_overlay = False
+    binary = lief.ELF.parse(path, cfg)
+    if binary is None:
+        return []
+    names = []
+    for sym in binary.dynamic_symbols:
+        if not sym.imported or not sym.has_version:
+            continue
+        sv = sym.symbol_version
+        if sv.has_auxiliary_version and sv.symbol_version_auxiliary.name == version:
+            names.append(sym.name)
+    return sorted(names)[:limit]
