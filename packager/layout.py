@@ -1,0 +1,261 @@
+"""What goes under a bundle's root/: the closure and --include'd trees at
+their original absolute paths.
+
+Owns: symlink chains (each link kept as a link with its target text
+verbatim, every hop added until a regular file), walking --include'd files
+and directories (links kept, broken links refused, directories reached
+through links outside the tree walked too, empty directories kept),
+--exclude globs, and the RootEntry list a writer copies.
+
+Paths inside root/ are lexical: a bundle has real directories where the
+host may have symlinked ones (/lib -> usr/lib), so '..' is resolved by
+name, while the host file is read through the host's own resolution.
+Absolute link targets are relative to root/ (the runtime overlays the
+bundle's root on the host, as FreeBSD's /compat/linux does).
+
+Imports: packager.closure, elfhead; lxpack.errors.
+"""
+from __future__ import annotations
+
+import fnmatch
+import os
+import stat
+from dataclasses import dataclass, field
+
+from lxpack.errors import PackError, UsageError
+from lxpack.packager import elfhead
+from lxpack.packager.closure import INCLUDED, INTERPRETER, LIBRARY, PROGRAM, Closure
+
+MAX_LINK_HOPS = 40
+
+
+@dataclass
+class RootEntry:
+    """One file, symlink or empty directory under root/."""
+
+    path: str  # absolute path inside the bundle's root/, normalised
+    kind: str  # program | interpreter | library | included | dir
+    source: str | None = None  # host path to copy (files)
+    link_target: str | None = None  # symlinks
+    mode: int = 0o644
+    needed_by: list[str] = field(default_factory=list)
+    reason: str | None = None
+
+    @property
+    def is_link(self) -> bool:
+        return self.link_target is not None
+
+    @property
+    def is_dir(self) -> bool:
+        return self.kind == "dir"
+
+
+@dataclass
+class IncludeScan:
+    """The result of walking the --include arguments."""
+
+    entries: list[RootEntry]
+    elf_objects: list[str]  # host paths of x86-64 ELF objects to resolve
+
+
+def file_mode(st_mode: int) -> int:
+    """The fixed mode a bundle gives a file: 0755 if any exec bit, else 0644."""
+    return 0o755 if st_mode & 0o111 else 0o644
+
+
+def chain(logical: str, host: str, kind: str, needed_by=(), reason=None) -> tuple[list[RootEntry], str]:
+    """Entries for `logical` (read from `host`) following its symlink chain.
+
+    Returns the entries and the host path of the last hop (a file or directory).
+    Raises PackError for a broken link or a loop.
+    """
+    out: list[RootEntry] = []
+    start = logical
+    for _ in range(MAX_LINK_HOPS):
+        bundle = os.path.normpath(logical)
+        if os.path.islink(host):
+            target = os.readlink(host)
+            out.append(RootEntry(bundle, kind, link_target=target, needed_by=list(needed_by), reason=reason))
+            if target.startswith("/"):
+                logical = host = target
+            else:
+                logical = os.path.join(os.path.dirname(bundle), target)
+                host = os.path.join(os.path.dirname(host), target)
+            continue
+        try:
+            st = os.stat(host)
+        except OSError:
+            raise PackError("broken symbolic link: %s -> %s (%s does not exist)"
+                            % (start, out[-1].link_target if out else "?", host)) from None
+        if stat.S_ISDIR(st.st_mode):
+            return out, host
+        out.append(RootEntry(bundle, kind, source=host, mode=file_mode(st.st_mode),
+                             needed_by=list(needed_by), reason=reason))
+        return out, host
+    raise PackError("%s: too many levels of symbolic links" % start)
+
+
+class Excluder:
+    """--exclude globs: a glob with '/' matches the whole path, else the file name."""
+
+    def __init__(self, globs):
+        self.globs = list(globs)
+
+    def __call__(self, path: str) -> bool:
+        base = os.path.basename(path)
+        for g in self.globs:
+            if fnmatch.fnmatchcase(path if "/" in g else base, g):
+                return True
+        return False
+
+
+def scan_includes(paths: list[str], cwd: str) -> IncludeScan:
+    """Walk --include arguments into entries, finding the ELF objects among them."""
+    walker = _IncludeWalker()
+    for raw in paths:
+        logical = os.path.normpath(os.path.join(cwd, raw))
+        if not os.path.lexists(logical):
+            raise UsageError("--include %s: no such file or directory" % raw)
+        if os.path.isdir(logical) and not os.path.islink(logical):
+            walker.pending.append((logical, logical))
+        else:
+            walker.add_file_like(logical, logical)
+        walker.drain()
+    return IncludeScan(walker.entries, walker.elfs)
+
+
+class _IncludeWalker:
+    def __init__(self):
+        self.entries: list[RootEntry] = []
+        self.elfs: list[str] = []
+        self.pending: list[tuple[str, str]] = []  # (logical dir, host dir) to walk
+        self.walked: set[str] = set()
+
+    def add_file_like(self, logical: str, host: str) -> None:
+        """A file or symlink: its chain; a directory it leads to is walked too."""
+        hops, last = chain(logical, host, INCLUDED, reason="--include")
+        self.entries.extend(hops)
+        if os.path.isdir(last):
+            landing = _landing(hops) if hops else logical
+            self.pending.append((os.path.normpath(landing), last))
+        elif _is_loadable_elf(last):
+            self.elfs.append(last)
+
+    def drain(self) -> None:
+        while self.pending:
+            logical, host = self.pending.pop()
+            real = os.path.realpath(host)
+            if real in self.walked:
+                continue
+            self.walked.add(real)
+            self._walk(logical, host)
+
+    def _walk(self, logical_top: str, host_top: str) -> None:
+        for dirpath, dirnames, filenames in os.walk(host_top, followlinks=False):
+            dirnames.sort()
+            logical_dir = os.path.normpath(os.path.join(logical_top, os.path.relpath(dirpath, host_top)))
+            if not dirnames and not filenames:
+                self.entries.append(RootEntry(logical_dir, "dir", mode=0o755, reason="--include"))
+            for d in list(dirnames):
+                host = os.path.join(dirpath, d)
+                if os.path.islink(host):
+                    dirnames.remove(d)
+                    self.add_file_like(os.path.join(logical_dir, d), host)
+            for f in sorted(filenames):
+                host = os.path.join(dirpath, f)
+                logical = os.path.join(logical_dir, f)
+                if os.path.islink(host):
+                    if not os.path.exists(host):
+                        raise PackError("broken symbolic link in --include tree: %s -> %s"
+                                        % (host, os.readlink(host)))
+                    self.add_file_like(logical, host)
+                    continue
+                try:
+                    st = os.stat(host)
+                except OSError as e:
+                    raise PackError("--include: cannot read %s: %s" % (host, e.strerror)) from None
+                if not stat.S_ISREG(st.st_mode):
+                    continue  # sockets, fifos and devices have no place in a bundle
+                self.entries.append(RootEntry(logical, INCLUDED, source=host,
+                                              mode=file_mode(st.st_mode), reason="--include"))
+                if _is_loadable_elf(host):
+                    self.elfs.append(host)
+
+
+def _landing(hops: list[RootEntry]) -> str:
+    """The logical path the last link of a chain points at."""
+    last = hops[-1]
+    t = last.link_target
+    return t if t.startswith("/") else os.path.join(os.path.dirname(last.path), t)
+
+
+def _is_loadable_elf(path: str) -> bool:
+    try:
+        hdr = elfhead.read_header(path)
+    except OSError:
+        return False
+    return (hdr is not None and hdr.matches_host and hdr.little_endian
+            and hdr.etype in (elfhead.ET_DYN, elfhead.ET_EXEC))
+
+
+@dataclass
+class RootPlan:
+    """Everything under root/, plus what was left out and why."""
+
+    entries: list[RootEntry]  # sorted by path, one per path
+    entry: str  # the program's real path (what /proc/self/exe will say)
+    excluded: list[str]
+
+
+def plan_root(closure: Closure, program: str, scan: IncludeScan, excluder: Excluder,
+              extra_files: list[tuple[str, str]] = ()) -> RootPlan:
+    """The root/ entries for a closure, the include scan and `extra_files` ((path, reason))."""
+    by_path: dict[str, RootEntry] = {}
+    excluded: list[str] = []
+
+    def add(entries: list[RootEntry], can_exclude: bool = True) -> None:
+        if can_exclude and any(excluder(e.path) for e in entries[:1]):
+            excluded.extend(e.path for e in entries)
+            return
+        for e in entries:
+            have = by_path.get(e.path)
+            if have is None:
+                by_path[e.path] = e
+            else:
+                for n in e.needed_by:
+                    if n not in have.needed_by:
+                        have.needed_by.append(n)
+
+    prog = closure.program
+    real = os.path.realpath(prog.path)
+    hops, _ = chain(program, program, PROGRAM, reason="program")
+    add(hops, can_exclude=False)
+    if real not in by_path:
+        add(chain(real, real, PROGRAM, reason="program")[0], can_exclude=False)
+    for obj in closure.objects:
+        if obj.kind == PROGRAM or obj.kind == INCLUDED:
+            continue
+        kind = INTERPRETER if obj.kind == INTERPRETER else LIBRARY
+        add(chain(obj.path, obj.path, kind, sorted(obj.needed_by), obj.reason)[0])
+    for e in scan.entries:
+        if excluder(e.path):
+            excluded.append(e.path)
+        else:
+            add([e], can_exclude=False)
+    for path, reason in extra_files:
+        add(chain(path, path, INCLUDED, reason=reason)[0])
+    entries = [by_path[p] for p in sorted(by_path)]
+    _check_conflicts(entries)
+    return RootPlan(entries, os.path.normpath(real), sorted(set(excluded)))
+
+
+def _check_conflicts(entries: list[RootEntry]) -> None:
+    """A path cannot be both a file (or link) and a directory holding others."""
+    paths = {e.path for e in entries if not e.is_dir}
+    for e in entries:
+        parent = os.path.dirname(e.path)
+        while parent not in ("/", ""):
+            if parent in paths:
+                raise PackError("cannot lay out the bundle: %s is a file or link but %s is under it"
+                                % (parent, e.path))
+            parent = os.path.dirname(parent)
