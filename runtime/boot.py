@@ -1,14 +1,200 @@
-"""Composition root (placeholder until the runtime lands): manifest -> backend -> host -> unikernel."""
-from lxpack.errors import BackendUnavailable
+"""Composition root: turns a command line (lxpack run) or a bundle's
+manifest into a running Linux program: host -> backend -> VFS -> unikernel.
 
+The only module that imports all three of runtime.host, runtime.vmm and
+unikernel. It also owns what a shell would say and return when a program
+cannot start (127 not found, 126 not executable or wrong format), and the
+--strace / --stats plumbing.
+Travels inside bundles: Python 3.9.
+"""
+import json
+import os
+import pkgutil
+import sys
+import time
 
-def run_program(argv, backend="auto", root=None, strace=False, strace_file=None, stats=False, host_exec=()):
-    raise BackendUnavailable("no backend is available yet")
+from lxpack.errors import BackendUnavailable, LxpackError, ProgramNotExecutable, ProgramNotFound
 
-
-def run_bundle(resources_dir, argv):
-    raise BackendUnavailable("no backend is available yet")
+FALLBACK_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
 def probe_backends():
-    return []
+    from lxpack.runtime.vmm import registry
+    return registry.probe_all()
+
+
+def _find_program(name, root, env_path):
+    """Resolve a command name the way execvp does (PATH search when there is
+    no slash), looking in the bundle root first when there is one."""
+    def exists(p):
+        return os.path.exists(root + p) if root and p.startswith("/") else os.path.exists(p)
+    if "/" in name:
+        return name if exists(name) else None
+    for d in (env_path or FALLBACK_PATH).split(":"):
+        cand = os.path.join(d or ".", name)
+        if exists(cand):
+            return cand
+    return None
+
+
+class _CountingHost(object):
+    """--stats: counts hypercalls (every call into the host layer) by name."""
+
+    def __init__(self, host):
+        object.__setattr__(self, "_host", host)
+        object.__setattr__(self, "counts", {})
+
+    def __getattr__(self, name):
+        val = getattr(self._host, name)
+        if callable(val):
+            counts = self.counts
+
+            def counted(*a, **kw):
+                counts[name] = counts.get(name, 0) + 1
+                return val(*a, **kw)
+            object.__setattr__(self, name, counted)
+            return counted
+        return val
+
+    def __setattr__(self, name, value):
+        setattr(self._host, name, value)
+
+
+def run_program(argv, backend="auto", root=None, strace=False, strace_file=None, stats=False, host_exec=(),
+                env=None, argv0=None, exe_override=None):
+    """Run argv[0] with argv under lxpack; returns the exit status (or ends
+    this process with the program's fatal signal, so the parent sees it)."""
+    from lxpack.runtime.host import posix
+    from lxpack.runtime.vmm import registry
+    from lxpack.unikernel.kernel.kernel import Config, CpuInfo, Kernel
+    from lxpack.unikernel.kernel.loader import WrongFormat
+    from lxpack.unikernel.kernel.vfs.resolve import Vfs
+    from lxpack.unikernel.syscall import strace as strace_mod
+    from lxpack.unikernel.syscall.table import Stats
+    from lxpack.unikernel.errors import LinuxError, ProcessExit
+
+    t_start = time.perf_counter()
+    environ = dict(os.environb) if env is None else env
+    root_b = os.fsencode(os.path.abspath(root)) if root else None
+    prog = argv[0]
+    path = exe_override or _find_program(prog, os.fsdecode(root_b) if root_b else None,
+                                         os.fsdecode(environ.get(b"PATH", b"")) or None)
+    if path is None:
+        raise ProgramNotFound("%s: command not found" % prog if "/" not in prog
+                              else "%s: No such file or directory" % prog)
+    be = registry.get(backend)
+    host = posix.PosixHost()
+    if stats:
+        host = _CountingHost(host)
+    vfs = Vfs(host, root_b)
+    facts = _cpu_facts(be)
+    cpu = CpuInfo(facts["hwcap"], facts["hwcap2"], facts["vendor"], facts["model_name"], facts["flags"])
+    trace_stream = None
+    if strace_file:
+        fd = os.open(strace_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
+        fd = _move_high(fd)
+        trace_stream = os.fdopen(fd, "w", buffering=1)
+    elif strace:
+        trace_stream = os.fdopen(_move_high(os.dup(2)), "w", buffering=1)
+    st = Stats() if stats else None
+    warn = (lambda msg: sys.stderr.write("lxpack: %s\n" % msg)) if (strace or os.environ.get("LXPACK_WARN")) else None
+    config = Config(strace=trace_stream, stats=st, host_exec=host_exec, warn=warn)
+    vdso = pkgutil.get_data("lxpack.unikernel.guest", "vdso.so")
+    kernel = Kernel(host, be, vfs, cpu, vdso, config)
+    t = kernel.new_process()
+    guest_path = os.fsencode(path)
+    abs_guest = guest_path if guest_path.startswith(b"/") else os.path.join(os.getcwdb(), guest_path)
+    r = vfs.resolve(-100, guest_path)
+    try:
+        fd = host.openat(r.dirfd, r.path, 0o2000000, 0)
+    except LinuxError as e:
+        if e.errno == 13:
+            raise ProgramNotExecutable("%s: Permission denied" % prog)
+        raise ProgramNotFound("%s: No such file or directory" % prog)
+    try:
+        if not os.access(r.path, os.X_OK) or os.path.isdir(r.path):
+            raise ProgramNotExecutable("%s: Permission denied" % prog)
+        envp = [k + b"=" + v for k, v in environ.items()]
+        gargv = [os.fsencode(a) for a in argv]
+        if argv0 is not None:
+            gargv[0] = os.fsencode(argv0)
+        try:
+            kernel.exec_image(t, fd, os.path.normpath(abs_guest), gargv, envp, execfn=guest_path)
+        except WrongFormat:
+            raise ProgramNotExecutable("%s: cannot execute binary file: Exec format error" % prog)
+        except LinuxError as e:
+            if e.errno == 2:
+                raise ProgramNotFound("%s: cannot execute: required file not found" % prog)
+            if e.errno in (8, 80):
+                raise ProgramNotExecutable("%s: cannot execute binary file: Exec format error" % prog)
+            if e.errno == 12:
+                raise ProgramNotExecutable("%s: cannot execute: out of memory" % prog)
+            raise ProgramNotExecutable("%s: cannot execute: %s" % (prog, os.strerror(e.errno)))
+    finally:
+        host.close(fd)
+    kernel.start_signals(posix.SignalBridge)
+    kernel.mirror_initial_dispositions() if hasattr(kernel, "mirror_initial_dispositions") else None
+    result = kernel.run(t)
+    if st is not None:
+        extra = _stats_extra(host, t, t_start)
+        for line in strace_mod.format_stats(st, extra):
+            sys.stderr.write(line + "\n")
+        sys.stderr.flush()
+    if trace_stream is not None:
+        trace_stream.flush()
+    if result.signal:
+        host.die_by_signal(result.signal)
+    return result.status
+
+
+def _stats_extra(host, t, t_start):
+    counts = getattr(host, "counts", {})
+    total = sum(counts.values())
+    runs = getattr(t.vcpu, "runs", None)
+    lines = ["hypercalls: %d (%s)" % (total, ", ".join("%s %d" % kv for kv in sorted(counts.items(), key=lambda kv: -kv[1])[:12])),
+             "vm exits: %s" % (runs if runs is not None else "n/a (unicorn: syscalls are served by a hook, no exits)"),
+             "wall time: %.3f s" % (time.perf_counter() - t_start)]
+    return lines
+
+
+def _move_high(fd):
+    import fcntl
+    from lxpack.runtime.host.posix import RUNTIME_FD_BASE
+    nfd = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, RUNTIME_FD_BASE + 10)
+    os.close(fd)
+    return nfd
+
+
+_FACTS = {}
+
+
+def _cpu_facts(be):
+    if be.name not in _FACTS:
+        if be.name == "unicorn":
+            from lxpack.runtime.vmm.unicorn import backend as ub
+            _FACTS[be.name] = ub.cpu_facts()
+        else:
+            _FACTS[be.name] = be.cpu_facts()
+    return _FACTS[be.name]
+
+
+def run_bundle(resources_dir, argv):
+    """Run the program a bundle carries (called by the bundle's run.py)."""
+    resources_dir = os.path.abspath(resources_dir)
+    with open(os.path.join(resources_dir, "lxpack", "manifest.json")) as f:
+        manifest = json.load(f)
+    root = os.path.join(resources_dir, "root")
+    env = dict(os.environb)
+    for k, v in sorted(manifest.get("env", {}).items()):
+        env[os.fsencode(k)] = os.fsencode(v)
+    entry = manifest["entry"]
+    argv0 = manifest.get("argv0") or os.path.basename(entry)
+    backend = os.environ.get("LXPACK_BACKEND", "auto")
+    try:
+        return run_program([entry] + list(argv), backend=backend, root=root, env=env, argv0=argv0,
+                           host_exec=manifest.get("host_exec", []),
+                           strace=bool(os.environ.get("LXPACK_STRACE")),
+                           stats=bool(os.environ.get("LXPACK_STATS")))
+    except LxpackError as e:
+        sys.stderr.write("%s: %s\n" % (manifest.get("name", "lxpack"), e))
+        return e.exit_code

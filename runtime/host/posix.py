@@ -1,0 +1,740 @@
+"""The real host: the hypercall interface implemented with POSIX calls that
+exist on both macOS and Linux (Python's os, fcntl, termios, resource, time).
+
+Owns: every host effect of a Linux process under lxpack. Takes and returns
+Linux values (see api.py); translation of constants is by name (xlat.py).
+Fds are host fds and pass through. Python makes new fds non-inheritable by
+default; Linux fds are inherited unless O_CLOEXEC, so every call that
+creates an fd sets inheritability from the Linux flag.
+
+Blocking calls (read on a pipe, sleep, wait) are wrapped in `blocking()`
+so a host signal that must interrupt the guest can raise HostInterrupt out
+of them (see unikernel signals: EINTR vs SA_RESTART).
+Travels inside bundles: Python 3.9.
+"""
+import errno as _host_errno
+import fcntl
+import os
+import resource
+import signal
+import stat as _stat
+import struct
+import sys
+import time
+
+from lxpack.abi import errno as E
+from lxpack.runtime.host.api import LinuxError, StatResult, StatfsResult
+from lxpack.runtime.host import _tmp_xlat as _xlat  # TODO(issue 3): switch to xlat.py
+
+IS_MACOS = sys.platform == "darwin"
+X = _xlat.Xlat(_xlat.live())
+
+
+def oserror_to_linux(e):
+    """OSError from the host -> LinuxError with the Linux errno, by name."""
+    return LinuxError(X.errno_to_linux(e.errno or 0))
+
+
+class HostInterrupt(Exception):
+    """Raised out of a blocking host call by a host signal the guest must see."""
+
+
+def _linux_dev(dev):
+    ma, mi = os.major(dev), os.minor(dev)
+    return ((ma & 0xfff) << 8) | (mi & 0xff) | ((mi & ~0xff) << 12) | ((ma & ~0xfff) << 32)
+
+
+def stat_to_linux(st):
+    mode = X.mode_to_linux(st.st_mode)
+    return StatResult(
+        st_dev=_linux_dev(st.st_dev), st_ino=st.st_ino, st_nlink=st.st_nlink, st_mode=mode,
+        st_uid=st.st_uid, st_gid=st.st_gid, st_rdev=_linux_dev(st.st_rdev), st_size=st.st_size,
+        st_blksize=getattr(st, "st_blksize", 4096), st_blocks=getattr(st, "st_blocks", 0),
+        st_atime_ns=st.st_atime_ns, st_mtime_ns=st.st_mtime_ns, st_ctime_ns=st.st_ctime_ns,
+        st_btime_ns=int(getattr(st, "st_birthtime", 0) * 1e9))
+
+
+AT_FDCWD = -100
+
+
+def _dirfd(fd):
+    return None if fd == AT_FDCWD else fd
+
+
+class PosixHost(object):
+    """Host services for one Linux process (one host process)."""
+
+    def __init__(self):
+        self.calls = {}          # hypercall name -> count, for --stats
+        self.in_blocking = False
+        self.xlat = X
+
+    # -- blocking-call bracket ------------------------------------------------
+    def blocking(self, fn, *args):
+        """Run a blocking host call; HostInterrupt may come out of it."""
+        self.in_blocking = True
+        try:
+            return fn(*args)
+        finally:
+            self.in_blocking = False
+
+    # -- files ------------------------------------------------------------------
+    def openat(self, dirfd, path, flags, mode):
+        hflags, cloexec = X.open_flags_to_host(flags)
+        try:
+            fd = os.open(path, hflags, mode, dir_fd=_dirfd(dirfd))
+        except OSError as e:
+            raise oserror_to_linux(e)
+        if not cloexec:
+            os.set_inheritable(fd, True)
+        return fd
+
+    def close(self, fd):
+        try:
+            os.close(fd)
+        except OSError as e:
+            raise oserror_to_linux(e)
+
+    def read(self, fd, n):
+        try:
+            return os.read(fd, n)
+        except OSError as e:
+            raise oserror_to_linux(e)
+
+    def read_blocking(self, fd, n):
+        self.in_blocking = True
+        try:
+            return os.read(fd, n)
+        except OSError as e:
+            raise oserror_to_linux(e)
+        finally:
+            self.in_blocking = False
+
+    def write(self, fd, data):
+        try:
+            return os.write(fd, data)
+        except OSError as e:
+            raise oserror_to_linux(e)
+
+    def write_blocking(self, fd, data):
+        self.in_blocking = True
+        try:
+            return os.write(fd, data)
+        except OSError as e:
+            raise oserror_to_linux(e)
+        finally:
+            self.in_blocking = False
+
+    def pread(self, fd, n, off):
+        try:
+            return os.pread(fd, n, off)
+        except OSError as e:
+            raise oserror_to_linux(e)
+
+    def pwrite(self, fd, data, off):
+        try:
+            return os.pwrite(fd, data, off)
+        except OSError as e:
+            raise oserror_to_linux(e)
+
+    def lseek(self, fd, off, whence):
+        # SEEK_SET/CUR/END are 0/1/2 everywhere; SEEK_DATA/HOLE by name.
+        hw = {0: os.SEEK_SET, 1: os.SEEK_CUR, 2: os.SEEK_END,
+              3: getattr(os, "SEEK_DATA", None), 4: getattr(os, "SEEK_HOLE", None)}.get(whence)
+        if hw is None:
+            raise LinuxError(E.EINVAL)
+        try:
+            return os.lseek(fd, off, hw)
+        except OSError as e:
+            raise oserror_to_linux(e)
+
+    def fstat(self, fd):
+        try:
+            return stat_to_linux(os.fstat(fd))
+        except OSError as e:
+            raise oserror_to_linux(e)
+
+    def stat(self, dirfd, path, follow=True):
+        try:
+            return stat_to_linux(os.stat(path, dir_fd=_dirfd(dirfd), follow_symlinks=follow))
+        except OSError as e:
+            raise oserror_to_linux(e)
+
+    def listdir(self, fd):
+        """Directory entries of an open directory fd: [(name, ino, linux d_type)],
+        '.' and '..' first (as Linux's getdents gives them)."""
+        DT = {_stat.S_IFDIR: 4, _stat.S_IFREG: 8, _stat.S_IFLNK: 10, _stat.S_IFCHR: 2,
+              _stat.S_IFBLK: 6, _stat.S_IFIFO: 1, _stat.S_IFSOCK: 12}
+        try:
+            out = [(b".", os.fstat(fd).st_ino, 4)]
+            try:
+                dotdot = os.stat("..", dir_fd=fd).st_ino
+            except OSError:
+                dotdot = out[0][1]
+            out.append((b"..", dotdot, 4))
+            with os.scandir(fd) as it:
+                for ent in it:
+                    try:
+                        t = DT.get(_stat.S_IFMT(ent.stat(follow_symlinks=False).st_mode), 0)
+                    except OSError:
+                        t = 0
+                    name = ent.name if isinstance(ent.name, bytes) else os.fsencode(ent.name)
+                    out.append((name, ent.inode(), t))
+            return out
+        except OSError as e:
+            raise oserror_to_linux(e)
+
+    def readlink(self, dirfd, path):
+        try:
+            return os.readlink(path, dir_fd=_dirfd(dirfd))
+        except OSError as e:
+            raise oserror_to_linux(e)
+
+    def mkdir(self, dirfd, path, mode):
+        self._call(os.mkdir, path, mode, dir_fd=_dirfd(dirfd))
+
+    def unlink(self, dirfd, path, rmdir=False):
+        if rmdir:
+            self._call(os.rmdir, path, dir_fd=_dirfd(dirfd))
+        else:
+            self._call(os.unlink, path, dir_fd=_dirfd(dirfd))
+
+    def rename(self, olddirfd, old, newdirfd, new, noreplace=False, exchange=False):
+        if exchange:
+            raise LinuxError(E.EINVAL)  # no portable atomic exchange
+        if noreplace:
+            try:
+                os.lstat(new, dir_fd=_dirfd(newdirfd))
+                raise LinuxError(E.EEXIST)
+            except OSError:
+                pass
+        self._call(os.rename, old, new, src_dir_fd=_dirfd(olddirfd), dst_dir_fd=_dirfd(newdirfd))
+
+    def link(self, olddirfd, old, newdirfd, new, follow=False):
+        self._call(os.link, old, new, src_dir_fd=_dirfd(olddirfd), dst_dir_fd=_dirfd(newdirfd),
+                   follow_symlinks=follow)
+
+    def symlink(self, target, dirfd, path):
+        self._call(os.symlink, target, path, dir_fd=_dirfd(dirfd))
+
+    def chmod(self, dirfd, path, mode, follow=True):
+        if not follow and not IS_MACOS:
+            # Linux has no lchmod: fchmodat(AT_SYMLINK_NOFOLLOW) is EOPNOTSUPP on a symlink.
+            st = self.stat(dirfd, path, follow=False)
+            if (st.st_mode & 0o170000) == 0o120000:
+                raise LinuxError(E.EOPNOTSUPP)
+            follow = True
+        self._call(os.chmod, path, X.mode_to_host(mode), dir_fd=_dirfd(dirfd), follow_symlinks=follow)
+
+    def fchmod(self, fd, mode):
+        self._call(os.fchmod, fd, X.mode_to_host(mode))
+
+    def chown(self, dirfd, path, uid, gid, follow=True):
+        self._call(os.chown, path, uid, gid, dir_fd=_dirfd(dirfd), follow_symlinks=follow)
+
+    def fchown(self, fd, uid, gid):
+        self._call(os.fchown, fd, uid, gid)
+
+    def utimens(self, target, dirfd, atime_ns, mtime_ns, follow=True):
+        """target is a path (with dirfd) or an int fd. None keeps the current time."""
+        try:
+            if isinstance(target, int):
+                st = os.fstat(target)
+            else:
+                st = os.stat(target, dir_fd=_dirfd(dirfd), follow_symlinks=follow)
+            ns = (st.st_atime_ns if atime_ns is None else atime_ns,
+                  st.st_mtime_ns if mtime_ns is None else mtime_ns)
+            if isinstance(target, int):
+                os.utime(target, ns=ns)
+            else:
+                os.utime(target, ns=ns, dir_fd=_dirfd(dirfd), follow_symlinks=follow)
+        except OSError as e:
+            raise oserror_to_linux(e)
+
+    def truncate(self, path, length):
+        self._call(os.truncate, path, length)
+
+    def ftruncate(self, fd, length):
+        self._call(os.ftruncate, fd, length)
+
+    def fsync(self, fd):
+        self._call(os.fsync, fd)
+
+    def fdatasync(self, fd):
+        self._call(getattr(os, "fdatasync", os.fsync), fd)
+
+    def sync(self):
+        os.sync()
+
+    def access(self, dirfd, path, mode, effective=False, follow=True):
+        try:
+            os.stat(path, dir_fd=_dirfd(dirfd), follow_symlinks=follow)
+        except OSError as e:
+            raise oserror_to_linux(e)
+        if mode == 0:
+            return
+        ok = os.access(path, mode, dir_fd=_dirfd(dirfd),
+                       effective_ids=effective and os.access in os.supports_effective_ids,
+                       follow_symlinks=follow)
+        if not ok:
+            raise LinuxError(E.EACCES)
+
+    def statfs(self, path_or_fd):
+        try:
+            v = os.statvfs(path_or_fd)
+        except OSError as e:
+            raise oserror_to_linux(e)
+        return StatfsResult(f_type=0xEF53, f_bsize=v.f_bsize, f_blocks=v.f_blocks, f_bfree=v.f_bfree,
+                            f_bavail=v.f_bavail, f_files=v.f_files, f_ffree=v.f_ffree, f_fsid=0,
+                            f_namelen=v.f_namemax, f_frsize=v.f_frsize, f_flags=0)
+
+    def getcwd(self):
+        return os.getcwdb()
+
+    def chdir(self, path):
+        self._call(os.chdir, path)
+
+    def fchdir(self, fd):
+        self._call(os.fchdir, fd)
+
+    def umask(self, mask):
+        return os.umask(mask)
+
+    def anon_file(self, data, cloexec=False):
+        """A host fd on an unlinked temporary file holding data (emulated
+        /proc files: reads, seeks, fstat and exec inheritance work natively)."""
+        import tempfile
+        fd, path = tempfile.mkstemp(prefix="lxpack-")
+        os.unlink(path)
+        os.write(fd, data)
+        os.lseek(fd, 0, os.SEEK_SET)
+        if not cloexec:
+            os.set_inheritable(fd, True)
+        return fd
+
+    def placeholder_fd(self, cloexec=False):
+        """A host fd that only reserves a number for an emulated object."""
+        fd = os.open("/", os.O_RDONLY)
+        if not cloexec:
+            os.set_inheritable(fd, True)
+        return fd
+
+    def fd_path(self, fd):
+        """What /proc/self/fd/N shows for a host fd."""
+        if sys.platform.startswith("linux"):
+            try:
+                return os.readlink("/proc/self/fd/%d" % fd).encode()
+            except OSError as e:
+                raise oserror_to_linux(e)
+        st = self.fstat(fd)
+        kind = st.st_mode & 0o170000
+        if kind == 0o010000:
+            return b"pipe:[%d]" % st.st_ino
+        if kind == 0o140000:
+            return b"socket:[%d]" % st.st_ino
+        try:
+            out = fcntl.fcntl(fd, getattr(fcntl, "F_GETPATH", 50), b"\0" * 1024)
+            return out.split(b"\0", 1)[0]
+        except OSError as e:
+            raise oserror_to_linux(e)
+
+    def fd_offset(self, fd):
+        try:
+            return os.lseek(fd, 0, os.SEEK_CUR)
+        except OSError:
+            return 0
+
+    def mmap_shared(self, fd, size, offset, writable=True):
+        """A host MAP_SHARED mapping (fd -1: anonymous) to map into the guest."""
+        return HostMapping(fd, size, offset, writable)
+
+    # -- descriptors --------------------------------------------------------------
+    def dup(self, fd, cloexec=False):
+        try:
+            nfd = os.dup(fd)
+        except OSError as e:
+            raise oserror_to_linux(e)
+        if not cloexec:
+            os.set_inheritable(nfd, True)
+        return nfd
+
+    def dup2(self, fd, fd2, cloexec=False):
+        try:
+            return os.dup2(fd, fd2, inheritable=not cloexec)
+        except OSError as e:
+            raise oserror_to_linux(e)
+
+    def dupfd(self, fd, minfd, cloexec=False):
+        try:
+            return fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC if cloexec else fcntl.F_DUPFD, minfd)
+        except OSError as e:
+            raise oserror_to_linux(e)
+
+    def get_cloexec(self, fd):
+        try:
+            return not os.get_inheritable(fd)
+        except OSError as e:
+            raise oserror_to_linux(e)
+
+    def set_cloexec(self, fd, on):
+        try:
+            os.set_inheritable(fd, not on)
+        except OSError as e:
+            raise oserror_to_linux(e)
+
+    def get_status_flags(self, fd):
+        try:
+            return X.open_flags_to_linux(fcntl.fcntl(fd, fcntl.F_GETFL))
+        except OSError as e:
+            raise oserror_to_linux(e)
+
+    def set_status_flags(self, fd, flags):
+        hflags, _ = X.open_flags_to_host(flags)
+        try:
+            fcntl.fcntl(fd, fcntl.F_SETFL, hflags)
+        except OSError as e:
+            raise oserror_to_linux(e)
+
+    def pipe(self, cloexec=False, nonblock=False):
+        r, w = os.pipe()
+        for fd in (r, w):
+            if not cloexec:
+                os.set_inheritable(fd, True)
+            if nonblock:
+                os.set_blocking(fd, False)
+        return r, w
+
+    def flock(self, fd, op):
+        # LOCK_SH=1 LOCK_EX=2 LOCK_NB=4 LOCK_UN=8 on Linux; same names on the host.
+        h = 0
+        for bit, name in ((1, "LOCK_SH"), (2, "LOCK_EX"), (4, "LOCK_NB"), (8, "LOCK_UN")):
+            if op & bit:
+                h |= getattr(fcntl, name)
+        self.in_blocking = not (op & 4)
+        try:
+            fcntl.flock(fd, h)
+        except OSError as e:
+            raise oserror_to_linux(e)
+        finally:
+            self.in_blocking = False
+
+    def lock(self, fd, cmd, ltype, whence, start, length):
+        """Record locks. cmd: 'get'|'set'|'setw'; ltype 0=RDLCK 1=WRLCK 2=UNLCK (Linux).
+        Returns (ltype, whence, start, length, pid) for 'get'."""
+        htype = {0: fcntl.F_RDLCK, 1: fcntl.F_WRLCK, 2: fcntl.F_UNLCK}[ltype]
+        hcmd = {"get": fcntl.F_GETLK, "set": fcntl.F_SETLK, "setw": fcntl.F_SETLKW}[cmd]
+        if IS_MACOS:
+            fmt = "qqihh"
+            buf = struct.pack(fmt, start, length, 0, htype, whence)
+        else:
+            fmt = "hhqqi4x"
+            buf = struct.pack(fmt, htype, whence, start, length, 0)
+        self.in_blocking = cmd == "setw"
+        try:
+            out = fcntl.fcntl(fd, hcmd, buf)
+        except OSError as e:
+            raise oserror_to_linux(e)
+        finally:
+            self.in_blocking = False
+        if IS_MACOS:
+            s, ln, pid, t, w = struct.unpack(fmt, out)
+        else:
+            t, w, s, ln, pid = struct.unpack(fmt, out)
+        back = {fcntl.F_RDLCK: 0, fcntl.F_WRLCK: 1, fcntl.F_UNLCK: 2}[t]
+        return back, w, s, ln, pid
+
+    # -- terminals ------------------------------------------------------------------
+    def isatty(self, fd):
+        return os.isatty(fd)
+
+    def tcgetattr(self, fd):
+        import termios
+        try:
+            return X.termios_to_linux(termios.tcgetattr(fd))
+        except termios.error as e:
+            raise LinuxError(X.errno_to_linux(e.args[0]))
+
+    def tcsetattr(self, fd, when, linux_termios):
+        import termios
+        hwhen = {0: termios.TCSANOW, 1: termios.TCSADRAIN, 2: termios.TCSAFLUSH}[when]
+        try:
+            termios.tcsetattr(fd, hwhen, X.termios_to_host(linux_termios))
+        except termios.error as e:
+            raise LinuxError(X.errno_to_linux(e.args[0]))
+
+    def get_winsize(self, fd):
+        import termios
+        try:
+            return struct.unpack("HHHH", fcntl.ioctl(fd, termios.TIOCGWINSZ, b"\0" * 8))
+        except OSError as e:
+            raise oserror_to_linux(e)
+
+    def set_winsize(self, fd, ws):
+        import termios
+        try:
+            fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", *ws))
+        except OSError as e:
+            raise oserror_to_linux(e)
+
+    def bytes_readable(self, fd):
+        import termios
+        try:
+            return struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0" * 4))[0]
+        except OSError as e:
+            raise oserror_to_linux(e)
+
+    def set_nonblocking(self, fd, on):
+        try:
+            os.set_blocking(fd, not on)
+        except OSError as e:
+            raise oserror_to_linux(e)
+
+    def tcgetpgrp(self, fd):
+        return self._call(os.tcgetpgrp, fd)
+
+    def tcsetpgrp(self, fd, pgrp):
+        return self._call(os.tcsetpgrp, fd, pgrp)
+
+    # -- processes and identity -------------------------------------------------------
+    getpid = staticmethod(os.getpid)
+    getppid = staticmethod(os.getppid)
+    getuid = staticmethod(os.getuid)
+    geteuid = staticmethod(os.geteuid)
+    getgid = staticmethod(os.getgid)
+    getegid = staticmethod(os.getegid)
+    getgroups = staticmethod(os.getgroups)
+
+    def getpgid(self, pid):
+        return self._call(os.getpgid, pid)
+
+    def getsid(self, pid):
+        return self._call(os.getsid, pid)
+
+    def setpgid(self, pid, pgid):
+        self._call(os.setpgid, pid, pgid)
+
+    def setsid(self):
+        return self._call(os.setsid)
+
+    def kill(self, pid, linux_sig):
+        hsig = X.signal_to_host(linux_sig) if linux_sig else 0
+        if hsig is None:
+            raise LinuxError(E.EINVAL)
+        self._call(os.kill, pid, hsig)
+
+    def getrlimit(self, linux_res):
+        name = X.rlimit_host(linux_res)
+        if name is None:
+            return None
+        return resource.getrlimit(name)
+
+    def setrlimit(self, linux_res, soft, hard):
+        name = X.rlimit_host(linux_res)
+        if name is None:
+            return
+        try:
+            resource.setrlimit(name, (soft, hard))
+        except ValueError:
+            raise LinuxError(E.EINVAL)
+        except OSError as e:
+            raise oserror_to_linux(e)
+
+    def getrusage(self, who):
+        return resource.getrusage({0: resource.RUSAGE_SELF, -1: resource.RUSAGE_CHILDREN}.get(who, resource.RUSAGE_SELF))
+
+    def times(self):
+        return os.times()
+
+    def uname(self):
+        return os.uname()
+
+    def cpu_count(self):
+        if hasattr(os, "sched_getaffinity"):
+            return len(os.sched_getaffinity(0))
+        return os.cpu_count() or 1
+
+    def memory(self):
+        """(total bytes, available bytes)."""
+        page = os.sysconf("SC_PAGE_SIZE")
+        total = os.sysconf("SC_PHYS_PAGES") * page
+        try:
+            avail = os.sysconf("SC_AVPHYS_PAGES") * page
+        except (ValueError, OSError):
+            avail = total // 2
+        return total, avail
+
+    def loadavg(self):
+        try:
+            return os.getloadavg()
+        except OSError:
+            return (0.0, 0.0, 0.0)
+
+    def random(self, n):
+        return os.urandom(n)
+
+    # -- time ----------------------------------------------------------------------------
+    def clock_gettime_ns(self, linux_clock):
+        c = X.clock_to_host(linux_clock)
+        if c is None:
+            raise LinuxError(E.EINVAL)
+        return time.clock_gettime_ns(c)
+
+    def clock_getres_ns(self, linux_clock):
+        c = X.clock_to_host(linux_clock)
+        if c is None:
+            raise LinuxError(E.EINVAL)
+        return int(time.clock_getres(c) * 1e9)
+
+    def sleep_ns(self, ns):
+        """Sleep; HostInterrupt may come out of it (then the caller computes what remains)."""
+        self.in_blocking = True
+        try:
+            time.sleep(ns / 1e9)
+        finally:
+            self.in_blocking = False
+
+    def alarm(self, seconds):
+        return signal.alarm(seconds)
+
+    _ITIMERS = ("ITIMER_REAL", "ITIMER_VIRTUAL", "ITIMER_PROF")
+
+    def setitimer(self, which, value, interval):
+        """Returns the previous (value, interval)."""
+        return signal.setitimer(getattr(signal, self._ITIMERS[which]), value, interval)
+
+    def getitimer(self, which):
+        return signal.getitimer(getattr(signal, self._ITIMERS[which]))
+
+    # -- signals of the host process -----------------------------------------------------
+    def exit(self, status):
+        os._exit(status & 0xff)
+
+    def die_by_signal(self, linux_sig):
+        """End this host process by the signal's default action (the parent sees it)."""
+        hsig = X.signal_to_host(linux_sig)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        if hsig is not None:
+            try:
+                signal.signal(hsig, signal.SIG_DFL)
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, [hsig])
+                os.kill(os.getpid(), hsig)
+            except (OSError, ValueError):
+                pass
+        os._exit(128 + linux_sig)
+
+    # -- helpers ---------------------------------------------------------------------------
+    @staticmethod
+    def _call(fn, *args, **kw):
+        try:
+            return fn(*args, **kw)
+        except OSError as e:
+            raise oserror_to_linux(e)
+
+
+class SignalBridge(object):
+    """Host signals -> the unikernel.
+
+    set(linux_sig, mode, callback): mode 'default' and 'ignore' set the host
+    disposition itself (so default-action deaths and ignored signals behave
+    natively, also across exec of host programs); 'catch' installs a host
+    handler that calls callback(linux_sig) in the main thread. A watcher
+    thread reads the wakeup fd and calls kick() so a guest spinning in
+    emulated code without system calls still returns to Python promptly.
+    """
+
+    def __init__(self, kick):
+        import threading
+        self.kick = kick
+        r, w = os.pipe()
+        os.set_blocking(w, False)
+        self._r, self._w = self._high(r), self._high(w)
+        os.set_blocking(self._w, False)
+        signal.set_wakeup_fd(self._w, warn_on_full_buffer=False)
+        th = threading.Thread(target=self._watch, name="lxpack-signals", daemon=True)
+        th.start()
+
+    @staticmethod
+    def _high(fd):
+        """Move a runtime-private fd above the guest's range (DESIGN: the
+        runtime keeps its own descriptors above a high watermark)."""
+        try:
+            nfd = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, RUNTIME_FD_BASE)
+            os.close(fd)
+            return nfd
+        except OSError:
+            return fd
+
+    def _watch(self):
+        while True:
+            try:
+                data = os.read(self._r, 64)
+            except OSError:
+                return
+            if not data:
+                return
+            self.kick()
+
+    def set(self, linux_sig, mode, callback):
+        hsig = X.signal_to_host(linux_sig)
+        if hsig is None or hsig in (signal.SIGKILL, signal.SIGSTOP):
+            return
+        try:
+            if mode == "default":
+                signal.signal(hsig, signal.SIG_DFL)
+            elif mode == "ignore":
+                signal.signal(hsig, signal.SIG_IGN)
+            else:
+                signal.signal(hsig, lambda s, frame: callback(linux_sig))
+        except (OSError, ValueError, RuntimeError):
+            pass
+
+
+RUNTIME_FD_BASE = 900
+
+
+class HostMapping(object):
+    """A host mmap the guest sees through vm.map_host (shared file or
+    shared anonymous memory). Uses libc mmap through ctypes because
+    Python's mmap module refuses mappings larger than the file."""
+
+    def __init__(self, fd, size, offset, writable):
+        import ctypes
+        import mmap as _mmap
+        libc = _libc()
+        prot = _mmap.PROT_READ | (_mmap.PROT_WRITE if writable else 0)
+        flags = _mmap.MAP_SHARED | (getattr(_mmap, "MAP_ANONYMOUS", 0x1000) if fd < 0 else 0)
+        # SAFETY: a fresh mapping at an address chosen by the host kernel.
+        addr = libc.mmap(None, ctypes.c_size_t(size), prot, flags, fd, ctypes.c_long(offset))
+        if addr in (None, ctypes.c_void_p(-1).value):
+            raise LinuxError(X.errno_to_linux(ctypes.get_errno()))
+        self.address = addr
+        self.size = size
+
+    def sync(self):
+        import ctypes
+        _libc().msync(ctypes.c_void_p(self.address), ctypes.c_size_t(self.size), 0x10 if IS_MACOS else 4)  # MS_SYNC
+
+    def close(self):
+        import ctypes
+        if self.address:
+            # SAFETY: the guest no longer maps this memory (Mm.unmap checked).
+            _libc().munmap(ctypes.c_void_p(self.address), ctypes.c_size_t(self.size))
+            self.address = 0
+
+
+_LIBC = None
+
+
+def _libc():
+    global _LIBC
+    if _LIBC is None:
+        import ctypes
+        import ctypes.util
+        lib = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+        lib.mmap.restype = ctypes.c_void_p
+        lib.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long]
+        lib.munmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
+        lib.msync.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+        _LIBC = lib
+    return _LIBC

@@ -1,0 +1,371 @@
+"""The unicorn backend: x86-64 guest code emulated by the Unicorn engine.
+
+Owns: one Uc engine per address space (UnicornVm), register access for the
+unikernel (UnicornVcpu) and the translation of unicorn's stops and errors
+into Exit records. Knows nothing of Linux: the syscall hook hands each
+`syscall` instruction to the handler given to Vcpu.run().
+
+Speed: every guest system call passes through _on_syscall, so register
+access bypasses unicorn's high-level Python API (about 10 us a call) and uses
+the C library through ctypes with preallocated buffers (about 1 us). There
+are no per-instruction or per-block hooks; the only other hooks fire on
+faults and interrupts, which are rare.
+
+Threads: one engine runs one guest thread at a time; each Vcpu keeps its own
+saved context and the scheduler (unikernel) switches them (issue 4).
+Travels inside bundles: Python 3.9.
+"""
+import ctypes
+import threading
+
+import unicorn
+from unicorn import x86_const as X
+from unicorn.unicorn_py3 import unicorn as _ucpy
+
+from lxpack.runtime.vmm import base
+
+# SAFETY: uclib is the loaded libunicorn with prototypes set by the binding;
+# we call it with the engine handle owned by a live Uc object only.
+_lib = _ucpy.uclib
+_HOOK_INSN_CB = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p)
+_HOOK_CPUID_CB = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p)
+
+_PROT = {0: unicorn.UC_PROT_NONE}
+for _p in range(1, 8):
+    _PROT[_p] = ((unicorn.UC_PROT_READ if _p & base.PROT_READ else 0)
+                 | (unicorn.UC_PROT_WRITE if _p & base.PROT_WRITE else 0)
+                 | (unicorn.UC_PROT_EXEC if _p & base.PROT_EXEC else 0))
+
+# Register names the unikernel uses, in the order of Vcpu.get_regs()/set_regs().
+GPR_NAMES = ("rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp",
+             "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",
+             "rip", "rflags", "fs_base", "gs_base")
+_GPR_IDS = [getattr(X, "UC_X86_REG_" + ("EFLAGS" if n == "rflags" else n.upper())) for n in GPR_NAMES]
+_SYSCALL_IDS = [X.UC_X86_REG_RAX, X.UC_X86_REG_RDI, X.UC_X86_REG_RSI, X.UC_X86_REG_RDX,
+                X.UC_X86_REG_R10, X.UC_X86_REG_R8, X.UC_X86_REG_R9]
+
+_INTR_KIND = {0: "divide", 1: "debug", 3: "breakpoint", 4: "overflow", 5: "bound", 6: "invalid_opcode",
+              7: "device_na", 13: "general_protection", 14: "page", 16: "fpu", 17: "alignment", 19: "simd"}
+_ACCESS = {
+    unicorn.UC_MEM_READ_UNMAPPED: ("read", "unmapped"), unicorn.UC_MEM_WRITE_UNMAPPED: ("write", "unmapped"),
+    unicorn.UC_MEM_FETCH_UNMAPPED: ("exec", "unmapped"), unicorn.UC_MEM_READ_PROT: ("read", "protection"),
+    unicorn.UC_MEM_WRITE_PROT: ("write", "protection"), unicorn.UC_MEM_FETCH_PROT: ("exec", "protection"),
+}
+
+
+class _RegBatch(object):
+    """Preallocated ctypes arrays for reading/writing a fixed register list."""
+
+    def __init__(self, ids):
+        n = len(ids)
+        self.n = n
+        self.ids = (ctypes.c_int * n)(*ids)
+        self.vals = (ctypes.c_uint64 * n)()
+        base_addr = ctypes.addressof(self.vals)
+        self.ptrs = (ctypes.c_void_p * n)(*[base_addr + 8 * i for i in range(n)])
+
+
+class UnicornBackend(base.Backend):
+    name = "unicorn"
+
+    def create_vm(self):
+        return UnicornVm()
+
+
+class UnicornVm(base.Vm):
+    """One Uc engine = one guest address space."""
+
+    def __init__(self):
+        self.uc = unicorn.Uc(unicorn.UC_ARCH_X86, unicorn.UC_MODE_64)
+        self.handle = self.uc._uch
+        self._fault = None          # (access, addr) recorded by the invalid-memory hook
+        self._intr = None           # interrupt number recorded by the interrupt hook
+        self.uc.hook_add(unicorn.UC_HOOK_MEM_INVALID, self._on_mem_invalid)
+        self.uc.hook_add(unicorn.UC_HOOK_INTR, self._on_intr)
+        self.vcpus = []
+        self.running = None         # the Vcpu currently inside emu_start
+
+    # -- memory ---------------------------------------------------------------
+    def map(self, addr, size, prot):
+        self.uc.mem_map(addr, size, _PROT[prot & 7])
+
+    def map_host(self, addr, size, prot, host_address):
+        """Map host memory (e.g. a host mmap of a shared file) at addr."""
+        # SAFETY: the caller keeps the host mapping alive until unmap().
+        self.uc.mem_map_ptr(addr, size, _PROT[prot & 7], host_address)
+
+    def unmap(self, addr, size):
+        self.uc.mem_unmap(addr, size)
+        self._flush_code(addr, size)
+
+    def protect(self, addr, size, prot):
+        self.uc.mem_protect(addr, size, _PROT[prot & 7])
+        self._flush_code(addr, size)
+
+    def _flush_code(self, addr, size):
+        # Translated blocks of the old mapping must not run again.
+        try:
+            self.uc.ctl_remove_cache(addr, addr + size)
+        except unicorn.UcError:
+            pass
+
+    def read(self, addr, size):
+        buf = ctypes.create_string_buffer(size)
+        # SAFETY: buf has size bytes.
+        if _lib.uc_mem_read(self.handle, addr, buf, size) != 0:
+            raise base.GuestFault(addr, size)
+        return buf.raw
+
+    def write(self, addr, data):
+        # SAFETY: data is a bytes-like object of len(data) bytes.
+        if _lib.uc_mem_write(self.handle, addr, bytes(data), len(data)) != 0:
+            raise base.GuestFault(addr, len(data))
+
+    def regions(self):
+        return list(self.uc.mem_regions())
+
+    def new_vcpu(self):
+        v = UnicornVcpu(self)
+        self.vcpus.append(v)
+        return v
+
+    # -- hooks (rare path) ------------------------------------------------------
+    def _on_mem_invalid(self, uc, access, addr, size, value, user_data):
+        self._fault = (access, addr)
+        return False
+
+    def _on_intr(self, uc, intno, user_data):
+        self._intr = intno
+        uc.emu_stop()
+
+
+class UnicornVcpu(object):
+    """A guest CPU on a UnicornVm. Only one Vcpu of a Vm runs at a time."""
+
+    def __init__(self, vm):
+        self.vm = vm
+        self.uc = vm.uc
+        self.handle = vm.handle
+        self._args = _RegBatch(_SYSCALL_IDS)
+        self._gprs = _RegBatch(_GPR_IDS)
+        self._one = ctypes.c_uint64()
+        self._one_ref = ctypes.byref(self._one)
+        self._stop = False
+        self._exc = None
+        self._handler = None
+        self._hook_cb = _HOOK_INSN_CB(self._on_syscall)   # keep a reference: ctypes callback
+        self._hook = None
+        self.context = None        # saved uc context while another thread runs
+        self._next_rip = None      # RIP set from inside a hook, applied after the stop
+        self.task = None           # the unikernel's Task running on this vCPU
+
+    # -- registers -------------------------------------------------------------
+    def syscall_args(self):
+        """[nr, a0, a1, a2, a3, a4, a5] as unsigned 64-bit ints."""
+        b = self._args
+        _lib.uc_reg_read_batch(self.handle, b.ids, b.ptrs, 7)
+        return b.vals[0:7]
+
+    def set_rax(self, value):
+        self._one.value = value & 0xFFFFFFFFFFFFFFFF
+        _lib.uc_reg_write(self.handle, X.UC_X86_REG_RAX, self._one_ref)
+
+    def get_regs(self):
+        """All general registers as a dict name -> unsigned int (GPR_NAMES)."""
+        b = self._gprs
+        _lib.uc_reg_read_batch(self.handle, b.ids, b.ptrs, b.n)
+        return dict(zip(GPR_NAMES, b.vals[0:b.n]))
+
+    def set_regs(self, regs):
+        """Write the registers named in the dict `regs`. A RIP change asked
+        for from inside a hook takes effect when the run loop resumes (unicorn
+        does not honour PC writes from an instruction hook reliably)."""
+        for name, value in regs.items():
+            if name == "rip" and self.vm.running is self:
+                self._next_rip = value
+                self.request_stop()
+                continue
+            self._one.value = value & 0xFFFFFFFFFFFFFFFF
+            _lib.uc_reg_write(self.handle, _GPR_IDS[GPR_NAMES.index(name)], self._one_ref)
+
+    def get_reg(self, name):
+        if name == "rip" and self._next_rip is not None:
+            return self._next_rip
+        _lib.uc_reg_read(self.handle, _GPR_IDS[GPR_NAMES.index(name)], self._one_ref)
+        return self._one.value
+
+    def set_reg(self, name, value):
+        self.set_regs({name: value})
+
+    def get_fpu_state(self):
+        """The FXSAVE-format 512-byte FPU/SSE area (for signal frames)."""
+        import struct
+        fcw = self.uc.reg_read(X.UC_X86_REG_FPCW)
+        fsw = self.uc.reg_read(X.UC_X86_REG_FPSW)
+        ftw = self.uc.reg_read(X.UC_X86_REG_FPTAG)
+        mxcsr = self.uc.reg_read(X.UC_X86_REG_MXCSR)
+        area = bytearray(512)
+        struct.pack_into("<HHBxHQQII", area, 0, fcw, fsw, _abridged_tag(ftw), 0, 0, 0, mxcsr, 0xFFFF)
+        for i in range(8):
+            st = self.uc.reg_read(getattr(X, "UC_X86_REG_ST%d" % i))
+            mant, exp = st if isinstance(st, tuple) else (st & ((1 << 64) - 1), st >> 64)
+            struct.pack_into("<QH", area, 32 + 16 * i, mant, exp)
+        for i in range(16):
+            x = self.uc.reg_read(getattr(X, "UC_X86_REG_XMM%d" % i))
+            area[160 + 16 * i:176 + 16 * i] = x.to_bytes(16, "little")
+        return bytes(area)
+
+    def set_fpu_state(self, area):
+        import struct
+        fcw, fsw, _tag, _op, _ip, _dp, mxcsr = struct.unpack_from("<HHBxHQQI", area, 0)
+        self.uc.reg_write(X.UC_X86_REG_FPCW, fcw)
+        self.uc.reg_write(X.UC_X86_REG_FPSW, fsw)
+        self.uc.reg_write(X.UC_X86_REG_MXCSR, mxcsr & 0xFFFF)
+        for i in range(16):
+            self.uc.reg_write(getattr(X, "UC_X86_REG_XMM%d" % i),
+                              int.from_bytes(area[160 + 16 * i:176 + 16 * i], "little"))
+
+    # -- running ---------------------------------------------------------------
+    def request_stop(self):
+        """Make run() return StopExit soon; safe from any thread or hook."""
+        self._stop = True
+        self.uc.emu_stop()
+
+    kick = request_stop
+
+    def _on_syscall(self, uch, user_data):
+        # Called by unicorn for every guest `syscall`; exceptions cannot cross
+        # the C boundary, so they are stashed and re-raised by run().
+        try:
+            self._handler.syscall(self)
+        except BaseException as e:  # noqa: B902 - re-raised in run()
+            self._exc = e
+            self._stop = True
+            _lib.uc_emu_stop(self.handle)
+
+    def run(self, handler):
+        """Execute guest code from the current RIP until an Exit."""
+        vm = self.vm
+        if self._hook is None:
+            h = _ucpy.uc_hook_h()
+            # SAFETY: self._hook_cb lives as long as this Vcpu; the hook is
+            # global (begin=1 > end=0) for the syscall instruction only.
+            err = _lib.uc_hook_add(self.handle, ctypes.byref(h), unicorn.UC_HOOK_INSN,
+                                   ctypes.cast(self._hook_cb, ctypes.c_void_p), None,
+                                   ctypes.c_uint64(1), ctypes.c_uint64(0), ctypes.c_int(X.UC_X86_INS_SYSCALL))
+            if err:
+                raise unicorn.UcError(err)
+            self._hook = h
+        self._handler = handler
+        self._stop = False
+        vm._fault = None
+        vm._intr = None
+        vm.running = self
+        rip = self.get_reg("rip")
+        try:
+            self.uc.emu_start(rip, 0xFFFFFFFFFFFFFFFF)
+            err = None
+        except unicorn.UcError as e:
+            err = e
+        finally:
+            vm.running = None
+        if self._next_rip is not None:
+            rip, self._next_rip = self._next_rip, None
+            self.set_regs({"rip": rip})
+        if self._exc is not None:
+            exc, self._exc = self._exc, None
+            raise exc
+        rip = self.get_reg("rip")
+        if err is not None:
+            return self._error_exit(err, rip)
+        if vm._intr is not None:
+            kind = _INTR_KIND.get(vm._intr, "interrupt_%d" % vm._intr)
+            return base.FaultExit(kind, rip)
+        if self._stop:
+            return base.StopExit()
+        return base.HaltExit(rip)
+
+    def _error_exit(self, err, rip):
+        vm = self.vm
+        code = err.errno
+        if code == unicorn.UC_ERR_INSN_INVALID:
+            return base.FaultExit("invalid_opcode", rip)
+        if vm._fault is not None:
+            access, addr = vm._fault
+            acc, reason = _ACCESS.get(access, ("read", "unmapped"))
+            return base.FaultExit("page", rip, addr=addr, access=acc, reason=reason)
+        if code in (unicorn.UC_ERR_FETCH_UNMAPPED, unicorn.UC_ERR_FETCH_PROT):
+            return base.FaultExit("page", rip, addr=rip, access="exec",
+                                  reason="unmapped" if code == unicorn.UC_ERR_FETCH_UNMAPPED else "protection")
+        if code in (unicorn.UC_ERR_READ_UNMAPPED, unicorn.UC_ERR_WRITE_UNMAPPED, unicorn.UC_ERR_READ_PROT,
+                    unicorn.UC_ERR_WRITE_PROT):
+            return base.FaultExit("page", rip, addr=0, access="read", reason="unmapped")
+        if code in (unicorn.UC_ERR_READ_UNALIGNED, unicorn.UC_ERR_WRITE_UNALIGNED, unicorn.UC_ERR_FETCH_UNALIGNED):
+            return base.FaultExit("alignment", rip)
+        if code == unicorn.UC_ERR_EXCEPTION:
+            return base.FaultExit("general_protection", rip)
+        return base.FaultExit("general_protection", rip)
+
+    # -- thread switching (one engine, many guest threads) ---------------------
+    def save(self):
+        self.context = self.uc.context_save()
+
+    def restore(self):
+        if self.context is not None:
+            self.uc.context_restore(self.context)
+
+
+def _abridged_tag(ftw):
+    """x87 full tag word -> FXSAVE abridged tag byte (1 = valid)."""
+    out = 0
+    for i in range(8):
+        if ((ftw >> (2 * i)) & 3) != 3:
+            out |= 1 << i
+    return out
+
+
+def probe():
+    """(ok, reason) for `lxpack doctor`."""
+    try:
+        u = unicorn.Uc(unicorn.UC_ARCH_X86, unicorn.UC_MODE_64)
+        del u
+    except Exception as e:  # the engine library failed to load or open
+        return False, "unicorn engine unusable: %s" % e
+    return True, "Unicorn %s (emulated x86-64, portable)" % unicorn.__version__
+
+
+_FLAG_NAMES_EDX1 = {0: "fpu", 1: "vme", 2: "de", 3: "pse", 4: "tsc", 5: "msr", 6: "pae", 7: "mce", 8: "cx8",
+                    9: "apic", 11: "sep", 12: "mtrr", 13: "pge", 14: "mca", 15: "cmov", 16: "pat", 17: "pse36",
+                    19: "clflush", 23: "mmx", 24: "fxsr", 25: "sse", 26: "sse2", 28: "ht"}
+_FLAG_NAMES_ECX1 = {0: "pni", 1: "pclmulqdq", 9: "ssse3", 12: "fma", 13: "cx16", 19: "sse4_1", 20: "sse4_2",
+                    22: "movbe", 23: "popcnt", 25: "aes", 26: "xsave", 28: "avx", 29: "f16c", 30: "rdrand",
+                    31: "hypervisor"}
+_FLAG_NAMES_EBX7 = {0: "fsgsbase", 3: "bmi1", 5: "avx2", 7: "smep", 8: "bmi2", 9: "erms", 18: "rdseed",
+                    19: "adx", 29: "sha_ni"}
+
+
+def cpuid(leaf, subleaf=0):
+    """(eax, ebx, ecx, edx) of the emulated CPU, by running CPUID in a
+    scratch engine: what the guest's own CPUID will see."""
+    u = unicorn.Uc(unicorn.UC_ARCH_X86, unicorn.UC_MODE_64)
+    u.mem_map(0x1000, 0x1000)
+    u.mem_write(0x1000, b"\x0f\xa2")            # cpuid
+    u.reg_write(X.UC_X86_REG_RAX, leaf)
+    u.reg_write(X.UC_X86_REG_RCX, subleaf)
+    u.emu_start(0x1000, 0x1002)
+    return tuple(u.reg_read(r) & 0xFFFFFFFF for r in (X.UC_X86_REG_EAX, X.UC_X86_REG_EBX,
+                                                       X.UC_X86_REG_ECX, X.UC_X86_REG_EDX))
+
+
+def cpu_facts():
+    """dict(hwcap, hwcap2, vendor, model_name, flags) for AT_HWCAP and /proc/cpuinfo."""
+    import struct
+    _, b, c, d = cpuid(0)
+    vendor = struct.pack("<III", b, d, c).decode("ascii", "replace")
+    _, _, ecx1, edx1 = cpuid(1)
+    _, ebx7, _, _ = cpuid(7)
+    flags = [n for bitno, n in sorted(_FLAG_NAMES_EDX1.items()) if edx1 >> bitno & 1]
+    flags += [n for bitno, n in sorted(_FLAG_NAMES_ECX1.items()) if ecx1 >> bitno & 1]
+    flags += [n for bitno, n in sorted(_FLAG_NAMES_EBX7.items()) if ebx7 >> bitno & 1]
+    return dict(hwcap=edx1, hwcap2=0, vendor=vendor, model_name="lxpack unicorn x86-64 (emulated)",
+                flags=" ".join(flags))

@@ -1,0 +1,257 @@
+"""The Linux personality of one host process: creates the process and its
+first thread, loads the program, runs vCPUs and turns their exits into Linux
+events (faults -> signals, stops -> signal delivery), and answers the
+questions procfs asks about fds.
+
+Owns: Kernel (host, backend, VFS, CPU facts, dispatcher, config) and the
+run loop. Everything the guest asks for goes through the dispatcher
+(syscall table); everything the host does goes through `host`.
+Travels inside bundles: Python 3.9.
+"""
+import struct
+
+from lxpack.runtime.vmm import base as vmm
+from lxpack.unikernel import errors as E
+from lxpack.unikernel.errors import ProcessExit, TaskExit, LinuxError
+from lxpack.unikernel.kernel import signals as S
+from lxpack.unikernel.kernel.fdtable import FdTable
+from lxpack.unikernel.kernel.loader import load
+from lxpack.unikernel.kernel.mm import Mm
+from lxpack.unikernel.kernel.task import Process, Task
+from lxpack.unikernel.syscall.table import Dispatcher
+
+# Importing the families registers their handlers in the table.
+from lxpack.unikernel.syscall import families  # noqa: F401
+
+
+class CpuInfo(object):
+    """What the guest is told about the CPU (AT_HWCAP, /proc/cpuinfo)."""
+
+    def __init__(self, hwcap=0x78bfbff, hwcap2=0, vendor="GenuineIntel", model_name="lxpack virtual CPU",
+                 flags_text="fpu tsc cx8 cmov mmx fxsr sse sse2"):
+        self.hwcap = hwcap
+        self.hwcap2 = hwcap2
+        self.vendor = vendor
+        self.model_name = model_name
+        self.flags_text = flags_text
+
+
+class Config(object):
+    def __init__(self, strace=None, stats=None, host_exec=(), env_add=None, warn=None):
+        self.strace = strace
+        self.stats = stats
+        self.host_exec = tuple(host_exec)
+        self.env_add = env_add or {}
+        self.warn = warn
+
+
+class Kernel(object):
+    def __init__(self, host, backend, vfs, cpu, vdso_image, config):
+        self.host = host
+        self.backend = backend
+        self.vfs = vfs
+        self.cpu = cpu
+        self.vdso_image = vdso_image
+        self.config = config
+        self.dispatcher = Dispatcher(strace=config.strace, stats=config.stats,
+                                     on_unimplemented=self._warn_unimplemented)
+        self.process = None
+        self.current = None
+        self._uname = None
+        self.signal_bridge = None
+
+    def _warn_unimplemented(self, nr, name):
+        if self.config.warn:
+            self.config.warn("unimplemented syscall %s (%d)" % (name, nr))
+
+    # -- facts -----------------------------------------------------------------------
+    def uname(self):
+        """(sysname, nodename, release, version, machine) as Linux reports them."""
+        if self._uname is None:
+            u = self.host.uname()
+            from lxpack.unikernel.kernel.vfs.procfs import KERNEL_RELEASE, KERNEL_VERSION
+            node = u[1].encode() if isinstance(u[1], str) else u[1]
+            if u[0] == "Linux":
+                rel, ver = u[2].encode(), u[3].encode()
+            else:
+                rel, ver = KERNEL_RELEASE, KERNEL_VERSION
+            self._uname = (b"Linux", node, rel, ver, b"x86_64")
+        return self._uname
+
+    def fd_exists(self, t, fd):
+        try:
+            self.host.get_cloexec(fd)
+            return True
+        except LinuxError:
+            return False
+
+    def open_fds(self, t):
+        out = []
+        for fd in range(0, 1024):
+            if fd >= 900:
+                break
+            try:
+                self.host.get_cloexec(fd)
+                out.append(fd)
+            except LinuxError:
+                pass
+        return out
+
+    def fd_path(self, t, fd):
+        path = t.files.special(fd)
+        if path is not None and getattr(path, "link_name", None):
+            return path.link_name
+        p = self.host.fd_path(fd)
+        if self.vfs.root and p.startswith(self.vfs.root + b"/"):
+            p = p[len(self.vfs.root):]
+        return p
+
+    def fd_info(self, t, fd):
+        flags = self.host.get_status_flags(fd)
+        if self.host.get_cloexec(fd):
+            flags |= 0o2000000
+        return b"pos:\t%d\nflags:\t0%o\nmnt_id:\t1\nino:\t%d\n" % (
+            self.host.fd_offset(fd), flags, self.host.fstat(fd).st_ino)
+
+    # -- process creation ------------------------------------------------------------------
+    def new_process(self):
+        vm = self.backend.create_vm()
+        total, _ = self.host.memory()
+        mm = Mm(vm, total)
+        p = Process(self, mm, FdTable(), self.host.getpid())
+        p.sigactions = S.SignalActions(self._mirror_disposition)
+        self.process = p
+        vcpu = vm.new_vcpu()
+        t = Task(p, vcpu, p.pid)
+        t.signals = S.SignalState(p.sigactions)
+        p.tasks[t.tid] = t
+        self.current = t
+        return t
+
+    def exec_image(self, t, host_fd, guest_path, argv, envp, execfn=None):
+        """Load the program open at host_fd into t's process (fresh address space)."""
+        p = t.process
+
+        def open_interp(path):
+            r = self.vfs.resolve(-100, path)
+            if r.kind != "host":
+                raise E.ENOENT()
+            return self.host.openat(r.dirfd, r.path, 0o2000000, 0)   # O_RDONLY|O_CLOEXEC
+
+        res = load(self, p, host_fd, guest_path, argv, envp, execfn or guest_path, open_interp)
+        p.exe = guest_path
+        p.argv = list(argv)
+        p.envp = list(envp)
+        base = guest_path.rsplit(b"/", 1)[-1]
+        p.comm = base[:15]
+        regs = {n: 0 for n in ("rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "r8", "r9", "r10", "r11",
+                               "r12", "r13", "r14", "r15", "fs_base", "gs_base")}
+        regs["rsp"] = res.sp
+        regs["rip"] = res.entry
+        regs["rflags"] = 0x202
+        t.vcpu.set_regs(regs)
+        return res
+
+    # -- host signals ----------------------------------------------------------------------
+    def start_signals(self, bridge_factory):
+        self.signal_bridge = bridge_factory(self._kick)
+
+    def _kick(self):
+        t = self.current
+        if t is not None:
+            t.vcpu.request_stop()
+
+    def _mirror_disposition(self, sig, mode):
+        if self.signal_bridge is not None:
+            self.signal_bridge.set(sig, mode, self._host_signal)
+
+    def _host_signal(self, sig):
+        """A host signal arrived for a guest handler (runs in the main thread)."""
+        t = self.current
+        if t is None:
+            return
+        t.signals.queue(sig, S.siginfo(sig, S.SI_USER))
+        t.wants_stop = True
+        t.vcpu.request_stop()
+        if self.host.in_blocking and (not (t.signals.mask & S.bit(sig)) or t.signals.waitset & S.bit(sig)):
+            self.host.in_blocking = False
+            raise E.Interrupted()
+
+    # -- running ---------------------------------------------------------------------------
+    def run(self, t):
+        """Run the task until the process exits; returns the ProcessExit."""
+        disp = self.dispatcher
+        vcpu = t.vcpu
+        while True:
+            try:
+                ex = vcpu.run(disp)
+                t.wants_stop = False
+                if isinstance(ex, vmm.FaultExit):
+                    self.fault_to_signal(t, ex)
+                elif isinstance(ex, vmm.HaltExit):
+                    # HLT at ring 3 is a #GP: SIGSEGV with si_code SI_KERNEL.
+                    self.force_signal(t, S.SIGSEGV, S.siginfo(S.SIGSEGV, S.SI_KERNEL, addr=0))
+                self.deliver_signals(t)
+            except ProcessExit as e:
+                return e
+            except TaskExit as e:
+                return ProcessExit(e.status)
+
+    def fault_to_signal(self, t, ex):
+        kind = ex.kind
+        if kind == "page":
+            code = S.SEGV_ACCERR if ex.reason == "protection" else S.SEGV_MAPERR
+            v = t.mem.find(ex.addr)
+            if v is not None and ex.reason == "unmapped":
+                code = S.SEGV_ACCERR
+            self.force_signal(t, S.SIGSEGV, S.siginfo(S.SIGSEGV, code, addr=ex.addr))
+        elif kind == "invalid_opcode":
+            self.force_signal(t, S.SIGILL, S.siginfo(S.SIGILL, S.ILL_ILLOPN, addr=ex.rip))
+        elif kind == "divide":
+            self.force_signal(t, S.SIGFPE, S.siginfo(S.SIGFPE, S.FPE_INTDIV, addr=ex.rip))
+        elif kind in ("fpu", "simd"):
+            self.force_signal(t, S.SIGFPE, S.siginfo(S.SIGFPE, 0, addr=ex.rip))
+        elif kind == "breakpoint":
+            self.force_signal(t, S.SIGTRAP, S.siginfo(S.SIGTRAP, S.SI_KERNEL))
+        elif kind == "alignment":
+            self.force_signal(t, S.SIGBUS, S.siginfo(S.SIGBUS, 1, addr=ex.rip))
+        else:
+            self.force_signal(t, S.SIGSEGV, S.siginfo(S.SIGSEGV, S.SI_KERNEL, addr=0))
+
+    def force_signal(self, t, sig, info):
+        """A synchronous fault: if blocked or ignored it cannot be, so the
+        process dies (Linux's force_sig_info)."""
+        act = t.process.sigactions.get(sig)
+        if t.signals.mask & S.bit(sig) or act.handler == S.SIG_IGN:
+            t.signals.mask &= ~S.bit(sig)
+            t.process.sigactions.set(sig, S.Action())
+        t.signals.queue(sig, info)
+
+    def deliver_signals(self, t):
+        sigs = t.signals
+        while True:
+            sig = sigs.deliverable()
+            if not sig:
+                if sigs.saved_mask is not None:
+                    sigs.mask, sigs.saved_mask = sigs.saved_mask, None
+                return
+            info = sigs.take(sig)
+            act = t.process.sigactions.get(sig)
+            if act.handler == S.SIG_IGN:
+                continue
+            if act.handler == S.SIG_DFL:
+                what = S.default_action(sig)
+                if what in ("ignore", "continue"):
+                    continue
+                if what == "stop":
+                    self.host.kill(self.host.getpid(), sig)
+                    continue
+                raise ProcessExit(signal=sig, core=(what == "core"))
+            if sigs.saved_mask is not None:
+                # rt_sigsuspend: the handler's frame must restore the old mask.
+                sigs.mask = sigs.saved_mask
+                sigs.saved_mask = None
+                S.setup_frame(t, sig, info, act)
+            else:
+                S.setup_frame(t, sig, info, act)
+            return   # one frame at a time; the rest after the handler's sigreturn or next stop

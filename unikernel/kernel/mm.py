@@ -1,0 +1,272 @@
+"""The address space of one Linux process: VMAs, brk, mmap placement, and
+checked guest-memory access (copy_in / copy_out raising EFAULT).
+
+Owns: the sorted VMA list (what /proc/self/maps shows), the no-ASLR layout
+Linux uses under `setarch -R` (so addresses match native runs), and keeping
+the backend's mappings (vm.map/unmap/protect) in step with the VMAs.
+Page tables on hardware backends follow from the same calls.
+
+Lock order: Mm is owned by its process; under unicorn only one guest thread
+runs at a time, so no lock is taken here.
+Travels inside bundles: Python 3.9.
+"""
+import bisect
+import struct
+
+from lxpack.runtime.vmm.base import GuestFault, PAGE_SIZE, page_down, page_up
+from lxpack.unikernel.errors import EFAULT, EINVAL, ENOMEM, EEXIST, ENAMETOOLONG
+
+STACK_TOP = 0x7FFFFFFFF000
+STACK_SIZE = 8 << 20
+MMAP_BASE = 0x7FFFF7FFF000
+MMAP_MIN = 0x10000
+PIE_BASE = 0x555555554000
+TASK_SIZE = 0x7FFFFFFFF000
+
+PROT_READ, PROT_WRITE, PROT_EXEC = 1, 2, 4
+
+
+class Vma(object):
+    """One mapping: [start, end) with protection, sharing and what backs it."""
+
+    __slots__ = ("start", "end", "prot", "shared", "name", "offset", "dev", "ino", "host", "kind")
+
+    def __init__(self, start, end, prot, shared=False, name="", offset=0, dev=0, ino=0, host=None, kind="anon"):
+        self.start = start
+        self.end = end
+        self.prot = prot
+        self.shared = shared
+        self.name = name          # path, or [heap], [stack], [vdso]
+        self.offset = offset      # file offset of start
+        self.dev = dev
+        self.ino = ino
+        self.host = host          # host mapping object for shared file/anon memory, else None
+        self.kind = kind          # 'anon' | 'file' | 'heap' | 'stack' | 'vdso'
+
+    def split_copy(self, start, end):
+        return Vma(start, end, self.prot, self.shared, self.name,
+                   self.offset + (start - self.start) if self.kind == "file" else self.offset,
+                   self.dev, self.ino, self.host, self.kind)
+
+    def __repr__(self):
+        return "Vma(%#x-%#x %d %s)" % (self.start, self.end, self.prot, self.name)
+
+
+class Mm(object):
+    def __init__(self, vm, total_memory=None):
+        self.vm = vm
+        self.vmas = []            # sorted by start, non-overlapping
+        self._starts = []
+        self.brk_start = 0
+        self.brk_cur = 0
+        self.total_memory = total_memory or (1 << 36)
+
+    # -- guest memory access ----------------------------------------------------
+    def read(self, addr, size):
+        if size == 0:
+            return b""
+        try:
+            return self.vm.read(addr, size)
+        except GuestFault:
+            raise EFAULT()
+
+    def write(self, addr, data):
+        if not data:
+            return
+        try:
+            self.vm.write(addr, data)
+        except GuestFault:
+            raise EFAULT()
+
+    def read_u64(self, addr):
+        return struct.unpack("<Q", self.read(addr, 8))[0]
+
+    def write_u64(self, addr, v):
+        self.write(addr, struct.pack("<Q", v & 0xFFFFFFFFFFFFFFFF))
+
+    def read_u32(self, addr):
+        return struct.unpack("<I", self.read(addr, 4))[0]
+
+    def write_u32(self, addr, v):
+        self.write(addr, struct.pack("<I", v & 0xFFFFFFFF))
+
+    def write_i32(self, addr, v):
+        self.write(addr, struct.pack("<i", v))
+
+    def read_cstr(self, addr, limit=4096, is_path=False):
+        """A NUL-terminated string (without the NUL), read page by page."""
+        out = b""
+        while True:
+            chunk = min(PAGE_SIZE - (addr & (PAGE_SIZE - 1)), 256)
+            data = self.read(addr, chunk)
+            i = data.find(b"\0")
+            if i >= 0:
+                out += data[:i]
+                if len(out) >= limit:
+                    raise ENAMETOOLONG()
+                return out
+            out += data
+            addr += chunk
+            if len(out) >= limit:
+                if is_path:
+                    raise ENAMETOOLONG()
+                return out[:limit]
+
+    def read_ptr_array(self, addr, limit=1 << 16):
+        """A NULL-terminated array of pointers (argv, envp)."""
+        out = []
+        while addr:
+            p = self.read_u64(addr)
+            if p == 0:
+                return out
+            out.append(p)
+            addr += 8
+            if len(out) > limit:
+                raise EINVAL()
+        return out
+
+    # -- VMA bookkeeping -------------------------------------------------------------
+    def find(self, addr):
+        """The VMA containing addr, or None."""
+        i = bisect.bisect_right(self._starts, addr) - 1
+        if i >= 0 and self.vmas[i].end > addr:
+            return self.vmas[i]
+        return None
+
+    def _insert(self, v):
+        i = bisect.bisect_left(self._starts, v.start)
+        self.vmas.insert(i, v)
+        self._starts.insert(i, v.start)
+
+    def _overlapping(self, start, end):
+        i = max(bisect.bisect_right(self._starts, start) - 1, 0)
+        out = []
+        while i < len(self.vmas) and self.vmas[i].start < end:
+            if self.vmas[i].end > start:
+                out.append(self.vmas[i])
+            i += 1
+        return out
+
+    def is_free(self, start, end):
+        return not self._overlapping(start, end)
+
+    def find_free(self, length, top=MMAP_BASE):
+        """Top-down first fit below `top`, as Linux's mmap does."""
+        end = top
+        for v in reversed(self.vmas):
+            if v.start >= end:
+                continue
+            if v.end <= end - length and v.end <= end:
+                if end - max(v.end, MMAP_MIN) >= length:
+                    return end - length
+            end = min(end, v.start)
+        if end - MMAP_MIN >= length:
+            return end - length
+        raise ENOMEM()
+
+    # -- mapping operations ----------------------------------------------------------
+    def map(self, start, length, prot, shared=False, name="", offset=0, dev=0, ino=0, host=None,
+            kind="anon", data=None):
+        """Map [start, start+length) (page-aligned), replacing what was there;
+        fill it with `data` if given (file contents of a private mapping)."""
+        end = start + page_up(length)
+        if start & (PAGE_SIZE - 1) or end > TASK_SIZE or start < MMAP_MIN and start != 0:
+            raise EINVAL()
+        if self._overlapping(start, end):
+            self.unmap(start, end - start)
+        try:
+            if host is not None:
+                self.vm.map_host(start, end - start, prot, host.address)
+            else:
+                self.vm.map(start, end - start, prot)
+        except Exception:
+            raise ENOMEM()
+        v = Vma(start, end, prot, shared, name, offset, dev, ino, host, kind)
+        self._insert(v)
+        if data:
+            self.vm.write(start, data)
+        return v
+
+    def unmap(self, start, length):
+        end = start + page_up(length)
+        for v in self._overlapping(start, end):
+            lo, hi = max(v.start, start), min(v.end, end)
+            self.vm.unmap(lo, hi - lo)
+            idx = self.vmas.index(v)
+            del self.vmas[idx]
+            del self._starts[idx]
+            if v.start < lo:
+                self._insert(v.split_copy(v.start, lo))
+            if hi < v.end:
+                self._insert(v.split_copy(hi, v.end))
+            if v.host is not None and not any(x.host is v.host for x in self.vmas):
+                v.host.close()
+
+    def protect(self, start, length, prot):
+        end = start + page_up(length)
+        vs = self._overlapping(start, end)
+        # Linux: ENOMEM if any part of the range is unmapped.
+        cur = start
+        for v in vs:
+            if v.start > cur:
+                raise ENOMEM()
+            cur = v.end
+        if cur < end:
+            raise ENOMEM()
+        for v in vs:
+            lo, hi = max(v.start, start), min(v.end, end)
+            self.vm.protect(lo, hi - lo, prot)
+            idx = self.vmas.index(v)
+            del self.vmas[idx]
+            del self._starts[idx]
+            if v.start < lo:
+                self._insert(v.split_copy(v.start, lo))
+            mid = v.split_copy(lo, hi)
+            mid.prot = prot
+            self._insert(mid)
+            if hi < v.end:
+                self._insert(v.split_copy(hi, v.end))
+
+    # -- brk ---------------------------------------------------------------------------
+    def set_brk_start(self, addr):
+        self.brk_start = self.brk_cur = addr
+
+    def brk(self, new):
+        if new == 0 or new < self.brk_start:
+            return self.brk_cur
+        old_top = page_up(self.brk_cur)
+        new_top = page_up(new)
+        if new_top > old_top:
+            if not self.is_free(old_top, new_top):
+                return self.brk_cur
+            heap = self.find(old_top - 1) if old_top > self.brk_start else None
+            try:
+                self.vm.map(old_top, new_top - old_top, PROT_READ | PROT_WRITE)
+            except Exception:
+                return self.brk_cur
+            if heap is not None and heap.kind == "heap":
+                idx = self.vmas.index(heap)
+                del self.vmas[idx]
+                del self._starts[idx]
+                heap.end = new_top
+                self._insert(heap)
+            else:
+                self._insert(Vma(old_top, new_top, PROT_READ | PROT_WRITE, name="[heap]", kind="heap"))
+        elif new_top < old_top:
+            self.unmap(new_top, old_top - new_top)
+        self.brk_cur = new
+        return new
+
+    # -- /proc/self/maps ---------------------------------------------------------------
+    def maps_text(self):
+        lines = []
+        for v in self.vmas:
+            perms = "%s%s%s%s" % ("r" if v.prot & 1 else "-", "w" if v.prot & 2 else "-",
+                                  "x" if v.prot & 4 else "-", "s" if v.shared else "p")
+            dev = "%02x:%02x" % ((v.dev >> 8) & 0xfff, (v.dev & 0xff) | ((v.dev >> 12) & 0xfff00))
+            line = "%08x-%08x %s %08x %s %-10d" % (v.start, v.end, perms, v.offset if v.kind == "file" else 0,
+                                                    dev, v.ino)
+            if v.name:
+                line = line.ljust(73) + v.name
+            lines.append(line.rstrip() + "\n" if not v.name else line + "\n")
+        return "".join(lines)

@@ -1,0 +1,238 @@
+"""Signals: dispositions, masks, pending sets, delivery on the guest stack
+(a real rt_sigframe), rt_sigreturn, synchronous faults, and host signals
+forwarded to the guest.
+
+Owns: SignalActions (per process), SignalState (per thread), the frame
+layout glibc and musl expect (struct rt_sigframe: pretcode, ucontext with
+sigcontext and an FXSAVE fpstate, siginfo), and the mirroring of
+dispositions on the host process: SIG_DFL and SIG_IGN are set on the host
+too (so a default-action death is a real host death the parent sees, and
+ignored signals stay ignored across exec of host programs); a guest handler
+becomes a host handler that queues the signal and kicks the vCPU.
+Travels inside bundles: Python 3.9.
+"""
+import struct
+
+from lxpack.unikernel.errors import EINVAL, EFAULT, ProcessExit, Interrupted
+
+NSIG = 64
+SIG_DFL, SIG_IGN = 0, 1
+SA_NOCLDSTOP, SA_NOCLDWAIT, SA_SIGINFO = 1, 2, 4
+SA_RESTORER, SA_ONSTACK, SA_RESTART, SA_NODEFER, SA_RESETHAND = 0x04000000, 0x08000000, 0x10000000, 0x40000000, 0x80000000
+SS_ONSTACK, SS_DISABLE = 1, 2
+SIGKILL, SIGSTOP, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGCHLD, SIGCONT = 9, 19, 11, 7, 8, 4, 5, 17, 18
+
+SI_USER, SI_KERNEL, SI_TKILL, SI_QUEUE = 0, 0x80, -6, -1
+SEGV_MAPERR, SEGV_ACCERR = 1, 2
+ILL_ILLOPN = 2
+FPE_INTDIV = 1
+TRAP_BRKPT = 1
+
+_CORE = {3, 4, 5, 6, 7, 8, 11, 24, 25, 31}
+_IGNORE = {17, 23, 28}
+_STOP = {19, 20, 21, 22}
+_CONT = {18}
+
+
+def default_action(sig):
+    if sig in _CORE:
+        return "core"
+    if sig in _IGNORE:
+        return "ignore"
+    if sig in _STOP:
+        return "stop"
+    if sig in _CONT:
+        return "continue"
+    return "term"
+
+
+def bit(sig):
+    return 1 << (sig - 1)
+
+
+UNBLOCKABLE = bit(SIGKILL) | bit(SIGSTOP)
+
+
+def siginfo(signo, code, errno=0, pid=0, uid=0, addr=None, status=None, value=0):
+    """A 128-byte siginfo_t."""
+    head = struct.pack("<iii4x", signo, errno, code)
+    if addr is not None:
+        body = struct.pack("<Q", addr)
+    elif status is not None:
+        body = struct.pack("<iIiQQ", pid, uid, status, 0, 0)
+    else:
+        body = struct.pack("<iIQ", pid, uid, value)
+    return (head + body).ljust(128, b"\0")
+
+
+class Action(object):
+    __slots__ = ("handler", "flags", "restorer", "mask")
+
+    def __init__(self, handler=SIG_DFL, flags=0, restorer=0, mask=0):
+        self.handler = handler
+        self.flags = flags
+        self.restorer = restorer
+        self.mask = mask
+
+    def pack(self):
+        return struct.pack("<QQQQ", self.handler, self.flags, self.restorer, self.mask)
+
+
+class SignalActions(object):
+    """Dispositions of one process (shared by its threads)."""
+
+    def __init__(self, host_mirror):
+        self.actions = [Action() for _ in range(NSIG + 1)]
+        self.mirror = host_mirror            # callable(sig, 'default'|'ignore'|'catch')
+
+    def get(self, sig):
+        return self.actions[sig]
+
+    def set(self, sig, act):
+        self.actions[sig] = act
+        if self.mirror is not None:
+            self.mirror(sig, "default" if act.handler == SIG_DFL else "ignore" if act.handler == SIG_IGN else "catch")
+
+    def reset_for_exec(self):
+        """execve: caught signals go back to SIG_DFL; ignored stay ignored."""
+        for sig in range(1, NSIG + 1):
+            a = self.actions[sig]
+            if a.handler not in (SIG_DFL, SIG_IGN):
+                self.set(sig, Action())
+
+    def ignored_mask(self):
+        return sum(bit(s) for s in range(1, NSIG + 1) if self.actions[s].handler == SIG_IGN)
+
+    def caught_mask(self):
+        return sum(bit(s) for s in range(1, NSIG + 1) if self.actions[s].handler not in (SIG_DFL, SIG_IGN))
+
+
+class SignalState(object):
+    """Mask and pending signals of one thread."""
+
+    def __init__(self, actions):
+        self.actions = actions
+        self.mask = 0
+        self.pending = {}          # sig -> [siginfo bytes, ...] (standard signals hold one)
+        self.restart_hint = False  # the last interruption asks for SA_RESTART
+        self.saved_mask = None     # rt_sigsuspend / pselect restore this after the handler
+        self.waitset = 0           # signals rt_sigtimedwait is waiting for (blocked, yet they wake it)
+
+    def pending_mask(self):
+        m = 0
+        for s in self.pending:
+            m |= bit(s)
+        return m
+
+    def queue(self, sig, info):
+        q = self.pending.get(sig)
+        if q is None:
+            self.pending[sig] = [info]
+        elif sig >= 32:
+            q.append(info)
+
+    def deliverable(self):
+        """The lowest pending signal not blocked, or 0."""
+        if not self.pending:
+            return 0
+        best = 0
+        for s in self.pending:
+            if not (self.mask & bit(s)) and (best == 0 or s < best):
+                best = s
+        return best
+
+    def has_deliverable(self):
+        return self.deliverable() != 0
+
+    def take(self, sig):
+        q = self.pending[sig]
+        info = q.pop(0)
+        if not q:
+            del self.pending[sig]
+        return info
+
+    def should_restart(self):
+        sig = self.deliverable()
+        if not sig:
+            return True
+        a = self.actions.get(sig)
+        if a.handler == SIG_IGN or (a.handler == SIG_DFL and default_action(sig) in ("ignore", "continue")):
+            return True
+        return bool(a.flags & SA_RESTART)
+
+
+# ---- frames ---------------------------------------------------------------------
+_SC_ORDER = ("r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "rdi", "rsi", "rbp", "rbx", "rdx",
+             "rax", "rcx", "rsp", "rip")
+UC_SIGCONTEXT_SS, UC_STRICT_RESTORE_SS = 2, 4
+FRAME_SIZE = 8 + 304 + 128          # pretcode + ucontext + siginfo
+
+
+def setup_frame(t, sig, info, act):
+    """Push an rt_sigframe and point the vCPU at the handler."""
+    vcpu = t.vcpu
+    regs = vcpu.get_regs()
+    fp = vcpu.get_fpu_state()
+    sp = regs["rsp"]
+    ss_sp, ss_flags, ss_size = t.altstack
+    on_alt = ss_size and ss_sp <= sp < ss_sp + ss_size
+    if act.flags & SA_ONSTACK and not (ss_flags & SS_DISABLE) and not on_alt and ss_size:
+        sp = ss_sp + ss_size
+    else:
+        sp -= 128                                   # the red zone
+    sp = (sp - 512) & ~63                           # FXSAVE area, 64-aligned
+    fp_addr = sp
+    frame = ((sp - FRAME_SIZE) & ~15) - 8
+    sc = struct.pack("<17Q", *[regs[n] for n in _SC_ORDER])
+    sc += struct.pack("<Q", regs["rflags"])
+    sc += struct.pack("<HHHH", 0x33, 0, 0, 0x2b)   # cs, gs, fs, ss
+    sc += struct.pack("<QQQQ", 0, 14 if sig == SIGSEGV else 0,
+                      t.signals.mask & 0xFFFFFFFFFFFFFFFF, info_addr_of(info))
+    sc += struct.pack("<Q", fp_addr) + b"\0" * 64
+    stack = struct.pack("<Qi4xQ", ss_sp, (SS_ONSTACK if on_alt else 0) | (ss_flags & SS_DISABLE), ss_size)
+    uc = struct.pack("<QQ", UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS, 0) + stack + sc + \
+        struct.pack("<Q", t.signals.mask)
+    assert len(uc) == 304, len(uc)
+    restorer = act.restorer if act.flags & SA_RESTORER else 0
+    try:
+        t.mem.write(fp_addr, fp)
+        t.mem.write(frame, struct.pack("<Q", restorer) + uc + info)
+    except EFAULT:
+        # Could not build the frame (stack overflow without an alternate stack).
+        raise ProcessExit(signal=SIGSEGV, core=True)
+    new_mask = t.signals.mask | act.mask
+    if not (act.flags & SA_NODEFER):
+        new_mask |= bit(sig)
+    t.signals.mask = new_mask & ~UNBLOCKABLE
+    if act.flags & SA_RESETHAND:
+        t.process.sigactions.set(sig, Action())
+    vcpu.set_regs({"rsp": frame, "rip": act.handler, "rdi": sig, "rsi": frame + 8 + 304,
+                   "rdx": frame + 8, "rax": 0, "rflags": regs["rflags"] & ~0x40400})
+
+
+def info_addr_of(info):
+    """cr2 slot: the faulting address for SIGSEGV/SIGBUS, from the siginfo."""
+    signo = struct.unpack_from("<i", info, 0)[0]
+    if signo in (SIGSEGV, SIGBUS):
+        return struct.unpack_from("<Q", info, 16)[0]
+    return 0
+
+
+def sigreturn(t):
+    """rt_sigreturn: restore what setup_frame saved."""
+    vcpu = t.vcpu
+    frame = vcpu.get_reg("rsp") - 8
+    uc = t.mem.read(frame + 8, 304)
+    ss_sp, ss_flags, ss_size = struct.unpack_from("<Qi4xQ", uc, 16)
+    vals = struct.unpack_from("<17Q", uc, 40)
+    regs = dict(zip(_SC_ORDER, vals))
+    rflags = struct.unpack_from("<Q", uc, 40 + 136)[0]
+    fp_addr = struct.unpack_from("<Q", uc, 40 + 184)[0]
+    mask = struct.unpack_from("<Q", uc, 296)[0]
+    # Only user-modifiable flags are restored (as Linux's FIX_EFLAGS).
+    cur = vcpu.get_reg("rflags")
+    regs["rflags"] = (cur & ~0x50dd5) | (rflags & 0x50dd5)
+    if fp_addr:
+        vcpu.set_fpu_state(t.mem.read(fp_addr, 512))
+    t.signals.mask = mask & ~UNBLOCKABLE
+    vcpu.set_regs(regs)

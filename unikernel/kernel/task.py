@@ -1,0 +1,66 @@
+"""Task (a Linux thread) and Process (what threads of one thread group share).
+
+Owns: per-thread state (tid, signal mask and pending set via SignalState,
+clear_child_tid, robust list, alternate stack, the vCPU it runs on) and
+per-process state (address space, fd table, signal actions, rlimits, name,
+exe path, argv/env for /proc). A Process is one host process (DESIGN:
+one host process per Linux process), so pid, cwd, umask and credentials are
+the host's own and are not duplicated here.
+
+Lock order (when threads run truly in parallel on hardware backends):
+Process.lock before Task.lock; never hold either across a hypercall that
+blocks.
+Travels inside bundles: Python 3.9.
+"""
+
+
+class Process(object):
+    def __init__(self, kernel, mm, files, pid):
+        self.kernel = kernel
+        self.host = kernel.host
+        self.mm = mm
+        self.files = files
+        self.pid = pid
+        self.sigactions = None      # SignalActions, set by signals.new_process
+        self.tasks = {}
+        self.exe = b""              # the guest path of the running program (/proc/self/exe)
+        self.argv = []
+        self.envp = []
+        self.comm = b""             # PR_SET_NAME / /proc/self/comm (16 bytes max)
+        self.auxv = b""
+        self.personality = 0
+        self.rlimits = {}           # overrides not pushed to the host (RLIMIT_STACK...)
+        self.pdeathsig = 0
+        self.dumpable = 1
+        self.start_time = 0.0
+
+
+class Task(object):
+    __slots__ = ("process", "kernel", "host", "mem", "vcpu", "tid", "signals", "clear_child_tid",
+                 "robust_list", "robust_len", "altstack", "wants_stop", "name", "fs_base", "__weakref__")
+
+    def __init__(self, process, vcpu, tid):
+        self.process = process
+        self.kernel = process.kernel
+        self.host = process.host
+        self.mem = process.mm
+        self.vcpu = vcpu
+        self.tid = tid
+        vcpu.task = self
+        self.signals = None         # SignalState, set by signals.new_task
+        self.clear_child_tid = 0
+        self.robust_list = 0
+        self.robust_len = 0
+        self.altstack = (0, 2, 0)   # (ss_sp, ss_flags=SS_DISABLE, ss_size)
+        self.wants_stop = False     # ask the vCPU to return to the run loop after this syscall
+        self.name = b""
+
+    @property
+    def files(self):
+        return self.process.files
+
+    def restart_syscall(self, vcpu, nr):
+        """Re-execute the interrupted `syscall` instruction after the signal
+        handler returns (Linux's -ERESTARTSYS path)."""
+        rip = vcpu.get_reg("rip")
+        vcpu.set_regs({"rax": nr, "rip": rip - 2})

@@ -1,0 +1,259 @@
+"""The emulated /proc and /sys basics (DESIGN: never the host's /proc,
+which macOS does not have).
+
+Owns: the tree of nodes under /proc (self and the own PID: exe, cwd, root,
+cmdline, environ, maps, fd/, fdinfo/, stat, statm, status, comm, auxv,
+mounts, mountinfo; cpuinfo, meminfo, stat, uptime, loadavg, filesystems,
+mounts, version, sys/kernel/*) and /sys/devices/system/cpu/{online,possible}.
+A node is a file (content generated at open, served from an anonymous host
+file so reads, seeks, fstat and inheritance across exec work natively), a
+symlink (readlink), or a directory (entries for getdents64).
+Travels inside bundles: Python 3.9.
+"""
+import time
+
+from lxpack.unikernel.errors import ENOENT, ENOTDIR, EACCES
+
+KERNEL_RELEASE = b"6.1.0-lxpack"
+KERNEL_VERSION = b"#1 SMP PREEMPT_DYNAMIC lxpack"
+
+
+class Node(object):
+    __slots__ = ("kind", "content", "target", "entries")
+
+    def __init__(self, kind, content=b"", target=b"", entries=()):
+        self.kind = kind          # 'file' | 'link' | 'dir'
+        self.content = content
+        self.target = target
+        self.entries = entries    # [(name, d_type)]
+
+
+def _file(fn):
+    return ("file", fn)
+
+
+def _cpuinfo(t):
+    k = t.kernel
+    n = t.host.cpu_count()
+    out = []
+    for i in range(n):
+        out.append("processor\t: %d\nvendor_id\t: %s\ncpu family\t: 6\nmodel\t\t: 0\nmodel name\t: %s\n"
+                   "stepping\t: 0\ncpu MHz\t\t: 2000.000\ncache size\t: 512 KB\nphysical id\t: 0\n"
+                   "siblings\t: %d\ncore id\t\t: %d\ncpu cores\t: %d\napicid\t\t: %d\nfpu\t\t: yes\n"
+                   "fpu_exception\t: yes\ncpuid level\t: 13\nwp\t\t: yes\nflags\t\t: %s\nbogomips\t: 4000.00\n"
+                   "clflush size\t: 64\ncache_alignment\t: 64\naddress sizes\t: 48 bits physical, 48 bits virtual\n"
+                   "power management:\n\n" % (i, k.cpu.vendor, k.cpu.model_name, n, i, n, i, k.cpu.flags_text))
+    return "".join(out).encode()
+
+
+def _meminfo(t):
+    total, avail = t.host.memory()
+    kb = lambda v: v // 1024
+    rows = [("MemTotal", kb(total)), ("MemFree", kb(avail)), ("MemAvailable", kb(avail)), ("Buffers", 0),
+            ("Cached", 0), ("SwapCached", 0), ("Active", 0), ("Inactive", 0), ("SwapTotal", 0), ("SwapFree", 0),
+            ("Dirty", 0), ("Shmem", 0), ("CommitLimit", kb(total)), ("Committed_AS", 0),
+            ("VmallocTotal", 34359738367), ("HugePages_Total", 0), ("Hugepagesize", 2048)]
+    return "".join("%-16s%8d kB\n" % (k + ":", v) if not k.startswith("HugePages") else "%-16s%8d\n" % (k + ":", v)
+                   for k, v in rows).encode()
+
+
+def _uptime(t):
+    up = t.host.clock_gettime_ns(7) / 1e9
+    return ("%.2f %.2f\n" % (up, up * t.host.cpu_count())).encode()
+
+
+def _loadavg(t):
+    a, b, c = t.host.loadavg()
+    return ("%.2f %.2f %.2f 1/100 %d\n" % (a, b, c, t.process.pid)).encode()
+
+
+def _stat_global(t):
+    n = t.host.cpu_count()
+    lines = ["cpu  0 0 0 0 0 0 0 0 0 0"] + ["cpu%d 0 0 0 0 0 0 0 0 0 0" % i for i in range(n)]
+    boot = int(time.time() - t.host.clock_gettime_ns(7) / 1e9)
+    lines += ["intr 0", "ctxt 0", "btime %d" % boot, "processes 1", "procs_running 1", "procs_blocked 0"]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _mounts(t):
+    return b"/dev/root / ext4 rw,relatime 0 0\nproc /proc proc rw,nosuid,nodev,noexec,relatime 0 0\n" \
+           b"sysfs /sys sysfs rw,nosuid,nodev,noexec,relatime 0 0\ntmpfs /dev tmpfs rw,nosuid 0 0\n"
+
+
+def _mountinfo(t):
+    return b"1 0 0:1 / / rw,relatime - ext4 /dev/root rw\n2 1 0:2 / /proc rw,nosuid,nodev,noexec,relatime - proc proc rw\n" \
+           b"3 1 0:3 / /sys rw,nosuid,nodev,noexec,relatime - sysfs sysfs rw\n4 1 0:4 / /dev rw,nosuid - tmpfs tmpfs rw\n"
+
+
+def _version(t):
+    u = t.kernel.uname()
+    return b"Linux version " + u[2] + b" (lxpack) " + u[3] + b"\n"
+
+
+def _cmdline(t):
+    return b"".join(a + b"\0" for a in t.process.argv)
+
+
+def _environ(t):
+    return b"".join(e + b"\0" for e in t.process.envp)
+
+
+def _comm(t):
+    return t.process.comm + b"\n"
+
+
+def _proc_stat(t):
+    p = t.process
+    comm = p.comm.decode("utf-8", "replace")
+    ppid = t.host.getppid()
+    pgrp = t.host.getpgid(0)
+    sid = t.host.getsid(0)
+    fields = [p.pid, "(%s)" % comm, "R", ppid, pgrp, sid, 0, -1, 4194304, 0, 0, 0, 0, 0, 0, 0, 0, 20, 0,
+              len(p.tasks) or 1, 0, 0, 0, 0, 18446744073709551615, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 17, 0, 0, 0,
+              0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+    return (" ".join(str(f) for f in fields) + "\n").encode()
+
+
+def _statm(t):
+    pages = sum(v.end - v.start for v in t.process.mm.vmas) // 4096
+    return ("%d 0 0 0 0 0 0\n" % pages).encode()
+
+
+def _status(t):
+    p = t.process
+    h = t.host
+    uid, euid, gid, egid = h.getuid(), h.geteuid(), h.getgid(), h.getegid()
+    vm = sum(v.end - v.start for v in p.mm.vmas) // 1024
+    sigs = t.signals
+    lines = [
+        "Name:\t%s" % p.comm.decode("utf-8", "replace"), "Umask:\t0022", "State:\tR (running)",
+        "Tgid:\t%d" % p.pid, "Ngid:\t0", "Pid:\t%d" % t.tid, "PPid:\t%d" % h.getppid(), "TracerPid:\t0",
+        "Uid:\t%d\t%d\t%d\t%d" % (uid, euid, euid, euid), "Gid:\t%d\t%d\t%d\t%d" % (gid, egid, egid, egid),
+        "FDSize:\t64", "Groups:\t" + " ".join(str(g) for g in h.getgroups()),
+        "VmPeak:\t%8d kB" % vm, "VmSize:\t%8d kB" % vm, "VmRSS:\t%8d kB" % vm, "Threads:\t%d" % (len(p.tasks) or 1),
+        "SigQ:\t0/127431", "SigPnd:\t%016x" % (sigs.pending_mask() if sigs else 0),
+        "ShdPnd:\t0000000000000000", "SigBlk:\t%016x" % (sigs.mask if sigs else 0),
+        "SigIgn:\t%016x" % (p.sigactions.ignored_mask() if p.sigactions else 0),
+        "SigCgt:\t%016x" % (p.sigactions.caught_mask() if p.sigactions else 0),
+        "CapInh:\t0000000000000000", "CapPrm:\t0000000000000000", "CapEff:\t0000000000000000",
+        "CapBnd:\t000001ffffffffff", "NoNewPrivs:\t0", "Seccomp:\t0",
+        "Cpus_allowed_list:\t0-%d" % (h.cpu_count() - 1), "voluntary_ctxt_switches:\t0",
+        "nonvoluntary_ctxt_switches:\t0"]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _maps(t):
+    return t.process.mm.maps_text().encode()
+
+
+def _auxv(t):
+    return t.process.auxv
+
+
+def _cpu_range(t):
+    return ("0-%d\n" % (t.host.cpu_count() - 1)).encode() if t.host.cpu_count() > 1 else b"0\n"
+
+
+def _uname_field(i):
+    return lambda t: t.kernel.uname()[i] + b"\n"
+
+
+_GLOBAL = {
+    b"cpuinfo": _file(_cpuinfo), b"meminfo": _file(_meminfo), b"uptime": _file(_uptime),
+    b"loadavg": _file(_loadavg), b"stat": _file(_stat_global), b"mounts": _file(_mounts),
+    b"version": _file(_version), b"filesystems": _file(lambda t: b"nodev\tsysfs\nnodev\tproc\nnodev\ttmpfs\n\text4\n"),
+    b"sys": ("dir", {
+        b"kernel": ("dir", {
+            b"osrelease": _file(_uname_field(2)), b"ostype": _file(lambda t: b"Linux\n"),
+            b"version": _file(_uname_field(3)), b"hostname": _file(_uname_field(1)),
+            b"pid_max": _file(lambda t: b"4194304\n"), b"ngroups_max": _file(lambda t: b"65536\n"),
+            b"random": ("dir", {b"boot_id": _file(lambda t: b"00000000-0000-4000-8000-000000000000\n"),
+                                b"uuid": _file(lambda t: _uuid(t))}),
+        }),
+        b"vm": ("dir", {b"overcommit_memory": _file(lambda t: b"0\n")}),
+        b"fs": ("dir", {b"file-max": _file(lambda t: b"9223372036854775807\n")}),
+    }),
+}
+
+_PER_PROCESS = {
+    b"cmdline": _file(_cmdline), b"environ": _file(_environ), b"maps": _file(_maps), b"stat": _file(_proc_stat),
+    b"statm": _file(_statm), b"status": _file(_status), b"comm": _file(_comm), b"auxv": _file(_auxv),
+    b"mounts": _file(_mounts), b"mountinfo": _file(_mountinfo),
+    b"exe": ("link", lambda t: t.process.exe), b"cwd": ("link", lambda t: t.host.getcwd()),
+    b"root": ("link", lambda t: b"/"),
+    b"fd": ("fds", None), b"fdinfo": ("fdinfo", None),
+    b"limits": _file(lambda t: b"Limit                     Soft Limit           Hard Limit           Units     \n"),
+    b"oom_score_adj": _file(lambda t: b"0\n"), b"loginuid": _file(lambda t: b"4294967295\n"),
+}
+
+_SYS = {
+    b"devices": ("dir", {b"system": ("dir", {b"cpu": ("dir", {
+        b"online": _file(_cpu_range), b"possible": _file(_cpu_range), b"present": _file(_cpu_range)})})}),
+}
+
+
+def _uuid(t):
+    b = bytearray(t.host.random(16))
+    b[6] = (b[6] & 0x0f) | 0x40
+    b[8] = (b[8] & 0x3f) | 0x80
+    h = b.hex()
+    return ("%s-%s-%s-%s-%s\n" % (h[:8], h[8:12], h[12:16], h[16:20], h[20:])).encode()
+
+
+def _dtype(spec):
+    return {"file": 8, "link": 10, "dir": 4, "fds": 4, "fdinfo": 4}[spec[0]]
+
+
+def lookup(t, parts):
+    """The Node for /proc/<parts...> (parts[0] == b'..sys' means /sys)."""
+    if parts and parts[0] == b"..sys":
+        return _walk(t, ("dir", _SYS), parts[1:])
+    if not parts:
+        ents = [(k, _dtype(v)) for k, v in sorted(_GLOBAL.items())]
+        ents += [(b"self", 10), (b"thread-self", 10), (str(t.process.pid).encode(), 4)]
+        return Node("dir", entries=ents)
+    head = parts[0]
+    if head == b"self" or head == b"thread-self":
+        if len(parts) == 1:
+            return Node("link", target=str(t.process.pid).encode() if head == b"self"
+                        else ("%d/task/%d" % (t.process.pid, t.tid)).encode())
+        return _walk(t, ("dir", _PER_PROCESS), parts[1:])
+    if head.isdigit():
+        if int(head) != t.process.pid and int(head) not in t.process.tasks:
+            raise ENOENT()
+        rest = parts[1:]
+        if rest[:1] == (b"task",):
+            if len(rest) == 1:
+                return Node("dir", entries=[(str(tid).encode(), 4) for tid in sorted(t.process.tasks or [t.tid])])
+            return _walk(t, ("dir", _PER_PROCESS), rest[2:])
+        return _walk(t, ("dir", _PER_PROCESS), rest)
+    return _walk(t, ("dir", _GLOBAL), parts)
+
+
+def _walk(t, spec, parts):
+    for i, p in enumerate(parts):
+        kind, val = spec
+        if kind == "fds" or kind == "fdinfo":
+            if i != len(parts) - 1 or not p.isdigit():
+                raise ENOENT()
+            fd = int(p)
+            if not t.kernel.fd_exists(t, fd):
+                raise ENOENT()
+            if kind == "fds":
+                return Node("link", target=t.kernel.fd_path(t, fd))
+            return Node("file", content=t.kernel.fd_info(t, fd))
+        if kind != "dir":
+            raise ENOTDIR()
+        if p not in val:
+            raise ENOENT()
+        spec = val[p]
+    kind, val = spec
+    if kind == "file":
+        return Node("file", content=val(t))
+    if kind == "link":
+        return Node("link", target=val(t))
+    if kind == "dir":
+        return Node("dir", entries=[(k, _dtype(v)) for k, v in sorted(val.items())])
+    if kind in ("fds", "fdinfo"):
+        return Node("dir", entries=[(str(fd).encode(), 10 if kind == "fds" else 8) for fd in t.kernel.open_fds(t)])
+    raise ENOENT()

@@ -1,0 +1,101 @@
+"""Path resolution: what a guest path names.
+
+Owns the overlay rule of DESIGN.md: /proc, /sys (basics) and /dev (basics)
+are served by the unikernel (procfs.py, devfs) and never passed through;
+with a bundle root, an absolute guest path is looked up in the root first
+(symlinks inside the root are followed inside the root, as a chroot would)
+and falls back to the host path; without one, host paths are used as they
+are. Relative paths are relative to the host cwd / dirfd, which are real.
+Travels inside bundles: Python 3.9.
+"""
+from lxpack.unikernel.errors import ELOOP, LinuxError
+
+AT_FDCWD = -100
+_EMULATED_TOPS = (b"proc", b"sys")
+_DEV_EMULATED = {b"/dev/full", b"/dev/stdin", b"/dev/stdout", b"/dev/stderr", b"/dev/fd", b"/dev/ptmx"}
+
+
+def normalize(path):
+    """Collapse //, /./ and trailing / (not ..: symlinks decide what .. means)."""
+    parts = [p for p in path.split(b"/") if p and p != b"."]
+    return b"/" + b"/".join(parts)
+
+
+class Resolved(object):
+    """kind 'host': (dirfd, path) for the host; 'proc': parts under /proc or
+    /sys; 'dev': a /dev name the unikernel serves."""
+    __slots__ = ("kind", "dirfd", "path", "parts")
+
+    def __init__(self, kind, dirfd=AT_FDCWD, path=b"", parts=()):
+        self.kind = kind
+        self.dirfd = dirfd
+        self.path = path
+        self.parts = parts
+
+
+class Vfs(object):
+    def __init__(self, host, root=None):
+        self.host = host
+        self.root = root.rstrip(b"/") if root else None   # host path of the bundle root, bytes
+
+    def resolve(self, dirfd, path, follow=True):
+        if not path.startswith(b"/"):
+            return Resolved("host", dirfd, path)
+        top = path[1:].split(b"/", 1)[0]
+        if top in _EMULATED_TOPS or top == b"dev":
+            n = normalize(path)
+            if n == b"/proc" or n.startswith(b"/proc/"):
+                return Resolved("proc", parts=tuple(n.split(b"/")[2:]))
+            if n.startswith(b"/sys/"):
+                return Resolved("proc", parts=(b"..sys",) + tuple(n.split(b"/")[2:]))
+            if n in _DEV_EMULATED or n.startswith(b"/dev/fd/"):
+                return Resolved("dev", path=n)
+        if self.root is not None:
+            return Resolved("host", AT_FDCWD, self._overlay(path, follow))
+        return Resolved("host", AT_FDCWD, path)
+
+    def host_path(self, path):
+        """The host path for an absolute guest path (no /proc handling)."""
+        if self.root is not None and path.startswith(b"/"):
+            return self._overlay(path, True)
+        return path
+
+    def _overlay(self, path, follow):
+        """root+path if it exists in the root (following symlinks inside the
+        root), else the host path."""
+        host = self.host
+        parts = [p for p in path.split(b"/") if p and p != b"."]
+        done = []
+        hops = 0
+        i = 0
+        while i < len(parts):
+            p = parts[i]
+            if p == b"..":
+                if done:
+                    done.pop()
+                i += 1
+                continue
+            cand = self.root + b"/" + b"/".join(done + [p])
+            try:
+                st = host.stat(AT_FDCWD, cand, follow=False)
+            except LinuxError:
+                return b"/" + b"/".join(done + parts[i:])     # not in the bundle: the host's
+            last = i == len(parts) - 1
+            if (st.st_mode & 0o170000) == 0o120000 and (follow or not last):
+                hops += 1
+                if hops > 40:
+                    raise ELOOP()
+                target = host.readlink(AT_FDCWD, cand)
+                rest = parts[i + 1:]
+                tparts = [x for x in target.split(b"/") if x and x != b"."]
+                if target.startswith(b"/"):
+                    parts = tparts + rest
+                    done = []
+                else:
+                    parts = done + tparts + rest
+                    done = []
+                i = 0
+                continue
+            done.append(p)
+            i += 1
+        return self.root + b"/" + b"/".join(done)

@@ -1,0 +1,530 @@
+"""I/O on descriptors: read/write and their vector and positional forms,
+lseek, dup*, fcntl, ioctl (terminals and FIONREAD/FIONBIO), pipes, sync,
+flock, sendfile/copy_file_range, memfd_create.
+
+Guest fd N is host fd N: most calls forward to t.host with the fd as is;
+emulated objects (t.files.special) are served here.
+Travels inside bundles: Python 3.9.
+"""
+import struct
+
+from lxpack.unikernel.errors import (EBADF, EFAULT, EINVAL, ENOTTY, EPIPE, ESPIPE, EAGAIN, EPERM, LinuxError)
+from lxpack.unikernel.kernel import signals as S
+from lxpack.unikernel.syscall.args import Fd, Hex, Int, Long, Out, Ptr, Size, UInt, ULong, CStr
+from lxpack.unikernel.syscall.table import syscall
+
+IO_MAX = 16 << 20          # one call moves at most this much (Linux caps at 2 GiB - 4 KiB)
+O_CLOEXEC = 0o2000000
+O_NONBLOCK = 0o4000
+O_DIRECT = 0o40000
+
+
+def _epipe(t):
+    """write to a pipe with no reader: EPIPE, and SIGPIPE to the writer."""
+    t.signals.queue(13, S.siginfo(13, S.SI_USER, pid=t.process.pid))
+    t.wants_stop = True
+
+
+@syscall(0, "read")
+def sys_read(t, fd: Int, buf: Out[Ptr], count: Size):
+    """Implements read(2)."""
+    sp = t.files.emulated.get(fd)
+    if sp is not None and sp.kind not in ("full",):
+        data = sp.read(t, min(count, IO_MAX))
+    else:
+        data = t.host.read_blocking(fd, min(count, IO_MAX))
+    t.mem.write(buf, data)
+    return len(data)
+
+
+@syscall(1, "write")
+def sys_write(t, fd: Int, buf: Ptr, count: Size):
+    """Implements write(2)."""
+    data = t.mem.read(buf, min(count, IO_MAX))
+    sp = t.files.emulated.get(fd)
+    if sp is not None:
+        return sp.write(t, data)
+    try:
+        return t.host.write_blocking(fd, data)
+    except EPIPE:
+        _epipe(t)
+        raise
+
+
+def _iovecs(t, iov, iovcnt):
+    if iovcnt < 0 or iovcnt > 1024:
+        raise EINVAL()
+    if iovcnt == 0:
+        return []
+    raw = t.mem.read(iov, 16 * iovcnt)
+    vals = struct.unpack("<%dQ" % (2 * iovcnt), raw)
+    out = []
+    for i in range(iovcnt):
+        base, ln = vals[2 * i], vals[2 * i + 1]
+        if ln > 0x7fffffffffffffff:
+            raise EINVAL()
+        out.append((base, ln))
+    return out
+
+
+def _scatter(t, vecs, data):
+    off = 0
+    for base, ln in vecs:
+        if off >= len(data):
+            break
+        chunk = data[off:off + ln]
+        t.mem.write(base, chunk)
+        off += len(chunk)
+
+
+def _gather(t, vecs):
+    parts = []
+    total = 0
+    for base, ln in vecs:
+        ln = min(ln, IO_MAX - total)
+        if ln:
+            parts.append(t.mem.read(base, ln))
+            total += ln
+    return b"".join(parts)
+
+
+@syscall(19, "readv")
+def sys_readv(t, fd: Int, iov: Ptr, iovcnt: Int):
+    """Implements readv(2)."""
+    vecs = _iovecs(t, iov, iovcnt)
+    total = min(sum(ln for _, ln in vecs), IO_MAX)
+    sp = t.files.emulated.get(fd)
+    data = sp.read(t, total) if sp is not None and sp.kind != "full" else t.host.read_blocking(fd, total)
+    _scatter(t, vecs, data)
+    return len(data)
+
+
+@syscall(20, "writev")
+def sys_writev(t, fd: Int, iov: Ptr, iovcnt: Int):
+    """Implements writev(2)."""
+    data = _gather(t, _iovecs(t, iov, iovcnt))
+    sp = t.files.emulated.get(fd)
+    if sp is not None:
+        return sp.write(t, data)
+    try:
+        return t.host.write_blocking(fd, data)
+    except EPIPE:
+        _epipe(t)
+        raise
+
+
+@syscall(17, "pread64")
+def sys_pread64(t, fd: Int, buf: Out[Ptr], count: Size, offset: Long):
+    """Implements pread64(2)."""
+    if offset < 0:
+        raise EINVAL()
+    data = t.host.pread(fd, min(count, IO_MAX), offset)
+    t.mem.write(buf, data)
+    return len(data)
+
+
+@syscall(18, "pwrite64")
+def sys_pwrite64(t, fd: Int, buf: Ptr, count: Size, offset: Long):
+    """Implements pwrite64(2)."""
+    if offset < 0:
+        raise EINVAL()
+    return t.host.pwrite(fd, t.mem.read(buf, min(count, IO_MAX)), offset)
+
+
+@syscall(295, "preadv")
+def sys_preadv(t, fd: Int, iov: Ptr, iovcnt: Int, offset: Long):
+    """Implements preadv(2)."""
+    vecs = _iovecs(t, iov, iovcnt)
+    if offset < 0:
+        raise EINVAL()
+    data = t.host.pread(fd, min(sum(ln for _, ln in vecs), IO_MAX), offset)
+    _scatter(t, vecs, data)
+    return len(data)
+
+
+@syscall(296, "pwritev")
+def sys_pwritev(t, fd: Int, iov: Ptr, iovcnt: Int, offset: Long):
+    """Implements pwritev(2)."""
+    if offset < 0:
+        raise EINVAL()
+    return t.host.pwrite(fd, _gather(t, _iovecs(t, iov, iovcnt)), offset)
+
+
+@syscall(327, "preadv2", support="partial", note="flags other than 0 are EOPNOTSUPP")
+def sys_preadv2(t, fd: Int, iov: Ptr, iovcnt: Int, offset: Long, _hi: Long, flags: Int):
+    """Implements preadv2(2); offset -1 means the current position."""
+    if offset == -1:
+        return sys_readv(t, fd, iov, iovcnt)
+    return sys_preadv(t, fd, iov, iovcnt, offset)
+
+
+@syscall(328, "pwritev2", support="partial", note="flags other than 0 are ignored")
+def sys_pwritev2(t, fd: Int, iov: Ptr, iovcnt: Int, offset: Long, _hi: Long, flags: Int):
+    """Implements pwritev2(2); offset -1 means the current position."""
+    if offset == -1:
+        return sys_writev(t, fd, iov, iovcnt)
+    return sys_pwritev(t, fd, iov, iovcnt, offset)
+
+
+@syscall(8, "lseek")
+def sys_lseek(t, fd: Int, offset: Long, whence: Int):
+    """Implements lseek(2). Rewinding a directory restarts getdents64."""
+    cur = t.files.cursors.get(fd)
+    if cur is not None:
+        if whence == 0 and offset >= 0:
+            cur.pos = min(offset, len(cur.entries))
+            return cur.pos
+        if whence == 1 and offset == 0:
+            return cur.pos
+    sp = t.files.emulated.get(fd)
+    if sp is not None and sp.kind == "dir":
+        if whence == 0 and offset == 0:
+            return 0
+        raise EINVAL()
+    return t.host.lseek(fd, offset, whence)
+
+
+# ---- descriptors -------------------------------------------------------------------------
+
+@syscall(32, "dup")
+def sys_dup(t, fd: Int):
+    """Implements dup(2)."""
+    nfd = t.host.dup(fd)
+    t.files.copy(fd, nfd)
+    return nfd
+
+
+def _dup2(t, fd, fd2, cloexec):
+    if fd2 < 0 or fd2 >= 900:
+        raise EBADF()
+    if fd == fd2:
+        t.host.fstat(fd)
+        return fd2
+    t.host.dup2(fd, fd2, cloexec)
+    t.files.copy(fd, fd2)
+    return fd2
+
+
+@syscall(33, "dup2")
+def sys_dup2(t, fd: Int, fd2: Int):
+    """Implements dup2(2)."""
+    return _dup2(t, fd, fd2, False)
+
+
+@syscall(292, "dup3")
+def sys_dup3(t, fd: Int, fd2: Int, flags: Hex):
+    """Implements dup3(2)."""
+    if flags & ~O_CLOEXEC or fd == fd2:
+        raise EINVAL()
+    return _dup2(t, fd, fd2, bool(flags & O_CLOEXEC))
+
+
+F_DUPFD, F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_GETLK, F_SETLK, F_SETLKW = range(8)
+F_SETOWN, F_GETOWN, F_SETSIG, F_GETSIG = 8, 9, 10, 11
+F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW = 36, 37, 38
+F_SETLEASE, F_GETLEASE, F_NOTIFY = 1024, 1025, 1026
+F_DUPFD_CLOEXEC, F_SETPIPE_SZ, F_GETPIPE_SZ, F_ADD_SEALS, F_GET_SEALS = 1030, 1031, 1032, 1033, 1034
+FLOCK = struct.Struct("<hh4xqqi4x")
+
+
+@syscall(72, "fcntl")
+def sys_fcntl(t, fd: Int, cmd: Int, arg: ULong):
+    """Implements fcntl(2): dup, fd and status flags, record locks (OFD
+    locks act as process locks), pipe size, seals (recorded)."""
+    h = t.host
+    if cmd in (F_DUPFD, F_DUPFD_CLOEXEC):
+        if arg >= 900:
+            raise EINVAL()
+        nfd = h.dupfd(fd, arg, cmd == F_DUPFD_CLOEXEC)
+        t.files.copy(fd, nfd)
+        return nfd
+    if cmd == F_GETFD:
+        return 1 if h.get_cloexec(fd) else 0
+    if cmd == F_SETFD:
+        h.set_cloexec(fd, bool(arg & 1))
+        return 0
+    if cmd == F_GETFL:
+        return h.get_status_flags(fd) | 0o100000   # O_LARGEFILE, as Linux reports on 64-bit
+    if cmd == F_SETFL:
+        h.set_status_flags(fd, arg & (0o2000 | O_NONBLOCK | 0o20000 | O_DIRECT | 0o1000000))
+        return 0
+    if cmd in (F_GETLK, F_SETLK, F_SETLKW, F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW):
+        ltype, whence, start, length, _pid = FLOCK.unpack(t.mem.read(arg, FLOCK.size))
+        if ltype not in (0, 1, 2) or whence not in (0, 1, 2):
+            raise EINVAL()
+        which = {F_GETLK: "get", F_OFD_GETLK: "get", F_SETLK: "set", F_OFD_SETLK: "set"}.get(cmd, "setw")
+        res = h.lock(fd, which, ltype, whence, start, length)
+        if which == "get":
+            rt, rw, rs, rl, rp = res
+            t.mem.write(arg, FLOCK.pack(rt, rw, rs, rl, rp if cmd == F_GETLK else -1))
+        return 0
+    if cmd == F_GETPIPE_SZ:
+        h.fstat(fd)
+        return 65536
+    if cmd == F_SETPIPE_SZ:
+        h.fstat(fd)
+        return max(arg, 4096)
+    if cmd == F_GETOWN:
+        return 0
+    if cmd in (F_SETOWN, F_SETSIG, F_SETLEASE, F_NOTIFY):
+        h.fstat(fd)
+        return 0
+    if cmd in (F_GETSIG, F_GETLEASE):
+        return 0 if cmd == F_GETSIG else 2
+    if cmd == F_ADD_SEALS:
+        sp = t.files.special(fd)
+        seals = getattr(t.process, "seals", {})
+        seals[fd] = seals.get(fd, 0) | arg
+        t.process.seals = seals
+        return 0
+    if cmd == F_GET_SEALS:
+        return getattr(t.process, "seals", {}).get(fd, 1)
+    raise EINVAL()
+
+
+# ---- ioctl ------------------------------------------------------------------------------------
+TCGETS, TCSETS, TCSETSW, TCSETSF = 0x5401, 0x5402, 0x5403, 0x5404
+TCSBRK, TCXONC, TCFLSH = 0x5409, 0x540A, 0x540B
+TIOCSCTTY, TIOCGPGRP, TIOCSPGRP, TIOCOUTQ = 0x540E, 0x540F, 0x5410, 0x5411
+TIOCGWINSZ, TIOCSWINSZ, FIONREAD, TIOCNOTTY, FIONBIO = 0x5413, 0x5414, 0x541B, 0x5422, 0x5421
+TIOCGSID, FIONCLEX, FIOCLEX, FIOASYNC, TIOCGPTN, TIOCSPTLCK = 0x5429, 0x5450, 0x5451, 0x5452, 0x80045430, 0x40045431
+TERMIOS = struct.Struct("<IIIIB19s")
+
+
+def _need_tty(t, fd):
+    t.host.fstat(fd)
+    if not t.host.isatty(fd):
+        raise ENOTTY()
+
+
+@syscall(16, "ioctl", support="partial", note="terminals, FIONREAD, FIONBIO, FIOCLEX; ENOTTY otherwise")
+def sys_ioctl(t, fd: Int, req: UInt, arg: ULong):
+    """Implements ioctl(2) for the requests programs use on terminals, pipes
+    and files; everything else is ENOTTY (as for a non-terminal on Linux)."""
+    h = t.host
+    if req == FIONBIO:
+        h.set_nonblocking(fd, bool(t.mem.read_u32(arg)))
+        return 0
+    if req == FIOCLEX or req == FIONCLEX:
+        h.set_cloexec(fd, req == FIOCLEX)
+        return 0
+    if req == FIONREAD:
+        t.mem.write_i32(arg, h.bytes_readable(fd))
+        return 0
+    if req == FIOASYNC:
+        return 0
+    if req == TCGETS:
+        _need_tty(t, fd)
+        iflag, oflag, cflag, lflag, ispeed, ospeed, cc = h.tcgetattr(fd)
+        ccb = bytes(c if isinstance(c, int) else (c[0] if c else 0) for c in cc[:19]).ljust(19, b"\0")
+        t.mem.write(arg, TERMIOS.pack(iflag, oflag, cflag, lflag, 0, ccb))
+        return 0
+    if req in (TCSETS, TCSETSW, TCSETSF):
+        _need_tty(t, fd)
+        iflag, oflag, cflag, lflag, _line, ccb = TERMIOS.unpack(t.mem.read(arg, TERMIOS.size))
+        cur = h.tcgetattr(fd)
+        cc = list(cur[6])
+        for i in range(min(19, len(cc))):
+            cc[i] = ccb[i] if isinstance(cc[i], int) else bytes([ccb[i]])
+        h.tcsetattr(fd, req - TCSETS, [iflag, oflag, cflag, lflag, cur[4], cur[5], cc])
+        return 0
+    if req == TIOCGWINSZ:
+        _need_tty(t, fd)
+        t.mem.write(arg, struct.pack("<HHHH", *h.get_winsize(fd)))
+        return 0
+    if req == TIOCSWINSZ:
+        _need_tty(t, fd)
+        h.set_winsize(fd, struct.unpack("<HHHH", t.mem.read(arg, 8)))
+        return 0
+    if req == TIOCGPGRP:
+        _need_tty(t, fd)
+        t.mem.write_i32(arg, h.tcgetpgrp(fd))
+        return 0
+    if req == TIOCSPGRP:
+        _need_tty(t, fd)
+        h.tcsetpgrp(fd, struct.unpack("<i", t.mem.read(arg, 4))[0])
+        return 0
+    if req == TIOCGSID:
+        _need_tty(t, fd)
+        t.mem.write_i32(arg, h.getsid(h.tcgetpgrp(fd)))
+        return 0
+    if req in (TCSBRK, TCXONC, TCFLSH, TIOCSCTTY, TIOCNOTTY, TIOCOUTQ):
+        _need_tty(t, fd)
+        if req == TIOCOUTQ:
+            t.mem.write_i32(arg, 0)
+        return 0
+    h.fstat(fd)
+    raise ENOTTY()
+
+
+# ---- pipes and misc -----------------------------------------------------------------------------
+
+@syscall(22, "pipe")
+def sys_pipe(t, fds: Out[Ptr]):
+    """Implements pipe(2)."""
+    r, w = t.host.pipe()
+    t.mem.write(fds, struct.pack("<ii", r, w))
+    return 0
+
+
+@syscall(293, "pipe2")
+def sys_pipe2(t, fds: Out[Ptr], flags: Hex):
+    """Implements pipe2(2) (O_CLOEXEC, O_NONBLOCK; O_DIRECT accepted)."""
+    if flags & ~(O_CLOEXEC | O_NONBLOCK | O_DIRECT):
+        raise EINVAL()
+    r, w = t.host.pipe(cloexec=bool(flags & O_CLOEXEC), nonblock=bool(flags & O_NONBLOCK))
+    t.mem.write(fds, struct.pack("<ii", r, w))
+    return 0
+
+
+@syscall(74, "fsync")
+def sys_fsync(t, fd: Int):
+    """Implements fsync(2)."""
+    t.host.fsync(fd)
+    return 0
+
+
+@syscall(75, "fdatasync")
+def sys_fdatasync(t, fd: Int):
+    """Implements fdatasync(2)."""
+    t.host.fdatasync(fd)
+    return 0
+
+
+@syscall(162, "sync")
+def sys_sync(t):
+    """Implements sync(2)."""
+    t.host.sync()
+    return 0
+
+
+@syscall(306, "syncfs")
+def sys_syncfs(t, fd: Int):
+    """Implements syncfs(2) as sync()."""
+    t.host.fstat(fd)
+    t.host.sync()
+    return 0
+
+
+@syscall(277, "sync_file_range")
+def sys_sync_file_range(t, fd: Int, off: Long, n: Long, flags: UInt):
+    """Implements sync_file_range(2) as fdatasync()."""
+    t.host.fdatasync(fd)
+    return 0
+
+
+@syscall(73, "flock")
+def sys_flock(t, fd: Int, op: Int):
+    """Implements flock(2)."""
+    if op & ~(1 | 2 | 4 | 8) or (op & 0xb) not in (1, 2, 8):
+        raise EINVAL()
+    t.host.flock(fd, op)
+    return 0
+
+
+@syscall(221, "fadvise64")
+def sys_fadvise64(t, fd: Int, offset: Long, length: Long, advice: Int):
+    """Implements posix_fadvise(2): advice is checked and otherwise ignored."""
+    st = t.host.fstat(fd)
+    if (st.st_mode & 0o170000) == 0o010000:
+        raise ESPIPE()
+    if not 0 <= advice <= 5:
+        raise EINVAL()
+    return 0
+
+
+@syscall(187, "readahead")
+def sys_readahead(t, fd: Int, offset: Long, count: Size):
+    """Implements readahead(2) as a no-op on a valid fd."""
+    t.host.fstat(fd)
+    return 0
+
+
+@syscall(285, "fallocate", support="partial", note="mode 0 only, by extending the file")
+def sys_fallocate(t, fd: Int, mode: Int, offset: Long, length: Long):
+    """Implements fallocate(2) mode 0 (no punching or collapsing)."""
+    if offset < 0 or length <= 0:
+        raise EINVAL()
+    if mode != 0:
+        from lxpack.unikernel.errors import EOPNOTSUPP
+        raise EOPNOTSUPP()
+    st = t.host.fstat(fd)
+    if st.st_size < offset + length:
+        t.host.ftruncate(fd, offset + length)
+    return 0
+
+
+def _copy(t, in_fd, out_fd, in_off, count):
+    """Copy through the unikernel (portable: no sendfile on the host needed)."""
+    total = 0
+    count = min(count, IO_MAX)
+    while total < count:
+        n = min(1 << 20, count - total)
+        data = t.host.pread(in_fd, n, in_off + total) if in_off is not None else t.host.read_blocking(in_fd, n)
+        if not data:
+            break
+        try:
+            w = t.host.write_blocking(out_fd, data)
+        except EPIPE:
+            if total:
+                break
+            _epipe(t)
+            raise
+        total += w
+        if w < len(data):
+            if in_off is None:
+                t.host.lseek(in_fd, w - len(data), 1)
+            break
+    return total
+
+
+@syscall(40, "sendfile")
+def sys_sendfile(t, out_fd: Int, in_fd: Int, offset: Ptr, count: Size):
+    """Implements sendfile(2)."""
+    if offset:
+        off = struct.unpack("<q", t.mem.read(offset, 8))[0]
+        if off < 0:
+            raise EINVAL()
+        n = _copy(t, in_fd, out_fd, off, count)
+        t.mem.write(offset, struct.pack("<q", off + n))
+        return n
+    return _copy(t, in_fd, out_fd, None, count)
+
+
+@syscall(326, "copy_file_range")
+def sys_copy_file_range(t, in_fd: Int, off_in: Ptr, out_fd: Int, off_out: Ptr, count: Size, flags: UInt):
+    """Implements copy_file_range(2) by reading and writing."""
+    if flags:
+        raise EINVAL()
+    in_off = struct.unpack("<q", t.mem.read(off_in, 8))[0] if off_in else None
+    out_off = struct.unpack("<q", t.mem.read(off_out, 8))[0] if off_out else None
+    total = 0
+    count = min(count, IO_MAX)
+    while total < count:
+        n = min(1 << 20, count - total)
+        data = t.host.pread(in_fd, n, in_off + total) if in_off is not None else t.host.read(in_fd, n)
+        if not data:
+            break
+        w = t.host.pwrite(out_fd, data, out_off + total) if out_off is not None else t.host.write(out_fd, data)
+        total += w
+        if w < len(data):
+            break
+    if off_in:
+        t.mem.write(off_in, struct.pack("<q", in_off + total))
+    if off_out:
+        t.mem.write(off_out, struct.pack("<q", out_off + total))
+    return total
+
+
+@syscall(319, "memfd_create")
+def sys_memfd_create(t, name: CStr, flags: Hex):
+    """Implements memfd_create(2) with an unlinked host temporary file
+    (sealing is recorded, not enforced)."""
+    if flags & ~(1 | 2 | 4 | 8 | 16):
+        raise EINVAL()
+    if name is None:
+        raise EFAULT()
+    if len(name) > 249:
+        raise EINVAL()
+    fd = t.host.anon_file(b"", cloexec=bool(flags & 1))
+    return fd

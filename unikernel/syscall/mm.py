@@ -1,0 +1,256 @@
+"""Memory system calls: brk, mmap, munmap, mprotect, mremap, madvise,
+msync, mincore, mlock family.
+
+Anonymous private memory and private file mappings live in the backend's
+guest memory (file contents copied in at mmap time). Shared mappings of a
+file opened for writing, and shared anonymous memory, are host mappings
+mapped into the guest (vm.map_host), so writes reach the file and survive
+fork like on Linux.
+Travels inside bundles: Python 3.9.
+"""
+from lxpack.runtime.vmm.base import PAGE_SIZE, page_up
+from lxpack.unikernel.errors import EACCES, EEXIST, EFAULT, EINVAL, ENODEV, ENOMEM
+from lxpack.unikernel.kernel import mm as M
+from lxpack.unikernel.syscall.args import Hex, Int, Long, Ptr, Size, ULong
+from lxpack.unikernel.syscall.table import syscall
+
+MAP_SHARED, MAP_PRIVATE, MAP_SHARED_VALIDATE = 1, 2, 3
+MAP_TYPE = 0xf
+MAP_FIXED, MAP_ANONYMOUS, MAP_GROWSDOWN = 0x10, 0x20, 0x100
+MAP_NORESERVE, MAP_POPULATE, MAP_STACK, MAP_FIXED_NOREPLACE = 0x4000, 0x8000, 0x20000, 0x100000
+PROT_MASK = 7
+MREMAP_MAYMOVE, MREMAP_FIXED, MREMAP_DONTUNMAP = 1, 2, 4
+
+
+@syscall(12, "brk")
+def sys_brk(t, addr: Ptr):
+    """Implements brk(2): returns the new break, or the old one on failure."""
+    return t.mem.brk(addr)
+
+
+@syscall(9, "mmap")
+def sys_mmap(t, addr: Ptr, length: Size, prot: Hex, flags: Hex, fd: Int, offset: ULong):
+    """Implements mmap(2)."""
+    mm = t.mem
+    mtype = flags & MAP_TYPE
+    if length == 0 or mtype not in (MAP_SHARED, MAP_PRIVATE, MAP_SHARED_VALIDATE):
+        raise EINVAL()
+    if offset & (PAGE_SIZE - 1):
+        raise EINVAL()
+    size = page_up(length)
+    if size == 0 or size > M.TASK_SIZE:
+        raise ENOMEM()
+    shared = mtype != MAP_PRIVATE
+    anon = bool(flags & MAP_ANONYMOUS)
+    if anon and not shared and not (flags & MAP_NORESERVE) and prot & 2 and size > mm.total_memory:
+        raise ENOMEM()   # Linux's heuristic overcommit refuses more than RAM
+    # Placement
+    if flags & (MAP_FIXED | MAP_FIXED_NOREPLACE):
+        if addr & (PAGE_SIZE - 1) or addr + size > M.TASK_SIZE:
+            raise EINVAL()
+        if flags & MAP_FIXED_NOREPLACE and not (flags & MAP_FIXED) and not mm.is_free(addr, addr + size):
+            raise EEXIST()
+        start = addr
+    elif addr and addr + size <= M.TASK_SIZE and mm.is_free(addr & ~(PAGE_SIZE - 1),
+                                                             (addr & ~(PAGE_SIZE - 1)) + size) \
+            and addr >= M.MMAP_MIN:
+        start = addr & ~(PAGE_SIZE - 1)
+    else:
+        start = mm.find_free(size)
+    prot &= PROT_MASK
+    if anon:
+        if shared:
+            host_map = t.host.mmap_shared(-1, size, 0, writable=True)
+            mm.map(start, size, prot, shared=True, name="/dev/zero (deleted)", host=host_map, kind="anon")
+        else:
+            mm.map(start, size, prot)
+        return start
+    # File mappings
+    st = t.host.fstat(fd)
+    kind = st.st_mode & 0o170000
+    if kind not in (0o100000, 0o020000) and t.files.special(fd) is None:
+        raise ENODEV()
+    accmode = t.host.get_status_flags(fd) & 3
+    if accmode == 1:
+        raise EACCES()
+    if shared and prot & 2 and accmode != 2:
+        raise EACCES()
+    name = t.kernel.fd_path(t, fd).decode("utf-8", "surrogateescape")
+    if shared and prot & 2 and kind == 0o100000:
+        host_map = t.host.mmap_shared(fd, size, offset, writable=True)
+        mm.map(start, size, prot, shared=True, name=name, offset=offset, dev=st.st_dev, ino=st.st_ino,
+               host=host_map, kind="file")
+        return start
+    data = b""
+    if kind == 0o100000 and offset < st.st_size:
+        data = t.host.pread(fd, min(length, st.st_size - offset), offset)
+    elif kind == 0o020000:
+        data = b""      # /dev/zero and friends: zero pages
+    mm.map(start, size, prot, shared=shared, name=name, offset=offset, dev=st.st_dev, ino=st.st_ino,
+           kind="file", data=data)
+    return start
+
+
+@syscall(11, "munmap")
+def sys_munmap(t, addr: Ptr, length: Size):
+    """Implements munmap(2)."""
+    if addr & (PAGE_SIZE - 1) or length == 0 or addr + length > M.TASK_SIZE:
+        raise EINVAL()
+    t.mem.unmap(addr, length)
+    return 0
+
+
+@syscall(10, "mprotect")
+def sys_mprotect(t, addr: Ptr, length: Size, prot: Hex):
+    """Implements mprotect(2)."""
+    if addr & (PAGE_SIZE - 1) or prot & ~(PROT_MASK | 0x01000000 | 0x02000000):
+        raise EINVAL()
+    if length == 0:
+        return 0
+    t.mem.protect(addr, length, prot & PROT_MASK)
+    return 0
+
+
+@syscall(25, "mremap")
+def sys_mremap(t, old: Ptr, old_size: Size, new_size: Size, flags: Hex, new_addr: Ptr):
+    """Implements mremap(2): shrink, grow in place, or move (MREMAP_MAYMOVE,
+    MREMAP_FIXED)."""
+    mm = t.mem
+    if old & (PAGE_SIZE - 1) or flags & ~7 or new_size == 0:
+        raise EINVAL()
+    if flags & MREMAP_FIXED and not flags & MREMAP_MAYMOVE:
+        raise EINVAL()
+    old_size = page_up(old_size)
+    new_size = page_up(new_size)
+    v = mm.find(old)
+    if v is None or (old_size and v.end < old + old_size):
+        raise EFAULT()
+    if old_size == 0:
+        old_size = v.end - old
+    if not flags & MREMAP_FIXED:
+        if new_size <= old_size:
+            if new_size < old_size:
+                mm.unmap(old + new_size, old_size - new_size)
+            return old
+        if v.host is None and mm.is_free(old + old_size, old + new_size):
+            mm.map(old + old_size, new_size - old_size, v.prot, shared=v.shared, name=v.name,
+                   offset=v.offset + old_size if v.kind == "file" else 0, dev=v.dev, ino=v.ino, kind=v.kind)
+            # Merge the VMAs so /proc/self/maps shows one mapping.
+            return old
+        if not flags & MREMAP_MAYMOVE:
+            raise ENOMEM()
+        dest = mm.find_free(new_size)
+    else:
+        if new_addr & (PAGE_SIZE - 1):
+            raise EINVAL()
+        dest = new_addr
+    data = mm.vm.read(old, min(old_size, new_size))
+    if v.host is not None:
+        # Shared memory moves by mapping the same host memory again.
+        host_map = t.host.mmap_shared(-1, new_size, 0, writable=True) if v.kind == "anon" else None
+        if host_map is None:
+            raise EINVAL()
+        mm.map(dest, new_size, v.prot, shared=True, name=v.name, host=host_map, kind=v.kind, data=data)
+    else:
+        mm.map(dest, new_size, v.prot, shared=v.shared, name=v.name, offset=v.offset, dev=v.dev, ino=v.ino,
+               kind=v.kind, data=data)
+    if not flags & MREMAP_DONTUNMAP:
+        mm.unmap(old, old_size)
+    return dest
+
+
+MADV_DONTNEED, MADV_FREE, MADV_REMOVE = 4, 8, 9
+
+
+@syscall(28, "madvise")
+def sys_madvise(t, addr: Ptr, length: Size, advice: Int):
+    """Implements madvise(2): MADV_DONTNEED/MADV_FREE zero private anonymous
+    pages as Linux does; other advice is accepted."""
+    if addr & (PAGE_SIZE - 1):
+        raise EINVAL()
+    end = addr + page_up(length)
+    mm = t.mem
+    if advice in (MADV_DONTNEED, MADV_FREE, MADV_REMOVE):
+        cur = addr
+        while cur < end:
+            v = mm.find(cur)
+            if v is None:
+                raise ENOMEM()
+            hi = min(v.end, end)
+            if v.host is None and v.kind in ("anon", "heap", "stack"):
+                n = hi - cur
+                chunk = 1 << 20
+                zero = bytes(min(n, chunk))
+                off = 0
+                while off < n:
+                    k = min(chunk, n - off)
+                    mm.vm.write(cur + off, zero[:k])
+                    off += k
+            cur = hi
+    return 0
+
+
+@syscall(26, "msync")
+def sys_msync(t, addr: Ptr, length: Size, flags: Int):
+    """Implements msync(2); shared file mappings are host mappings, synced by the host."""
+    if addr & (PAGE_SIZE - 1) or flags & ~7 or (flags & 1 and flags & 4):
+        raise EINVAL()
+    end = addr + page_up(length)
+    cur = addr
+    while cur < end:
+        v = t.mem.find(cur)
+        if v is None:
+            raise ENOMEM()
+        if v.host is not None and flags & 4:
+            v.host.sync()
+        cur = v.end
+    return 0
+
+
+@syscall(27, "mincore")
+def sys_mincore(t, addr: Ptr, length: Size, vec: Ptr):
+    """Implements mincore(2): every mapped page is reported resident."""
+    if addr & (PAGE_SIZE - 1):
+        raise EINVAL()
+    n = page_up(length) // PAGE_SIZE
+    cur = addr
+    end = addr + n * PAGE_SIZE
+    while cur < end:
+        v = t.mem.find(cur)
+        if v is None:
+            raise ENOMEM()
+        cur = v.end
+    t.mem.write(vec, b"\x01" * n)
+    return 0
+
+
+@syscall(149, "mlock")
+def sys_mlock(t, addr: Ptr, length: Size):
+    """Implements mlock(2) as a no-op (guest memory is not swapped by us)."""
+    return 0
+
+
+@syscall(150, "munlock")
+def sys_munlock(t, addr: Ptr, length: Size):
+    """Implements munlock(2) as a no-op."""
+    return 0
+
+
+@syscall(151, "mlockall")
+def sys_mlockall(t, flags: Int):
+    """Implements mlockall(2) as a no-op."""
+    if flags == 0 or flags & ~7:
+        raise EINVAL()
+    return 0
+
+
+@syscall(152, "munlockall")
+def sys_munlockall(t):
+    """Implements munlockall(2) as a no-op."""
+    return 0
+
+
+@syscall(325, "mlock2")
+def sys_mlock2(t, addr: Ptr, length: Size, flags: Int):
+    """Implements mlock2(2) as a no-op."""
+    return 0

@@ -1,0 +1,197 @@
+"""The one system call table, and dispatch(): every guest system call passes
+through here.
+
+Owns: TABLE (Linux x86-64 number -> Entry), the @syscall registration
+decorator that builds each entry's argument decoder once from the handler's
+annotations, stub() for deliberate refusals, and the Dispatcher that decodes
+a call, runs its handler and writes the result (the only place that writes
+-errno). docs/SYSCALLS.md is generated from TABLE (tools/gen_syscalls_doc.py).
+
+Hot path: Dispatcher.syscall() does one batch register read, one list
+index, one call and one register write. Tracing and timing live in a
+separate, slower method chosen once at start-up.
+Travels inside bundles: Python 3.9.
+"""
+import sys
+import time
+
+from lxpack.abi.syscalls_x86_64 import SYSCALL_NAMES
+from lxpack.unikernel import errors
+from lxpack.unikernel.errors import LinuxError, Interrupted
+from lxpack.unikernel.syscall import args as A
+
+NR_MAX = 512
+TABLE = [None] * NR_MAX
+ENOSYS = errors.ENOSYS.errno
+EINTR = errors.EINTR.errno
+EFAULT = errors.EFAULT.errno
+
+
+class NoReturn(object):
+    """Returned by handlers that set the registers themselves (rt_sigreturn,
+    execve): the dispatcher must not write rax."""
+
+
+NORETURN = NoReturn()
+
+
+class Entry(object):
+    __slots__ = ("nr", "name", "fn", "support", "note", "kinds", "nargs", "decode", "restartable")
+
+    def __init__(self, nr, name, fn, support, note, kinds, restartable):
+        self.nr = nr
+        self.name = name
+        self.fn = fn
+        self.support = support
+        self.note = note
+        self.kinds = kinds
+        self.nargs = len(kinds)
+        self.restartable = restartable
+        self.decode = _make_decoder(kinds)
+
+
+def _make_decoder(kinds):
+    """A function (task, raw_args) -> handler args, built once per entry."""
+    n = len(kinds)
+    convs = [(i, k) for i, k in enumerate(kinds) if k.conv is not None or k.copy_in]
+    if not convs:
+        return lambda t, raw: raw[1:n + 1]
+
+    def decode(t, raw):
+        out = raw[1:n + 1]
+        for i, k in convs:
+            if k.copy_in:
+                v = out[i]
+                out[i] = None if v == 0 else t.mem.read_cstr(v, k.limit, k is A.Path)
+            else:
+                out[i] = k.conv(out[i])
+        return out
+    return decode
+
+
+def syscall(nr, name, support="full", note="", restartable=True):
+    """Register `fn` as the handler of Linux syscall `nr` named `name`."""
+    def register(fn):
+        if SYSCALL_NAMES.get(nr) != name:
+            raise ValueError("syscall %d is %r, not %r" % (nr, SYSCALL_NAMES.get(nr), name))
+        if TABLE[nr] is not None:
+            raise ValueError("syscall %s registered twice" % name)
+        ann = fn.__annotations__
+        params = fn.__code__.co_varnames[1:fn.__code__.co_argcount]
+        kinds = []
+        for p in params:
+            k = ann.get(p)
+            if not (isinstance(k, type) and issubclass(k, A.Kind)):
+                raise TypeError("%s: parameter %s has no argument kind" % (fn.__name__, p))
+            kinds.append(k)
+        TABLE[nr] = Entry(nr, name, fn, support, note or (fn.__doc__ or "").strip().split("\n")[0],
+                          tuple(kinds), restartable)
+        return fn
+    return register
+
+
+def stub(nr, name, errno, note):
+    """A deliberate refusal: the call always fails with `errno` (documented)."""
+    def refuse(t):
+        raise LinuxError(errno)
+    refuse.__name__ = "sys_" + name
+    syscall(nr, name, support="stub", note=note)(refuse)
+
+
+class Stats(object):
+    """Counters for --stats: calls, errors and time by syscall number."""
+
+    def __init__(self):
+        self.count = [0] * NR_MAX
+        self.errors = [0] * NR_MAX
+        self.time = [0.0] * NR_MAX
+        self.unimplemented = {}
+
+
+class Dispatcher(object):
+    """Calls handlers for one process's tasks. `vcpu.task` names the caller."""
+
+    def __init__(self, strace=None, stats=None, on_unimplemented=None):
+        self.strace = strace          # a writable text stream, or None
+        self.stats = stats            # a Stats, or None
+        self.warned = set()
+        self.on_unimplemented = on_unimplemented
+        if strace is not None or stats is not None:
+            self.syscall = self._syscall_traced
+
+    def syscall(self, vcpu):
+        raw = vcpu.syscall_args()
+        nr = raw[0]
+        t = vcpu.task
+        e = TABLE[nr] if nr < NR_MAX else None
+        if e is None:
+            vcpu.set_rax(-self._unimplemented(nr))
+        else:
+            try:
+                res = e.fn(t, *e.decode(t, raw))
+            except LinuxError as err:
+                res = -err.errno
+            except Interrupted:
+                res = self._interrupted(t, vcpu, e)
+            if res is not NORETURN:
+                vcpu.set_rax(res)
+        if t.wants_stop:
+            vcpu.request_stop()
+
+    def _interrupted(self, t, vcpu, e):
+        """A blocking call was cut short by a signal: restart it after the
+        handler (SA_RESTART) or fail it with EINTR."""
+        t.wants_stop = True
+        if e.restartable and t.signals.should_restart():
+            t.restart_syscall(vcpu, e.nr)
+            return NORETURN
+        return -EINTR
+
+    def _unimplemented(self, nr):
+        if nr not in self.warned:
+            self.warned.add(nr)
+            name = SYSCALL_NAMES.get(nr, "?")
+            if self.on_unimplemented:
+                self.on_unimplemented(nr, name)
+        if self.stats is not None:
+            self.stats.unimplemented[nr] = self.stats.unimplemented.get(nr, 0) + 1
+        return ENOSYS
+
+    def _syscall_traced(self, vcpu):
+        raw = vcpu.syscall_args()
+        nr = raw[0]
+        t = vcpu.task
+        e = TABLE[nr] if nr < NR_MAX else None
+        t0 = time.perf_counter()
+        args = None
+        if e is None:
+            res = -self._unimplemented(nr)
+            vcpu.set_rax(res)
+        else:
+            try:
+                args = e.decode(t, raw)
+                res = e.fn(t, *args)
+            except LinuxError as err:
+                res = -err.errno
+            except Interrupted:
+                res = self._interrupted(t, vcpu, e)
+            except BaseException as exc:
+                if self.strace is not None:
+                    self._trace_line(t, nr, e, raw, args, exc)
+                raise
+            if res is not NORETURN:
+                vcpu.set_rax(res)
+        if self.stats is not None and nr < NR_MAX:
+            self.stats.count[nr] += 1
+            self.stats.time[nr] += time.perf_counter() - t0
+            if isinstance(res, int) and res < 0:
+                self.stats.errors[nr] += 1
+        if self.strace is not None:
+            self._trace_line(t, nr, e, raw, args, res)
+        if t.wants_stop:
+            vcpu.request_stop()
+
+    def _trace_line(self, t, nr, e, raw, args, res):
+        from lxpack.unikernel.syscall import strace
+        self.strace.write(strace.format_call(t, nr, e, raw, args, res) + "\n")
+        self.strace.flush()
