@@ -1,14 +1,125 @@
-"""`lxpack pack` and `lxpack inspect` (owned by the packager work; placeholder)."""
+"""`lxpack pack` and `lxpack inspect`: thin click wrappers over lxpack.packager.
+
+Owns: the options and help text of the two commands, the progress bar's
+lifetime and the last line a pack prints. The packager (and so LIEF) is
+imported only when one of these commands runs, so `lxpack run` starts fast.
+Errors are LxpackError subclasses; lxpack.cli prints them on one line.
+"""
+import os
+import sys
+
 import click
 
+from lxpack.errors import LxpackError
 
-@click.command()
-def pack():
-    """Pack a program (not yet implemented)."""
-    raise click.ClickException("pack is not implemented yet")
+PACK_EXIT_CODES = """\b
+Exit status:
+  0  packed
+  1  OUT cannot be written (no such directory, permission denied...)
+  2  usage: no such BINARY or --include path, a bad option value
+  3  cannot pack: not an ELF file, a linker script, a 32-bit or
+     non-x86-64 ELF, missing libraries or symbol versions (see
+     --allow-missing), a broken symlink in an --include'd tree
+  4  OUT exists (use --force)"""
 
 
-@click.command()
-def inspect():
-    """Inspect a program's closure (not yet implemented)."""
-    raise click.ClickException("inspect is not implemented yet")
+def _run_guarded(fn):
+    """Run fn(); OSError becomes one line, SIGTERM/SIGHUP the shell's 128+N."""
+    from lxpack.packager.atomic import Terminated
+    try:
+        return fn()
+    except Terminated as e:
+        click.echo("lxpack: %s" % e, err=True)
+        sys.exit(128 + e.signum)
+    except OSError as e:
+        raise LxpackError("%s%s" % (e.filename + ": " if e.filename else "", e.strerror or e)) from None
+
+
+@click.command(epilog=PACK_EXIT_CODES)
+@click.argument("binary")
+@click.option("-o", "--output", required=True, metavar="OUT",
+              help="Where to write the bundle. OUT ending in .app gives an app bundle, "
+                   "anything else a one-file bundle, unless --format says otherwise.")
+@click.option("--format", "fmt", type=click.Choice(["app", "onefile", "dir"]), default=None,
+              help="app: Tool.app/Contents/...; onefile: one self-extracting executable; "
+                   "dir: the bundle tree alone (run OUT/MacOS/NAME).")
+@click.option("--include", "includes", multiple=True, metavar="PATH",
+              help="Add a file or directory (dlopen'd plugins, data...) at its own path; "
+                   "the libraries its ELF files need are added too. Repeatable.")
+@click.option("--exclude", "excludes", multiple=True, metavar="GLOB",
+              help="Leave out closure files matching GLOB (a full path if it has a '/', "
+                   "else a file name). Repeatable.")
+@click.option("--name", default=None, metavar="NAME", help="Bundle and launcher name [default: OUT's name "
+                                           "without extension].")
+@click.option("--bundle-id", default=None, metavar="ID",
+              help="CFBundleIdentifier [default: org.lxpack.NAME].")
+@click.option("--env", multiple=True, metavar="K=V",
+              help="Add K=V to the program's environment. Repeatable.")
+@click.option("--host-exec", "host_exec", multiple=True, metavar="PATTERN",
+              help="At run time, execve of a path matching this glob runs the host program.")
+@click.option("--library-path", default=None, metavar="DIRS",
+              help="Search DIRS (':'-separated) as LD_LIBRARY_PATH would; the bundle "
+                   "then runs the program with LD_LIBRARY_PATH=DIRS.")
+@click.option("--allow-missing", is_flag=True,
+              help="Pack even if libraries or symbol versions are missing.")
+@click.option("--force", is_flag=True, help="Replace OUT if it exists.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar, no summary line.")
+def pack(binary, output, fmt, includes, excludes, name, bundle_id, env, host_exec,
+         library_path, allow_missing, force, quiet):
+    """Pack the Linux x86-64 program BINARY, its shared libraries and the
+    lxpack runtime into OUT, a bundle that runs it on macOS or Linux.
+
+    \b
+      lxpack ./tool -o Tool.app                  macOS app bundle
+      lxpack ./tool -o tool.run                  one self-running file
+      lxpack ./tool -o Tool.app --include /usr/lib/x86_64-linux-gnu/gconv
+    """
+    from lxpack.packager.pack import PackOptions, pack as do_pack
+    from lxpack.packager.progress import Progress
+
+    opts = PackOptions(program=binary, output=output, format=fmt, includes=list(includes),
+                       excludes=list(excludes), name=name, bundle_id=bundle_id, env=list(env),
+                       force=force, allow_missing=allow_missing, host_exec=list(host_exec),
+                       library_path=library_path)
+
+    def work():
+        with Progress.for_terminal(quiet) as progress:
+            return do_pack(opts, progress)
+
+    result = _run_guarded(work)
+    for w in result.warnings:
+        click.echo("lxpack: warning: %s" % w, err=True)
+    if not quiet:
+        nfiles = sum(1 for e in result.manifest.closure if e.symlink_target is None)
+        click.echo("lxpack: packed %s -> %s (%s, %d files)"
+                   % (result.manifest.argv0, result.output, result.format, nfiles), err=True)
+
+
+@click.command(epilog="Exit status: 0 closure complete; 2 usage (no such BINARY); "
+                      "3 not packable, or libraries or symbol versions missing.")
+@click.argument("binary")
+@click.option("--json", "as_json", is_flag=True, help="Print the closure as JSON.")
+@click.option("--library-path", default=None, metavar="DIRS",
+              help="Search DIRS (':'-separated) as LD_LIBRARY_PATH would.")
+@click.option("--include", "includes", multiple=True, metavar="PATH",
+              help="Also resolve the ELF files in PATH (as dlopen'd by BINARY).")
+def inspect(binary, as_json, library_path, includes):
+    """Show the shared-library closure of BINARY as ld.so would load it: a
+    tree like lddtree, each library with the path it resolved to and why
+    (RPATH, RUNPATH, LD_LIBRARY_PATH, ld.so.cache, system dir), missing
+    libraries and unsatisfied symbol versions flagged."""
+    from lxpack.errors import PackError
+    from lxpack.packager import layout, report
+    from lxpack.packager.closure import Resolver
+
+    def work():
+        scan = layout.scan_includes(list(includes), os.getcwd())
+        return Resolver(library_path=library_path).resolve(binary, scan.elf_objects)
+
+    closure = _run_guarded(work)
+    click.echo(report.as_json(closure) if as_json else report.text(closure), nl=False)
+    if not closure.complete:
+        raise PackError("closure of %s is incomplete: %d missing librar%s, %d unsatisfied version%s"
+                        % (closure.program.path, len(closure.missing),
+                           "y" if len(closure.missing) == 1 else "ies", len(closure.unsatisfied),
+                           "" if len(closure.unsatisfied) == 1 else "s"))

@@ -43,3 +43,9 @@ class ProgramNotExecutable(LxpackError):
     """The program exists but cannot be run: permissions or format (a shell says 126)."""
 
     exit_code = 126
+
+
+class OutputError(LxpackError):
+    """The output cannot be written: no such directory, permission denied, disk full."""
+
+    exit_code = 1

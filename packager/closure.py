@@ -90,6 +90,7 @@ class Closure:
     skipped: list[Skipped]
     lib_dst: str
     cache_source: str
+    library_dirs: list[str]  # LD_LIBRARY_PATH as searched: expanded, absolute
 
     @property
     def complete(self) -> bool:
@@ -152,7 +153,7 @@ class Resolver:
             self._load_included(self._abs(inc))
         unsatisfied = versions.check(self._objects, self._lookup_loaded)
         return Closure(main, interp, self._objects, list(self._missing.values()), unsatisfied,
-                       self._skipped, lib, self.ld_config.source)
+                       self._skipped, lib, self.ld_config.source, self._env_dirs)
 
     # -- loading ----------------------------------------------------------------
 

@@ -40,6 +40,7 @@ class RootEntry:
     mode: int = 0o644
     needed_by: list[str] = field(default_factory=list)
     reason: str | None = None
+    size: int | None = None  # set when hashed
 
     @property
     def is_link(self) -> bool:

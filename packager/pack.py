@@ -1,0 +1,227 @@
+"""`lxpack pack`: from a program and options to a written bundle.
+
+Owns: option validation (format from OUT, --name, --bundle-id, --env), the
+order of work (check OUT, scan --include, resolve the closure, refuse an
+incomplete one unless --allow-missing, lay out root/, hash, build the tree
+with the manifest, Info.plist, launcher, run.py and vendored code, hand it
+to the writer) and the environment additions the closure implies
+(LD_LIBRARY_PATH when --library-path was used). Everything the bundle
+holds is decided here; writers only write.
+
+Imports: the other packager modules, lxpack.errors.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from dataclasses import dataclass, field
+
+import lxpack
+from lxpack.errors import OutputError, PackError, UsageError
+from lxpack.packager import atomic, layout, render, searchpath, vendor
+from lxpack.packager.closure import Closure, Resolver
+from lxpack.packager.manifest import ClosureEntry, Manifest
+from lxpack.packager.progress import Progress
+from lxpack.packager.tree import Tree
+from lxpack.packager.writers import WRITERS
+
+FORMATS = ("app", "onefile", "dir")
+BUNDLE_VERSION = "1.0"
+MIN_MACOS = "10.15"
+LD_SO_CACHE = "/etc/ld.so.cache"
+_BUNDLE_ID = re.compile(r"^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*$")
+_ENV_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+@dataclass
+class PackOptions:
+    program: str
+    output: str
+    format: str | None = None
+    includes: list[str] = field(default_factory=list)
+    excludes: list[str] = field(default_factory=list)
+    name: str | None = None
+    bundle_id: str | None = None
+    env: list[str] = field(default_factory=list)  # "K=V"
+    force: bool = False
+    allow_missing: bool = False
+    host_exec: list[str] = field(default_factory=list)
+    library_path: str | None = None
+    cwd: str | None = None
+
+
+@dataclass
+class PackResult:
+    output: str
+    format: str
+    manifest: Manifest
+    closure: Closure
+    warnings: list[str]
+    excluded: list[str]
+
+
+def choose_format(output: str, fmt: str | None) -> str:
+    """--format if given; else OUT ending in .app means app, anything else onefile."""
+    if fmt:
+        if fmt not in FORMATS:
+            raise UsageError("unknown format %r (use one of: %s)" % (fmt, ", ".join(FORMATS)))
+        return fmt
+    return "app" if output.rstrip("/").endswith(".app") else "onefile"
+
+
+def default_name(output: str) -> str:
+    base = os.path.basename(output.rstrip("/"))
+    stem = os.path.splitext(base)[0]
+    return stem or base
+
+
+def check_name(name: str) -> str:
+    if (not name or name in (".", "..") or "/" in name
+            or any(ord(c) < 32 or ord(c) == 127 for c in name)):
+        raise UsageError("invalid --name %r: it must be a file name (no '/', no control characters)" % name)
+    return name
+
+
+def check_bundle_id(bundle_id: str | None, name: str) -> str:
+    if bundle_id is None:
+        slug = re.sub(r"[^A-Za-z0-9-]+", "-", name).strip("-") or "app"
+        return "org.lxpack." + slug
+    if not _BUNDLE_ID.match(bundle_id):
+        raise UsageError("invalid --bundle-id %r: use letters, digits, '-' and '.', "
+                         "like com.example.tool" % bundle_id)
+    return bundle_id
+
+
+def parse_env(pairs: list[str]) -> dict[str, str]:
+    env: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not _ENV_KEY.match(key):
+            raise UsageError("invalid --env %r: expected NAME=VALUE" % pair)
+        env[key] = value
+    return env
+
+
+def incomplete_message(closure: Closure, excluder: layout.Excluder) -> str | None:
+    """One line naming every missing library and unsatisfied version, or None."""
+    parts = []
+    missing = [m for m in closure.missing if not excluder(m.name)]
+    if missing:
+        items = []
+        for m in missing:
+            detail = "" if m.detail == "not found" else ": " + m.detail
+            items.append("%s (needed by %s%s)" % (m.name, ", ".join(m.needed_by), detail))
+        parts.append("missing librar%s: %s" % ("y" if len(items) == 1 else "ies", "; ".join(items)))
+    if closure.unsatisfied:
+        parts.append("unsatisfied symbol version%s: %s" % (
+            "" if len(closure.unsatisfied) == 1 else "s", "; ".join(str(u) for u in closure.unsatisfied)))
+    return " -- ".join(parts) if parts else None
+
+
+def _needs_ld_cache(closure: Closure) -> bool:
+    sysdirs = set(searchpath.system_dirs(closure.lib_dst))
+    return any(o.reason == "ld.so.cache" and os.path.dirname(o.path) not in sysdirs
+               for o in closure.objects)
+
+
+def _sha256(path: str, progress) -> tuple[str, int]:
+    h = hashlib.sha256()
+    size = 0
+    try:
+        with open(path, "rb") as f:
+            while True:
+                chunk = f.read(1 << 20)
+                if not chunk:
+                    break
+                h.update(chunk)
+                size += len(chunk)
+                progress.advance(len(chunk))
+    except OSError as e:
+        raise PackError("cannot read %s: %s" % (path, e.strerror or e)) from None
+    return h.hexdigest(), size
+
+
+def pack(opts: PackOptions, progress: Progress | None = None) -> PackResult:
+    """Pack `opts.program` into `opts.output`. Raises LxpackError subclasses."""
+    progress = progress or Progress(False)
+    cwd = os.path.abspath(opts.cwd or os.getcwd())
+    fmt = choose_format(opts.output, opts.format)
+    name = check_name(opts.name if opts.name is not None else default_name(opts.output))
+    bundle_id = check_bundle_id(opts.bundle_id, name)
+    env = parse_env(opts.env)
+    output = atomic.check_output(os.path.join(cwd, opts.output), opts.force)
+    program = os.path.normpath(os.path.join(cwd, opts.program))
+    excluder = layout.Excluder(opts.excludes)
+    warnings: list[str] = []
+
+    scan = layout.scan_includes(opts.includes, cwd)
+    try:
+        resolver = Resolver(library_path=opts.library_path, cwd=cwd)
+        closure = resolver.resolve(program, scan.elf_objects)
+    except OSError as e:
+        raise PackError("%s: %s" % (e.filename or program, e.strerror or e)) from None
+    problem = incomplete_message(closure, excluder)
+    if problem:
+        if not opts.allow_missing:
+            raise PackError("cannot pack %s: %s (--allow-missing packs anyway)" % (program, problem))
+        warnings.append("packing an incomplete closure: " + problem)
+    if opts.library_path and "LD_LIBRARY_PATH" not in env:
+        env["LD_LIBRARY_PATH"] = ":".join(closure.library_dirs)
+
+    extra = [(LD_SO_CACHE, "ld.so.cache (libraries outside the system dirs)")] \
+        if _needs_ld_cache(closure) else []
+    plan = layout.plan_root(closure, program, scan, excluder, extra)
+
+    vendored = vendor.files()
+    files = [e for e in plan.entries if not e.is_link and not e.is_dir]
+    total = sum(os.path.getsize(e.source) for e in files) + sum(os.path.getsize(v.source) for v in vendored)
+    progress.phase("hashing", total)
+    manifest_entries = []
+    for e in plan.entries:
+        if e.is_dir:
+            continue
+        sha = size = None
+        if not e.is_link:
+            sha, size = _sha256(e.source, progress)
+            e.size = size  # remembered for the tree
+        manifest_entries.append(ClosureEntry(e.path, e.kind, sha, size, sorted(e.needed_by),
+                                             e.link_target, e.reason))
+    code = hashlib.sha256()
+    for v in vendored:
+        digest, _ = _sha256(v.source, progress)
+        code.update(("%s %s\n" % (v.dest, digest)).encode())
+
+    manifest = Manifest(name=name, entry=plan.entry, argv0=program,
+                        interpreter=closure.program.info.interpreter, env=env,
+                        host_exec=list(opts.host_exec), closure=manifest_entries)
+    tree = build_tree(name, bundle_id, manifest, plan, vendored, code.hexdigest()[:16])
+    progress.phase("writing", tree.total_bytes())
+    try:
+        written = WRITERS[fmt](tree, output, opts.force, progress)
+    except OSError as e:
+        raise OutputError("cannot write %s: %s" % (e.filename or output, e.strerror or e)) from None
+    return PackResult(written, fmt, manifest, closure, warnings, plan.excluded)
+
+
+def build_tree(name: str, bundle_id: str, manifest: Manifest, plan: layout.RootPlan,
+               vendored: list[vendor.VendoredFile], code_digest: str) -> Tree:
+    """The bundle tree, paths relative to Contents/."""
+    tree = Tree()
+    values = dict(name=name, bundle_id=bundle_id, version=BUNDLE_VERSION, min_macos=MIN_MACOS,
+                  lxpack_version=lxpack.__version__, code_digest=code_digest)
+    tree.add_bytes("Info.plist", render.render("Info.plist.j2", **values))
+    tree.add_bytes("MacOS/" + name, render.render("launcher.sh.j2", **values), mode=0o755)
+    tree.add_bytes("Resources/lxpack/run.py", render.render("run.py.j2", **values))
+    tree.add_bytes("Resources/lxpack/manifest.json", manifest.to_json())
+    for v in vendored:
+        tree.add_file("Resources/lxpack/python/" + v.dest, v.source, v.mode, os.path.getsize(v.source))
+    for e in plan.entries:
+        path = "Resources/root" + e.path
+        if e.is_dir:
+            tree.add_dir(path)
+        elif e.is_link:
+            tree.add_link(path, e.link_target)
+        else:
+            tree.add_file(path, e.source, e.mode, e.size)
+    return tree

@@ -1,0 +1,79 @@
+"""The Python code a bundle carries: Contents/Resources/lxpack/python/.
+
+Owns: which code travels (the lxpack subset that runs inside bundles --
+lxpack/__init__.py, lxpack/errors.py, lxpack.abi, lxpack.runtime,
+lxpack.unikernel -- never the packager, templates or CLI; plus the
+third-party packages the runtime imports, elftools and unicorn, copied from
+this Python's installation with unicorn's native library) and where each
+file comes from. Packages are located with importlib.util.find_spec, which
+does not import them: the packager never imports the runtime.
+
+Imports: lxpack.errors.
+"""
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+from dataclasses import dataclass
+
+import lxpack
+from lxpack.errors import PackError
+
+LXPACK_PACKAGES = ("lxpack.abi", "lxpack.runtime", "lxpack.unikernel")
+LXPACK_TOP_FILES = ("__init__.py", "errors.py")
+THIRD_PARTY = ("elftools", "unicorn")
+# Never shipped: bytecode and build leftovers; from third-party packages also
+# static libraries and C headers (unicorn's libunicorn.a, include/).
+_SKIP_DIRS = frozenset({"__pycache__"})
+_SKIP_SUFFIXES = (".pyc", ".pyo", ".orig", ".rej", "~")
+_THIRD_PARTY_SKIP_DIRS = frozenset({"__pycache__", "include", "tests"})
+_THIRD_PARTY_SKIP_SUFFIXES = _SKIP_SUFFIXES + (".a", ".h")
+
+
+@dataclass(frozen=True)
+class VendoredFile:
+    dest: str  # path under python/, '/'-separated
+    source: str  # host path
+    mode: int
+
+
+def _package_dir(name: str) -> str:
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        spec = None
+    if spec is None or not spec.submodule_search_locations:
+        raise PackError("cannot vendor %s into the bundle: it is not installed in %s"
+                        % (name, os.path.realpath(sys.executable)))
+    return list(spec.submodule_search_locations)[0]
+
+
+def _walk(src_dir: str, dest_prefix: str, skip_dirs=_SKIP_DIRS,
+          skip_suffixes=_SKIP_SUFFIXES) -> list[VendoredFile]:
+    out = []
+    for dirpath, dirnames, filenames in os.walk(src_dir):
+        dirnames[:] = sorted(d for d in dirnames if d not in skip_dirs and not d.startswith("."))
+        for f in sorted(filenames):
+            if f.startswith(".") or f.endswith(skip_suffixes):
+                continue
+            src = os.path.join(dirpath, f)
+            if not os.path.isfile(src):
+                continue
+            rel = os.path.relpath(src, src_dir).replace(os.sep, "/")
+            mode = 0o755 if os.stat(src).st_mode & 0o111 else 0o644
+            out.append(VendoredFile("%s/%s" % (dest_prefix, rel), src, mode))
+    return out
+
+
+def files() -> list[VendoredFile]:
+    """Every file of python/, sorted by destination."""
+    out: list[VendoredFile] = []
+    top = os.path.dirname(lxpack.__file__)
+    for f in LXPACK_TOP_FILES:
+        out.append(VendoredFile("lxpack/" + f, os.path.join(top, f), 0o644))
+    for pkg in LXPACK_PACKAGES:
+        out.extend(_walk(_package_dir(pkg), pkg.replace(".", "/")))
+    for pkg in THIRD_PARTY:
+        out.extend(_walk(_package_dir(pkg), pkg, _THIRD_PARTY_SKIP_DIRS, _THIRD_PARTY_SKIP_SUFFIXES))
+    return sorted(out, key=lambda v: v.dest)
