@@ -757,3 +757,105 @@ def sys_ftruncate(t, fd: Int, length: Long):
 def sys_umask(t, mask: Oct):
     """Implements umask(2) (the host process's umask)."""
     return t.host.umask(mask & 0o777)
+
+
+# ---- extended attributes ------------------------------------------------------------------------
+# lxpack does not carry extended attributes across (macOS and Linux name
+# spaces differ): every file has none. Lookups fail like an absent
+# attribute (ENODATA), listings are empty, changes are refused (ENOTSUP).
+
+def _xattr_target(t, path, follow):
+    _stat_of(t, AT_FDCWD, path, 0 if follow else AT_SYMLINK_NOFOLLOW)
+
+
+def _xattr_get(t, path, follow):
+    from lxpack.unikernel.errors import ENODATA
+    _xattr_target(t, path, follow)
+    raise ENODATA()
+
+
+@syscall(191, "getxattr", support="partial", note="files have no extended attributes (ENODATA)")
+def sys_getxattr(t, path: Path, name: CStr, value: Ptr, size: Size):
+    """Implements getxattr(2): no attributes exist."""
+    return _xattr_get(t, path, True)
+
+
+@syscall(192, "lgetxattr", support="partial", note="files have no extended attributes (ENODATA)")
+def sys_lgetxattr(t, path: Path, name: CStr, value: Ptr, size: Size):
+    """Implements lgetxattr(2): no attributes exist."""
+    return _xattr_get(t, path, False)
+
+
+@syscall(193, "fgetxattr", support="partial", note="files have no extended attributes (ENODATA)")
+def sys_fgetxattr(t, fd: Int, name: CStr, value: Ptr, size: Size):
+    """Implements fgetxattr(2): no attributes exist."""
+    from lxpack.unikernel.errors import ENODATA
+    _fstat_of(t, fd)
+    raise ENODATA()
+
+
+@syscall(194, "listxattr", support="partial", note="always an empty list")
+def sys_listxattr(t, path: Path, lst: Ptr, size: Size):
+    """Implements listxattr(2): an empty list."""
+    _xattr_target(t, path, True)
+    return 0
+
+
+@syscall(195, "llistxattr", support="partial", note="always an empty list")
+def sys_llistxattr(t, path: Path, lst: Ptr, size: Size):
+    """Implements llistxattr(2): an empty list."""
+    _xattr_target(t, path, False)
+    return 0
+
+
+@syscall(196, "flistxattr", support="partial", note="always an empty list")
+def sys_flistxattr(t, fd: Int, lst: Ptr, size: Size):
+    """Implements flistxattr(2): an empty list."""
+    _fstat_of(t, fd)
+    return 0
+
+
+def _xattr_set(t):
+    from lxpack.unikernel.errors import EOPNOTSUPP
+    raise EOPNOTSUPP()
+
+
+@syscall(188, "setxattr", support="stub", note="refused: EOPNOTSUPP")
+def sys_setxattr(t, path: Path, name: CStr, value: Ptr, size: Size, flags: Int):
+    """setxattr(2) is refused (EOPNOTSUPP)."""
+    _xattr_target(t, path, True)
+    return _xattr_set(t)
+
+
+@syscall(189, "lsetxattr", support="stub", note="refused: EOPNOTSUPP")
+def sys_lsetxattr(t, path: Path, name: CStr, value: Ptr, size: Size, flags: Int):
+    """lsetxattr(2) is refused (EOPNOTSUPP)."""
+    _xattr_target(t, path, False)
+    return _xattr_set(t)
+
+
+@syscall(190, "fsetxattr", support="stub", note="refused: EOPNOTSUPP")
+def sys_fsetxattr(t, fd: Int, name: CStr, value: Ptr, size: Size, flags: Int):
+    """fsetxattr(2) is refused (EOPNOTSUPP)."""
+    _fstat_of(t, fd)
+    return _xattr_set(t)
+
+
+@syscall(197, "removexattr", support="partial", note="no attributes: ENODATA")
+def sys_removexattr(t, path: Path, name: CStr):
+    """removexattr(2): there is nothing to remove (ENODATA)."""
+    return _xattr_get(t, path, True)
+
+
+@syscall(198, "lremovexattr", support="partial", note="no attributes: ENODATA")
+def sys_lremovexattr(t, path: Path, name: CStr):
+    """lremovexattr(2): there is nothing to remove (ENODATA)."""
+    return _xattr_get(t, path, False)
+
+
+@syscall(199, "fremovexattr", support="partial", note="no attributes: ENODATA")
+def sys_fremovexattr(t, fd: Int, name: CStr):
+    """fremovexattr(2): there is nothing to remove (ENODATA)."""
+    from lxpack.unikernel.errors import ENODATA
+    _fstat_of(t, fd)
+    raise ENODATA()

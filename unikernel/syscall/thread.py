@@ -1,0 +1,102 @@
+"""Thread synchronisation calls: futex (and, with issue 4, clone of threads).
+
+futex keys are guest virtual addresses of this process (FUTEX_PRIVATE_FLAG
+is accepted either way: one host process per Linux process means no other
+process shares them, except through shared mappings, where wakeups across
+processes are not supported yet). The wait queue lives in
+t.kernel.futexes when a scheduler with several threads exists; with one
+thread a matching wait can only end by timeout or signal.
+Travels inside bundles: Python 3.9.
+"""
+import struct
+
+from lxpack.unikernel.errors import EAGAIN, EINVAL, ENOSYS, ETIMEDOUT, Interrupted
+from lxpack.unikernel.syscall.args import Hex, Int, Ptr, UInt, ULong
+from lxpack.unikernel.syscall.table import syscall
+
+FUTEX_WAIT, FUTEX_WAKE, FUTEX_FD, FUTEX_REQUEUE, FUTEX_CMP_REQUEUE, FUTEX_WAKE_OP = 0, 1, 2, 3, 4, 5
+FUTEX_LOCK_PI, FUTEX_UNLOCK_PI, FUTEX_TRYLOCK_PI, FUTEX_WAIT_BITSET, FUTEX_WAKE_BITSET = 6, 7, 8, 9, 10
+FUTEX_PRIVATE_FLAG, FUTEX_CLOCK_REALTIME = 128, 256
+FUTEX_BITSET_MATCH_ANY = 0xFFFFFFFF
+
+
+def _timeout_deadline(t, op, utime, clock_realtime):
+    """Absolute deadline in ns on the clock used, or None for no timeout."""
+    if not utime:
+        return None, 1
+    s, ns = struct.unpack("<qq", t.mem.read(utime, 16))
+    if s < 0 or not 0 <= ns < 10**9:
+        raise EINVAL()
+    if op == FUTEX_WAIT_BITSET:
+        clock = 0 if clock_realtime else 1
+        return s * 10**9 + ns, clock
+    return t.host.clock_gettime_ns(1) + s * 10**9 + ns, 1
+
+
+@syscall(202, "futex", support="partial", note="no PI futexes; no wakeups across processes")
+def sys_futex(t, uaddr: Ptr, op: Int, val: UInt, utime: ULong, uaddr2: Ptr, val3: UInt):
+    """Implements futex(2): WAIT, WAKE, WAIT_BITSET, WAKE_BITSET, REQUEUE,
+    CMP_REQUEUE, WAKE_OP."""
+    cmd = op & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME)
+    if uaddr & 3:
+        raise EINVAL()
+    sched = getattr(t.kernel, "futexes", None)
+    if cmd in (FUTEX_WAIT, FUTEX_WAIT_BITSET):
+        if cmd == FUTEX_WAIT_BITSET and val3 == 0:
+            raise EINVAL()
+        bitset = FUTEX_BITSET_MATCH_ANY if cmd == FUTEX_WAIT else val3
+        deadline, clock = _timeout_deadline(t, cmd, utime, op & FUTEX_CLOCK_REALTIME)
+        if t.mem.read_u32(uaddr) != val:
+            raise EAGAIN()
+        if sched is not None:
+            return sched.wait(t, uaddr, bitset, deadline, clock)
+        # A single thread: nobody can wake us but a signal or the clock.
+        while True:
+            if deadline is None:
+                left = 3600 * 10**9
+            else:
+                left = deadline - t.host.clock_gettime_ns(clock)
+                if left <= 0:
+                    raise ETIMEDOUT()
+            t.host.sleep_ns(left)
+    if cmd in (FUTEX_WAKE, FUTEX_WAKE_BITSET):
+        if cmd == FUTEX_WAKE_BITSET and val3 == 0:
+            raise EINVAL()
+        if sched is None:
+            return 0
+        return sched.wake(t, uaddr, val, FUTEX_BITSET_MATCH_ANY if cmd == FUTEX_WAKE else val3)
+    if cmd in (FUTEX_REQUEUE, FUTEX_CMP_REQUEUE):
+        if cmd == FUTEX_CMP_REQUEUE and t.mem.read_u32(uaddr) != val3:
+            raise EAGAIN()
+        if sched is None:
+            return 0
+        return sched.requeue(t, uaddr, uaddr2, val, utime & 0x7fffffff)
+    if cmd == FUTEX_WAKE_OP:
+        old = t.mem.read_u32(uaddr2)
+        encoded_op = val3
+        opn = (encoded_op >> 28) & 7
+        oparg = (encoded_op >> 12) & 0xfff
+        if encoded_op & (8 << 28):
+            oparg = 1 << oparg
+        cmp_ = (encoded_op >> 24) & 15
+        cmparg = encoded_op & 0xfff
+        if oparg & 0x800:
+            oparg -= 0x1000
+        if cmparg & 0x800:
+            cmparg -= 0x1000
+        new = {0: oparg, 1: old + oparg, 2: old | oparg, 3: old & ~oparg, 4: old ^ oparg}.get(opn)
+        if new is None:
+            raise ENOSYS()
+        t.mem.write_u32(uaddr2, new & 0xFFFFFFFF)
+        sold = old - (1 << 32) if old & 0x80000000 else old
+        cond = {0: sold == cmparg, 1: sold != cmparg, 2: sold < cmparg, 3: sold <= cmparg,
+                4: sold > cmparg, 5: sold >= cmparg}.get(cmp_)
+        if cond is None:
+            raise ENOSYS()
+        if sched is None:
+            return 0
+        n = sched.wake(t, uaddr, val, FUTEX_BITSET_MATCH_ANY)
+        if cond:
+            n += sched.wake(t, uaddr2, utime & 0x7fffffff, FUTEX_BITSET_MATCH_ANY)
+        return n
+    raise ENOSYS()
