@@ -14,4 +14,5 @@ def write(tree: tree_mod.Tree, out: str, force: bool, progress) -> str:
         contents = os.path.join(tmp, "Contents")
         os.mkdir(contents)
         tree_mod.write_dir(tree, contents, progress)
+        os.utime(contents, (tree_mod.MTIME, tree_mod.MTIME))
     return os.path.abspath(out)
