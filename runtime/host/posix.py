@@ -605,6 +605,15 @@ class PosixHost(object):
     def getitimer(self, which):
         return signal.getitimer(getattr(signal, self._ITIMERS[which]))
 
+    def report_internal_error(self, line, detail):
+        """One line on stderr; the traceback only when LXPACK_DEBUG is set."""
+        sys.stderr.write("lxpack: %s\n" % line)
+        if os.environ.get("LXPACK_DEBUG"):
+            sys.stderr.write(detail)
+        else:
+            sys.stderr.write("lxpack: set LXPACK_DEBUG=1 to see the details\n")
+        sys.stderr.flush()
+
     # -- signals of the host process -----------------------------------------------------
     def exit(self, status):
         os._exit(status & 0xff)

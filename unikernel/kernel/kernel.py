@@ -24,6 +24,9 @@ from lxpack.unikernel.syscall.table import Dispatcher
 from lxpack.unikernel.syscall import families  # noqa: F401
 
 
+INTERNAL_ERROR_STATUS = 70     # EX_SOFTWARE: lxpack itself failed
+
+
 class CpuInfo(object):
     """What the guest is told about the CPU (AT_HWCAP, /proc/cpuinfo)."""
 
@@ -196,6 +199,23 @@ class Kernel(object):
                 return e
             except TaskExit as e:
                 return ProcessExit(e.status)
+            except Exception as e:    # a bug in lxpack, not in the guest
+                return self.internal_error(t, e)
+
+    def internal_error(self, t, exc):
+        """One line for the user (a traceback only with LXPACK_DEBUG=1), and
+        the status 70 (EX_SOFTWARE) for the program."""
+        import traceback
+        name = "?"
+        try:
+            from lxpack.abi.syscalls_x86_64 import SYSCALL_NAMES
+            name = SYSCALL_NAMES.get(t.vcpu.syscall_args()[0], "?")
+        except Exception:
+            pass
+        detail = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        self.host.report_internal_error("internal error in lxpack while serving %s: %s: %s"
+                                        % (name, type(exc).__name__, exc), detail)
+        return ProcessExit(INTERNAL_ERROR_STATUS)
 
     def fault_to_signal(self, t, ex):
         kind = ex.kind

@@ -224,7 +224,7 @@ def sys_sysinfo(t, info: Out[Ptr]):
     total, avail = h.memory()
     up = h.clock_gettime_ns(7) // 10**9
     loads = [int(x * 65536) for x in h.loadavg()]
-    data = struct.pack("<q3QQQQQQH6xQQI", up, loads[0], loads[1], loads[2], total, avail, 0, 0, 0, 0, 200, 0, 0, 1)
+    data = struct.pack("<q3Q6QH6xQQI", up, loads[0], loads[1], loads[2], total, avail, 0, 0, 0, 0, 200, 0, 0, 1)
     t.mem.write(info, data.ljust(112, b"\0"))
     return 0
 
