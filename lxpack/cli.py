@@ -76,4 +76,11 @@ def main(argv=None):
         sys.exit(e.exit_code)
     except KeyboardInterrupt:
         sys.exit(130)
+    except Exception as e:  # a bug in lxpack: one line, the details on request
+        import os
+        if os.environ.get("LXPACK_DEBUG"):
+            raise
+        click.echo("lxpack: internal error: %s: %s (set LXPACK_DEBUG=1 for details)"
+                   % (type(e).__name__, e), err=True)
+        sys.exit(70)
     sys.exit(rv if isinstance(rv, int) else 0)

@@ -102,36 +102,29 @@ def run_program(argv, backend="auto", root=None, strace=False, strace_file=None,
     vdso = pkgutil.get_data("lxpack.unikernel.guest", "vdso.so")
     kernel = Kernel(host, be, vfs, cpu, vdso, config)
     t = kernel.new_process()
+    from lxpack.unikernel.kernel import execve as X
     guest_path = os.fsencode(path)
-    abs_guest = guest_path if guest_path.startswith(b"/") else os.path.join(os.getcwdb(), guest_path)
-    r = vfs.resolve(-100, guest_path)
+    envp = [k + b"=" + v for k, v in environ.items()]
+    gargv = [os.fsencode(a) for a in argv]
+    if argv0 is not None:
+        gargv[0] = os.fsencode(argv0)
     try:
-        fd = host.openat(r.dirfd, r.path, 0o2000000, 0)
+        plan = X.plan(kernel, -100, guest_path, gargv, envp)
     except LinuxError as e:
-        if e.errno == 13:
-            raise ProgramNotExecutable("%s: Permission denied" % prog)
-        raise ProgramNotFound("%s: No such file or directory" % prog)
-    try:
-        if not os.access(r.path, os.X_OK) or os.path.isdir(r.path):
-            raise ProgramNotExecutable("%s: Permission denied" % prog)
-        envp = [k + b"=" + v for k, v in environ.items()]
-        gargv = [os.fsencode(a) for a in argv]
-        if argv0 is not None:
-            gargv[0] = os.fsencode(argv0)
+        raise _start_error(prog, e.errno)
+    if plan.kind == "host":
         try:
-            kernel.exec_image(t, fd, os.path.normpath(abs_guest), gargv, envp, execfn=guest_path)
-        except WrongFormat:
-            raise ProgramNotExecutable("%s: cannot execute binary file: Exec format error" % prog)
+            host.execve(plan.hostpath, plan.argv, plan.envp)
         except LinuxError as e:
-            if e.errno == 2:
-                raise ProgramNotFound("%s: cannot execute: required file not found" % prog)
-            if e.errno in (8, 80):
-                raise ProgramNotExecutable("%s: cannot execute binary file: Exec format error" % prog)
-            if e.errno == 12:
-                raise ProgramNotExecutable("%s: cannot execute: out of memory" % prog)
-            raise ProgramNotExecutable("%s: cannot execute: %s" % (prog, os.strerror(e.errno)))
+            raise _start_error(prog, e.errno)
+    try:
+        kernel.exec_image(t, plan.fd, plan.path, plan.argv, plan.envp, execfn=plan.execfn)
+    except WrongFormat:
+        raise ProgramNotExecutable("%s: cannot execute binary file: Exec format error" % prog)
+    except LinuxError as e:
+        raise _start_error(prog, e.errno)
     finally:
-        host.close(fd)
+        host.close(plan.fd)
     kernel.start_signals(posix.SignalBridge)
     kernel.mirror_initial_dispositions() if hasattr(kernel, "mirror_initial_dispositions") else None
     result = kernel.run(t)
@@ -145,6 +138,21 @@ def run_program(argv, backend="auto", root=None, strace=False, strace_file=None,
     if result.signal:
         host.die_by_signal(result.signal)
     return result.status
+
+
+def _start_error(prog, errno):
+    """What a shell says, and its status, when a program cannot start."""
+    if errno == 2:
+        return ProgramNotFound("%s: No such file or directory" % prog)
+    if errno in (8, 80):
+        return ProgramNotExecutable("%s: cannot execute binary file: Exec format error" % prog)
+    if errno == 13:
+        return ProgramNotExecutable("%s: Permission denied" % prog)
+    if errno == 12:
+        return ProgramNotExecutable("%s: cannot execute: out of memory" % prog)
+    if errno == 40:
+        return ProgramNotExecutable("%s: cannot execute: Too many levels of symbolic links" % prog)
+    return ProgramNotExecutable("%s: cannot execute: %s" % (prog, os.strerror(errno)))
 
 
 def _stats_extra(host, t, t_start):

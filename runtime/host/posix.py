@@ -55,6 +55,7 @@ def stat_to_linux(st):
 
 
 AT_FDCWD = -100
+RUNTIME_FD_LIMIT = 900     # guest fds are below; the runtime's own are above
 
 
 def _dirfd(fd):
@@ -495,6 +496,108 @@ class PosixHost(object):
     def tcsetpgrp(self, fd, pgrp):
         return self._call(os.tcsetpgrp, fd, pgrp)
 
+    # -- processes ----------------------------------------------------------------------
+    def fork(self):
+        """A host fork of the runtime (DESIGN: one host process per Linux process)."""
+        try:
+            return os.fork()
+        except OSError as e:
+            raise oserror_to_linux(e)
+
+    def vfork_pipe(self):
+        """A close-on-exec pipe the vfork parent waits on (EOF = child exec'd or exited)."""
+        r, w = os.pipe()
+        return SignalBridge._high(r), SignalBridge._high(w)
+
+    def wait_readable_eof(self, fd):
+        while True:
+            try:
+                if not os.read(fd, 4096):
+                    return
+            except InterruptedError:
+                continue
+            except OSError:
+                return
+
+    def close_cloexec_fds(self, keep=(), limit=RUNTIME_FD_LIMIT):
+        """What a real exec does to close-on-exec fds (an in-place exec of a
+        Linux image is not a host exec). Returns the fds closed."""
+        closed = []
+        for fd in range(limit):
+            if fd in keep:
+                continue
+            try:
+                if not os.get_inheritable(fd):
+                    os.close(fd)
+                    closed.append(fd)
+            except OSError:
+                pass
+        return closed
+
+    def execve(self, path, argv, envp, sigmask_linux=0):
+        """Replace this process with a host program (host-native exec). The
+        guest's signal mask becomes the host mask, as Linux keeps it."""
+        try:
+            hs = [X.signal_to_host(s) for s in range(1, 65) if sigmask_linux & (1 << (s - 1))]
+            signal.pthread_sigmask(signal.SIG_SETMASK, [h for h in hs if h])
+            env = dict(e.split(b"=", 1) for e in envp if b"=" in e)
+            os.execve(path, argv, env)
+        except OSError as e:
+            signal.pthread_sigmask(signal.SIG_SETMASK, [])
+            raise oserror_to_linux(e)
+
+    def wait4(self, pid, options):
+        """options: Linux WNOHANG=1 WUNTRACED=2 WCONTINUED=8 (others ignored).
+        Returns (pid, linux_status, rusage) or (0, 0, None) with WNOHANG."""
+        hopt = (os.WNOHANG if options & 1 else 0) | (os.WUNTRACED if options & 2 else 0) | \
+            (os.WCONTINUED if options & 8 else 0)
+        self.in_blocking = not (options & 1)
+        try:
+            rpid, status, ru = os.wait4(pid, hopt)
+        except OSError as e:
+            raise oserror_to_linux(e)
+        finally:
+            self.in_blocking = False
+        if rpid == 0:
+            return 0, 0, None
+        return rpid, self._status_to_linux(status), ru
+
+    def _status_to_linux(self, status):
+        if os.WIFEXITED(status):
+            return (os.WEXITSTATUS(status) & 0xff) << 8
+        if os.WIFSIGNALED(status):
+            sig = X.signal_to_linux(os.WTERMSIG(status)) or 0
+            return sig | (0x80 if os.WCOREDUMP(status) else 0)
+        if os.WIFSTOPPED(status):
+            return ((X.signal_to_linux(os.WSTOPSIG(status)) or 19) << 8) | 0x7f
+        if os.WIFCONTINUED(status):
+            return 0xffff
+        return status
+
+    def waitid(self, idtype, ident, options):
+        """idtype: 'all'|'pid'|'pgid'; options Linux WEXITED=4 WSTOPPED=2
+        WCONTINUED=8 WNOHANG=1 WNOWAIT=0x01000000. Returns None (nothing with
+        WNOHANG) or (pid, uid, linux si_code, linux status-or-signal)."""
+        hid = {"all": os.P_ALL, "pid": os.P_PID, "pgid": os.P_PGID}[idtype]
+        hopt = 0
+        for bit, name in ((4, "WEXITED"), (2, "WSTOPPED"), (8, "WCONTINUED"), (1, "WNOHANG"),
+                          (0x01000000, "WNOWAIT")):
+            if options & bit:
+                hopt |= getattr(os, name)
+        self.in_blocking = not (options & 1)
+        try:
+            r = os.waitid(hid, ident, hopt)
+        except OSError as e:
+            raise oserror_to_linux(e)
+        finally:
+            self.in_blocking = False
+        if r is None or r.si_pid == 0:
+            return None
+        code = {os.CLD_EXITED: 1, os.CLD_KILLED: 2, os.CLD_DUMPED: 3, os.CLD_TRAPPED: 4,
+                os.CLD_STOPPED: 5, os.CLD_CONTINUED: 6}.get(r.si_code, r.si_code)
+        st = r.si_status if code == 1 else (X.signal_to_linux(r.si_status) or r.si_status)
+        return r.si_pid, r.si_uid, code, st
+
     # -- processes and identity -------------------------------------------------------
     getpid = staticmethod(os.getpid)
     getppid = staticmethod(os.getppid)
@@ -653,15 +756,27 @@ class SignalBridge(object):
     """
 
     def __init__(self, kick):
-        import threading
         self.kick = kick
+        self._start()
+
+    def _start(self):
+        import threading
         r, w = os.pipe()
-        os.set_blocking(w, False)
         self._r, self._w = self._high(r), self._high(w)
         os.set_blocking(self._w, False)
         signal.set_wakeup_fd(self._w, warn_on_full_buffer=False)
         th = threading.Thread(target=self._watch, name="lxpack-signals", daemon=True)
         th.start()
+
+    def after_fork_child(self):
+        """The watcher thread did not survive fork, and the wakeup pipe is
+        shared with the parent: make new ones."""
+        for fd in (self._r, self._w):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self._start()
 
     @staticmethod
     def _high(fd):

@@ -12,7 +12,7 @@ import struct
 
 from lxpack.runtime.vmm import base as vmm
 from lxpack.unikernel import errors as E
-from lxpack.unikernel.errors import ProcessExit, TaskExit, LinuxError
+from lxpack.unikernel.errors import ExecImage, LinuxError, ProcessExit, TaskExit
 from lxpack.unikernel.kernel import signals as S
 from lxpack.unikernel.kernel.fdtable import FdTable
 from lxpack.unikernel.kernel.loader import load
@@ -155,6 +155,51 @@ class Kernel(object):
         t.vcpu.set_regs(regs)
         return res
 
+    def exec_in_place(self, t, plan):
+        """execve of a Linux ELF: a fresh address space in this process."""
+        h = self.host
+        closed = h.close_cloexec_fds(keep=(plan.fd,))
+        t.files.cloexec_closed(closed)
+        p = t.process
+        p.sigactions.reset_for_exec()
+        t.altstack = (0, 2, 0)
+        t.clear_child_tid = 0
+        vm = self.backend.create_vm()
+        total, _ = h.memory()
+        p.mm = Mm(vm, total)
+        t.mem = p.mm
+        t.vcpu = vm.new_vcpu()
+        t.vcpu.task = t
+        try:
+            self.exec_image(t, plan.fd, plan.path, plan.argv, plan.envp, execfn=plan.execfn)
+        except LinuxError:
+            raise ProcessExit(signal=S.SIGSEGV)
+        finally:
+            h.close(plan.fd)
+        self.vfork_release()
+        return t
+
+    def vfork_release(self):
+        fd = getattr(self, "vfork_release_fd", None)
+        if fd is not None:
+            self.vfork_release_fd = None
+            try:
+                self.host.close(fd)
+            except LinuxError:
+                pass
+
+    def after_fork_child(self, t):
+        """In the child of a fork: own PID, one thread, own signal watcher."""
+        p = t.process
+        p.pid = self.host.getpid()
+        t.tid = p.pid
+        p.tasks = {t.tid: t}
+        if self.signal_bridge is not None:
+            self.signal_bridge.after_fork_child()
+
+    def clone_thread(self, t, flags, stack, ptid, ctid, tls):
+        raise E.ENOSYS()     # threads: issue 4, next step
+
     # -- host signals ----------------------------------------------------------------------
     def start_signals(self, bridge_factory):
         self.signal_bridge = bridge_factory(self._kick)
@@ -195,7 +240,11 @@ class Kernel(object):
                     # HLT at ring 3 is a #GP: SIGSEGV with si_code SI_KERNEL.
                     self.force_signal(t, S.SIGSEGV, S.siginfo(S.SIGSEGV, S.SI_KERNEL, addr=0))
                 self.deliver_signals(t)
+            except ExecImage as e:
+                t = self.exec_in_place(t, e.args[0])
+                vcpu = t.vcpu
             except ProcessExit as e:
+                self.vfork_release()
                 return e
             except TaskExit as e:
                 return ProcessExit(e.status)
