@@ -22,7 +22,7 @@ The result is a Closure: objects in load order, each with the path it was
 opened by, why, and who needs it; missing names; unsatisfied versions
 (see packager.versions).
 
-Imports: packager._lief, elfhead, ldconfig, searchpath, versions; lxpack.errors.
+Imports: packager._lief (lazily), elfhead, ldconfig, searchpath, versions; lxpack.errors.
 """
 from __future__ import annotations
 
@@ -30,11 +30,22 @@ import os
 from collections import deque
 from dataclasses import dataclass, field
 
+from typing import TYPE_CHECKING
+
 from lxpack.errors import PackError
 from lxpack.packager import elfhead, ldconfig, searchpath, versions
-from lxpack.packager._lief import ElfInfo, read_elf
+
+if TYPE_CHECKING:
+    from lxpack.packager._lief import ElfInfo
 
 PROGRAM, INTERPRETER, LIBRARY, INCLUDED = "program", "interpreter", "library", "included"
+
+
+def read_elf(path: str) -> ElfInfo:
+    """packager._lief.read_elf, imported on first use: LIEF takes a quarter of a
+    second to import, and bad inputs are turned away before it is needed."""
+    from lxpack.packager._lief import read_elf as _read_elf
+    return _read_elf(path)
 
 
 @dataclass

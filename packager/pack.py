@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import lxpack
 from lxpack.errors import OutputError, PackError, UsageError
-from lxpack.packager import atomic, layout, render, searchpath, vendor
+from lxpack.packager import atomic, elfhead, layout, render, searchpath, vendor
 from lxpack.packager.closure import Closure, Resolver
 from lxpack.packager.manifest import ClosureEntry, Manifest
 from lxpack.packager.progress import Progress
@@ -150,8 +150,9 @@ def pack(opts: PackOptions, progress: Progress | None = None) -> PackResult:
     name = check_name(opts.name if opts.name is not None else default_name(opts.output))
     bundle_id = check_bundle_id(opts.bundle_id, name)
     env = parse_env(opts.env)
-    output = atomic.check_output(os.path.join(cwd, opts.output), opts.force)
     program = os.path.normpath(os.path.join(cwd, opts.program))
+    elfhead.check_input(program)
+    output = atomic.check_output(os.path.join(cwd, opts.output), opts.force)
     excluder = layout.Excluder(opts.excludes)
     warnings: list[str] = []
 
