@@ -220,6 +220,7 @@ def build(root: Path) -> Samples:
 
     hello = _prog(r / "bin/hello", str(HELLO))
     cases["hello"] = Case(hello)
+    cases["passthrough"] = Case(_prog(r / "bin/passthrough", "passthrough.c"))
     try:
         static = _prog(r / "bin/hello_static", str(HELLO), flags=["-static"])
     except RuntimeError:
