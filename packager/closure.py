@@ -8,12 +8,18 @@ does, with _dl_map_object's rules for each name:
 1. a name already loaded -- requested by that name before, the object's
    DT_SONAME, or the same file (device, inode) -- is that object;
 2. a name with a '/' is a path (DSTs expanded), relative to the cwd;
-3. otherwise, in order: DT_RPATH of the requesting object, then of the
+3. otherwise (glibc), in order: DT_RPATH of the requesting object, then of the
    object that loaded it and on up to the program (only when the requester
    has no DT_RUNPATH; an object's DT_RPATH is void if it has DT_RUNPATH),
    then the program's DT_RPATH; LD_LIBRARY_PATH (--library-path);
    DT_RUNPATH of the requester only; ld.so.cache; the system directories
    (the last two skipped for DF_1_NODEFLIB requesters).
+
+Programs whose PT_INTERP is musl's loader (ld-musl-*.so.1) follow musl's
+rules instead: the names libc.so, libm.so, libpthread.so... are the loader
+itself; LD_LIBRARY_PATH, then DT_RUNPATH-or-DT_RPATH of the requester and
+of its loaders, then /etc/ld-musl-ARCH.path or /lib:/usr/local/lib:/usr/lib;
+no symbol-version check.
 
 Candidates of the wrong ELF class or machine are skipped (and remembered
 for `inspect`); a candidate that is not an ELF at all stops the search for
@@ -153,16 +159,20 @@ class Resolver:
         self._env_dirs = [self._abs(d) for d in
                           searchpath.split(self.library_path, origin, lib, seps=":;")]
 
+        # musl's loader has its own, simpler rules (see _search_musl).
+        self._musl = os.path.basename(info.interpreter or "").startswith("ld-musl-")
         interp = None
         if info.interpreter or info.needed:
             interp_path = info.interpreter or searchpath.DEFAULT_INTERPRETER
             reason = "PT_INTERP" if info.interpreter else "default interpreter (no PT_INTERP)"
             interp = self._load_interpreter(interp_path, reason, main)
+        self._interp = interp
 
         self._bfs(main)
         for inc in includes:
             self._load_included(self._abs(inc))
-        unsatisfied = versions.check(self._objects, self._lookup_loaded)
+        # musl does not check symbol versions.
+        unsatisfied = [] if self._musl else versions.check(self._objects, self._lookup_loaded)
         return Closure(main, interp, self._objects, list(self._missing.values()), unsatisfied,
                        self._skipped, lib, self.ld_config.source, self._env_dirs)
 
@@ -241,8 +251,11 @@ class Resolver:
         known = self._lookup_loaded(name)
         if known is not None:
             return known, False
+        if self._musl and self._interp is not None and searchpath.musl_reserved(name):
+            self._interp.names.add(name)
+            return self._interp, False
         try:
-            found = self._search(loader, name)
+            found = self._search_musl(loader, name) if self._musl else self._search(loader, name)
         except _NotLoadable as e:
             self._note_missing(name, loader.path, str(e))
             return None, False
@@ -300,6 +313,34 @@ class Resolver:
                 path = searchpath.join(directory, name)
                 if self._try(path, name):
                     return path, "system dir"
+        return None
+
+    def _search_musl(self, loader: LoadedObject, name: str) -> tuple[str, str] | None:
+        """musl's load_library: LD_LIBRARY_PATH; the requester's DT_RUNPATH (or
+        else DT_RPATH), then its loaders' (musl inherits both); the system path."""
+        lib = self._lib
+        if "/" in name:
+            path = self._abs(name)
+            return (path, "path in DT_NEEDED") if self._try(path, name) else None
+        for directory in self._env_dirs:
+            path = searchpath.join(directory, name)
+            if self._try(path, name):
+                return path, "LD_LIBRARY_PATH"
+        obj: LoadedObject | None = loader
+        while obj is not None:
+            rp = obj.info.runpath or obj.info.rpath
+            label = "RUNPATH" if obj.info.runpath else "RPATH"
+            if obj is not loader:
+                label += " of %s" % obj.path
+            for directory in searchpath.split(rp, obj.origin, lib):
+                path = self._abs(searchpath.join(directory, name))
+                if self._try(path, name):
+                    return path, label
+            obj = obj.loader
+        for directory in searchpath.musl_system_path(self._interp.path if self._interp else ""):
+            path = searchpath.join(directory, name)
+            if self._try(path, name):
+                return path, "musl system path"
         return None
 
     def _rpath_dirs(self, loader: LoadedObject):

@@ -89,3 +89,25 @@ def join(directory: str, name: str) -> str:
     if directory.endswith("/"):
         return directory + name
     return directory + "/" + name
+
+
+MUSL_RESERVED = frozenset("lib%s.so" % n for n in ("c", "pthread", "rt", "m", "dl", "util", "xnet"))
+MUSL_DEFAULT_PATH = ["/lib", "/usr/local/lib", "/usr/lib"]
+
+
+def musl_reserved(name: str) -> bool:
+    """Names musl's loader answers with itself (its libc.so)."""
+    return name in MUSL_RESERVED
+
+
+def musl_system_path(interpreter: str) -> list[str]:
+    """musl's last resort: /etc/ld-musl-ARCH.path (':' or newline separated), else the default."""
+    base = os.path.basename(interpreter)  # ld-musl-x86_64.so.1
+    arch = base[len("ld-musl-"):].split(".so", 1)[0] if base.startswith("ld-musl-") else "x86_64"
+    try:
+        with open("/etc/ld-musl-%s.path" % arch, encoding="utf-8", errors="replace") as f:
+            text = f.read()
+    except OSError:
+        return list(MUSL_DEFAULT_PATH)
+    dirs = [d for d in text.replace("\n", ":").split(":") if d]
+    return dirs or list(MUSL_DEFAULT_PATH)

@@ -38,6 +38,7 @@ class Samples:
     plugin_dep: Path
     chain_dir: Path
     wrong_class_lib: Path
+    musl: dict[str, Path]  # empty without musl-gcc
 
     def __getitem__(self, name: str) -> Case:
         return self.cases[name]
@@ -225,4 +226,24 @@ def build(root: Path) -> Samples:
         static = _prog(r / "bin/hello_static", str(HELLO), flags=["-static"])
     except RuntimeError:
         static = None
-    return Samples(r, cases, static, hello, pl / "plugins", plugin, dep, ch, w32)
+    musl = _build_musl(r / "musl") if shutil.which("musl-gcc") else {}
+    return Samples(r, cases, static, hello, pl / "plugins", plugin, dep, ch, w32, musl)
+
+
+def _build_musl(m: Path) -> dict[str, Path]:
+    """musl programs: plain hello, and a RUNPATH that musl (unlike glibc) inherits."""
+    def mcc(*args):
+        proc = subprocess.run(["musl-gcc", *map(str, args)], capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise RuntimeError(proc.stderr)
+    try:
+        (m / "L").mkdir(parents=True)
+        (m / "M").mkdir()
+        mcc("-o", m / "hello", HELLO)
+        mcc("-shared", "-fPIC", "-o", m / "L/libleaf.so", SRC / "libdep.c", "-Ddep_which=leaf_which")
+        mcc("-shared", "-fPIC", "-o", m / "M/libmid.so", SRC / "libmid.c", "-L", m / "L", "-lleaf")
+        mcc("-o", m / "mid_runpath", SRC / "uses_mid.c", "-L", m / "M", "-lmid",
+            "-Wl,--enable-new-dtags,-rpath,%s:%s" % (m / "M", m / "L"))
+    except RuntimeError:
+        return {}
+    return {"hello": m / "hello", "mid_runpath": m / "mid_runpath"}

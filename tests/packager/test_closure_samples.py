@@ -124,3 +124,27 @@ def test_a_shared_library_gets_the_default_interpreter():
     closure = Resolver().resolve("/usr/lib/x86_64-linux-gnu/libz.so.1")
     assert closure.interpreter is not None
     assert closure.interpreter.path == "/lib64/ld-linux-x86-64.so.2"
+
+
+MUSL_LDSO = "/lib/ld-musl-x86_64.so.1"
+
+
+@pytest.mark.parametrize("name", ["hello", "mid_runpath"])
+def test_musl_program_matches_musl_ldd(closure_samples, name):
+    import re
+    import subprocess
+    prog = closure_samples.musl.get(name)
+    if prog is None or not os.path.exists(MUSL_LDSO):
+        pytest.skip("musl-gcc or musl's loader is not installed")
+    out = subprocess.run([MUSL_LDSO, "--list", str(prog)], capture_output=True, text=True).stdout
+    oracle = {}
+    for line in out.splitlines():
+        m = re.match(r"^\s*(\S+) => (\S+) \(0x", line)
+        if m:
+            oracle[m.group(1)] = m.group(2)
+    closure = Resolver().resolve(str(prog))
+    assert _edges(closure) == oracle
+    assert closure.complete and closure.interpreter.path == MUSL_LDSO
+    if name == "mid_runpath":  # musl inherits DT_RUNPATH; glibc would not find libleaf.so
+        leaf = [o for o in closure.objects if o.path.endswith("libleaf.so")][0]
+        assert leaf.reason == "RUNPATH of %s" % prog
