@@ -35,7 +35,7 @@ static const char *errname(int e)
 }
 
 /* OK(call): must not return -1; prints "call = value". */
-static long ok_(const char *what, long r)
+__attribute__((unused)) static long ok_(const char *what, long r)
 {
     int e = errno;
     if (r == -1) {
@@ -48,7 +48,7 @@ static long ok_(const char *what, long r)
     return r;
 }
 /* OKQ(call): like OK but does not print the value (pointers, sizes that vary). */
-static long okq_(const char *what, long r)
+__attribute__((unused)) static long okq_(const char *what, long r)
 {
     int e = errno;
     if (r == -1) {
@@ -61,7 +61,7 @@ static long okq_(const char *what, long r)
     return r;
 }
 /* ERR(call, E): must fail with errno E; prints "call = -1 ENAME". */
-static long err_(const char *what, long r, int want, const char *wname)
+__attribute__((unused)) static long err_(const char *what, long r, int want, const char *wname)
 {
     int e = errno;
     if (r != -1)
@@ -73,8 +73,19 @@ static long err_(const char *what, long r, int want, const char *wname)
     errno = e;
     return r;
 }
+/* SHOW(call): no expectation (the result depends on the user, e.g. root). */
+__attribute__((unused)) static long show_(const char *what, long r)
+{
+    int e = errno;
+    if (r == -1)
+        printf("%s = -1 %s\n", what, errname(e));
+    else
+        printf("%s = %ld\n", what, r);
+    errno = e;
+    return r;
+}
 /* CHECK(cond, label): a relation that must hold. */
-static void check_(int cond, const char *label)
+__attribute__((unused)) static void check_(int cond, const char *label)
 {
     printf("%s %s\n", cond ? "ok  " : "FAIL", label);
     if (!cond)
@@ -82,6 +93,7 @@ static void check_(int cond, const char *label)
 }
 #define OK(call) ok_(#call, (long)(call))
 #define OKQ(call) okq_(#call, (long)(call))
+#define SHOW(call) (errno = 0, show_(#call, (long)(call)))
 #define ERR(call, e) (errno = 0, err_(#call, (long)(call), e, #e))
 #define CHECK(cond) check_(!!(cond), #cond)
 #define SECTION(name) printf("\n== %s\n", name)
