@@ -48,6 +48,17 @@ def check_output(out: str, force: bool) -> str:
     return out
 
 
+def probe_writable(out: str) -> None:
+    """Fail early (before resolving and hashing) if OUT's directory refuses new files."""
+    parent = os.path.dirname(os.path.abspath(out))
+    try:
+        fd, probe = tempfile.mkstemp(prefix=_tmp_prefix(out) + "probe-", dir=parent)
+    except OSError as e:
+        raise OutputError("cannot write to %s: %s" % (parent, e.strerror or e)) from None
+    os.close(fd)
+    os.unlink(probe)
+
+
 def _replaceable_dir(path: str) -> bool:
     return not os.listdir(path) or any(os.path.isfile(os.path.join(path, m)) for m in BUNDLE_MARKERS)
 

@@ -153,6 +153,7 @@ def pack(opts: PackOptions, progress: Progress | None = None) -> PackResult:
     program = os.path.normpath(os.path.join(cwd, opts.program))
     elfhead.check_input(program)
     output = atomic.check_output(os.path.join(cwd, opts.output), opts.force)
+    atomic.probe_writable(output)
     excluder = layout.Excluder(opts.excludes)
     warnings: list[str] = []
 

@@ -216,3 +216,17 @@ def test_force_replaces_an_earlier_bundle(closure_samples, tmp_path):
     _pack(tmp_path, closure_samples.hello, "f.app", force=True)
     assert not marker.exists()
     assert sorted(os.listdir(tmp_path)) == ["f.app"]
+
+
+def test_ld_so_cache_is_shipped_only_for_libraries_outside_system_dirs(closure_samples):
+    from lxpack.packager import ldconfig
+    from lxpack.packager.closure import Resolver
+    from lxpack.packager.pack import _needs_ld_cache
+    s = closure_samples
+    assert not _needs_ld_cache(Resolver().resolve(str(s.hello)))
+    cfg = ldconfig.load()
+    cfg.entries = dict(cfg.entries, **{"libgone.so": str(s.root / "dep/C/libdep.so")})
+    closure = Resolver(ld_config=cfg).resolve(str(s["missing"].program))
+    assert closure.complete
+    assert closure.by_path(str(s.root / "dep/C/libdep.so")).reason == "ld.so.cache"
+    assert _needs_ld_cache(closure)
