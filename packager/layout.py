@@ -110,9 +110,12 @@ class Excluder:
         return False
 
 
-def scan_includes(paths: list[str], cwd: str) -> IncludeScan:
-    """Walk --include arguments into entries, finding the ELF objects among them."""
-    walker = _IncludeWalker()
+def scan_includes(paths: list[str], cwd: str, output: str | None = None) -> IncludeScan:
+    """Walk --include arguments into entries, finding the ELF objects among them.
+
+    `output` (the bundle being written) and its temporary siblings are never
+    included, should an --include'd tree contain them."""
+    walker = _IncludeWalker(output)
     for raw in paths:
         logical = os.path.normpath(os.path.join(cwd, raw))
         if not os.path.lexists(logical):
@@ -126,7 +129,8 @@ def scan_includes(paths: list[str], cwd: str) -> IncludeScan:
 
 
 class _IncludeWalker:
-    def __init__(self):
+    def __init__(self, output: str | None = None):
+        self.output = os.path.abspath(output) if output else None
         self.entries: list[RootEntry] = []
         self.elfs: list[str] = []
         self.pending: list[tuple[str, str]] = []  # (logical dir, host dir) to walk
@@ -151,9 +155,19 @@ class _IncludeWalker:
             self.walked.add(real)
             self._walk(logical, host)
 
+    def _is_output(self, host: str) -> bool:
+        if self.output is None:
+            return False
+        out_dir, out_name = os.path.split(self.output)
+        if os.path.dirname(host) != out_dir:
+            return False
+        name = os.path.basename(host)
+        return name == out_name or name.startswith(".%s.lxpack-" % out_name)
+
     def _walk(self, logical_top: str, host_top: str) -> None:
         for dirpath, dirnames, filenames in os.walk(host_top, followlinks=False):
-            dirnames.sort()
+            dirnames[:] = sorted(d for d in dirnames if not self._is_output(os.path.join(dirpath, d)))
+            filenames[:] = [f for f in filenames if not self._is_output(os.path.join(dirpath, f))]
             logical_dir = os.path.normpath(os.path.join(logical_top, os.path.relpath(dirpath, host_top)))
             if not dirnames and not filenames:
                 self.entries.append(RootEntry(logical_dir, "dir", mode=0o755, reason="--include"))

@@ -157,7 +157,7 @@ def pack(opts: PackOptions, progress: Progress | None = None) -> PackResult:
     excluder = layout.Excluder(opts.excludes)
     warnings: list[str] = []
 
-    scan = layout.scan_includes(opts.includes, cwd)
+    scan = layout.scan_includes(opts.includes, cwd, output)
     try:
         resolver = Resolver(library_path=opts.library_path, cwd=cwd)
         closure = resolver.resolve(program, scan.elf_objects)

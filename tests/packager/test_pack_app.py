@@ -230,3 +230,15 @@ def test_ld_so_cache_is_shipped_only_for_libraries_outside_system_dirs(closure_s
     assert closure.complete
     assert closure.by_path(str(s.root / "dep/C/libdep.so")).reason == "ld.so.cache"
     assert _needs_ld_cache(closure)
+
+
+def test_output_inside_an_included_tree_is_not_packed_into_itself(closure_samples, tmp_path):
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "data.txt").write_text("d")
+    for _ in range(2):
+        result = pack(PackOptions(program=str(closure_samples.hello), output="W.app",
+                                  includes=["."], cwd=str(work), force=True))
+    paths = {e.path for e in result.manifest.closure}
+    assert str(work / "data.txt") in paths
+    assert not [p for p in paths if "W.app" in p]
