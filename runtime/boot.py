@@ -126,18 +126,25 @@ def run_program(argv, backend="auto", root=None, strace=False, strace_file=None,
     finally:
         host.close(plan.fd)
     kernel.start_signals(posix.SignalBridge)
-    kernel.mirror_initial_dispositions() if hasattr(kernel, "mirror_initial_dispositions") else None
+
+    def finish(result, from_thread=True):
+        """End the program: --stats, then the exit status or fatal signal."""
+        if st is not None:
+            for line in strace_mod.format_stats(st, _stats_extra(host, t, t_start)):
+                sys.stderr.write(line + "\n")
+            sys.stderr.flush()
+        if trace_stream is not None:
+            trace_stream.flush()
+        if result.signal:
+            host.die_by_signal(result.signal)
+        if from_thread:
+            sys.stdout.flush()
+            host.exit(result.status)
+        return result.status
+
+    kernel.finisher = finish
     result = kernel.run(t)
-    if st is not None:
-        extra = _stats_extra(host, t, t_start)
-        for line in strace_mod.format_stats(st, extra):
-            sys.stderr.write(line + "\n")
-        sys.stderr.flush()
-    if trace_stream is not None:
-        trace_stream.flush()
-    if result.signal:
-        host.die_by_signal(result.signal)
-    return result.status
+    return finish(result, from_thread=False)
 
 
 def _start_error(prog, errno):

@@ -20,6 +20,7 @@ import signal
 import stat as _stat
 import struct
 import sys
+import threading
 import time
 
 from lxpack.abi import errno as E
@@ -71,13 +72,31 @@ class PosixHost(object):
         self.xlat = X
 
     # -- blocking-call bracket ------------------------------------------------
+    # Every host call that can block is bracketed by begin_block/end_block:
+    # the unikernel's hooks release the CPU to other guest threads meanwhile
+    # (block_hooks), and in the main thread a host signal for a guest handler
+    # may raise Interrupted out of the call (in_blocking).
+    block_hooks = None
+
+    def begin_block(self, release=True):
+        if release and self.block_hooks is not None:
+            self.block_hooks[0]()
+        if threading.current_thread() is threading.main_thread():
+            self.in_blocking = True
+
+    def end_block(self, release=True):
+        if threading.current_thread() is threading.main_thread():
+            self.in_blocking = False
+        if release and self.block_hooks is not None:
+            self.block_hooks[1]()
+
     def blocking(self, fn, *args):
-        """Run a blocking host call; HostInterrupt may come out of it."""
-        self.in_blocking = True
+        """Run a blocking host call; Interrupted may come out of it."""
+        self.begin_block()
         try:
             return fn(*args)
         finally:
-            self.in_blocking = False
+            self.end_block()
 
     # -- files ------------------------------------------------------------------
     def openat(self, dirfd, path, flags, mode):
@@ -103,13 +122,13 @@ class PosixHost(object):
             raise oserror_to_linux(e)
 
     def read_blocking(self, fd, n):
-        self.in_blocking = True
+        self.begin_block()
         try:
             return os.read(fd, n)
         except OSError as e:
             raise oserror_to_linux(e)
         finally:
-            self.in_blocking = False
+            self.end_block()
 
     def write(self, fd, data):
         try:
@@ -118,13 +137,13 @@ class PosixHost(object):
             raise oserror_to_linux(e)
 
     def write_blocking(self, fd, data):
-        self.in_blocking = True
+        self.begin_block()
         try:
             return os.write(fd, data)
         except OSError as e:
             raise oserror_to_linux(e)
         finally:
-            self.in_blocking = False
+            self.end_block()
 
     def pread(self, fd, n, off):
         try:
@@ -411,13 +430,16 @@ class PosixHost(object):
         for bit, name in ((1, "LOCK_SH"), (2, "LOCK_EX"), (4, "LOCK_NB"), (8, "LOCK_UN")):
             if op & bit:
                 h |= getattr(fcntl, name)
-        self.in_blocking = not (op & 4)
+        blocks = not (op & 4)
+        if blocks:
+            self.begin_block()
         try:
             fcntl.flock(fd, h)
         except OSError as e:
             raise oserror_to_linux(e)
         finally:
-            self.in_blocking = False
+            if blocks:
+                self.end_block()
 
     def lock(self, fd, cmd, ltype, whence, start, length):
         """Record locks. cmd: 'get'|'set'|'setw'; ltype 0=RDLCK 1=WRLCK 2=UNLCK (Linux).
@@ -430,13 +452,16 @@ class PosixHost(object):
         else:
             fmt = "hhqqi4x"
             buf = struct.pack(fmt, htype, whence, start, length, 0)
-        self.in_blocking = cmd == "setw"
+        blocks = cmd == "setw"
+        if blocks:
+            self.begin_block()
         try:
             out = fcntl.fcntl(fd, hcmd, buf)
         except OSError as e:
             raise oserror_to_linux(e)
         finally:
-            self.in_blocking = False
+            if blocks:
+                self.end_block()
         if IS_MACOS:
             s, ln, pid, t, w = struct.unpack(fmt, out)
         else:
@@ -510,6 +535,14 @@ class PosixHost(object):
         return SignalBridge._high(r), SignalBridge._high(w)
 
     def wait_readable_eof(self, fd):
+        self.begin_block()
+        try:
+            self._drain(fd)
+        finally:
+            self.end_block()
+
+    @staticmethod
+    def _drain(fd):
         while True:
             try:
                 if not os.read(fd, 4096):
@@ -551,13 +584,16 @@ class PosixHost(object):
         Returns (pid, linux_status, rusage) or (0, 0, None) with WNOHANG."""
         hopt = (os.WNOHANG if options & 1 else 0) | (os.WUNTRACED if options & 2 else 0) | \
             (os.WCONTINUED if options & 8 else 0)
-        self.in_blocking = not (options & 1)
+        blocks = not (options & 1)
+        if blocks:
+            self.begin_block()
         try:
             rpid, status, ru = os.wait4(pid, hopt)
         except OSError as e:
             raise oserror_to_linux(e)
         finally:
-            self.in_blocking = False
+            if blocks:
+                self.end_block()
         if rpid == 0:
             return 0, 0, None
         return rpid, self._status_to_linux(status), ru
@@ -584,13 +620,16 @@ class PosixHost(object):
                           (0x01000000, "WNOWAIT")):
             if options & bit:
                 hopt |= getattr(os, name)
-        self.in_blocking = not (options & 1)
+        blocks = not (options & 1)
+        if blocks:
+            self.begin_block()
         try:
             r = os.waitid(hid, ident, hopt)
         except OSError as e:
             raise oserror_to_linux(e)
         finally:
-            self.in_blocking = False
+            if blocks:
+                self.end_block()
         if r is None or r.si_pid == 0:
             return None
         code = {os.CLD_EXITED: 1, os.CLD_KILLED: 2, os.CLD_DUMPED: 3, os.CLD_TRAPPED: 4,
@@ -690,11 +729,11 @@ class PosixHost(object):
 
     def sleep_ns(self, ns):
         """Sleep; HostInterrupt may come out of it (then the caller computes what remains)."""
-        self.in_blocking = True
+        self.begin_block()
         try:
             time.sleep(ns / 1e9)
         finally:
-            self.in_blocking = False
+            self.end_block()
 
     def alarm(self, seconds):
         return signal.alarm(seconds)

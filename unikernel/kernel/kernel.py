@@ -9,6 +9,7 @@ run loop. Everything the guest asks for goes through the dispatcher
 Travels inside bundles: Python 3.9.
 """
 import struct
+import threading
 
 from lxpack.runtime.vmm import base as vmm
 from lxpack.unikernel import errors as E
@@ -17,6 +18,7 @@ from lxpack.unikernel.kernel import signals as S
 from lxpack.unikernel.kernel.fdtable import FdTable
 from lxpack.unikernel.kernel.loader import load
 from lxpack.unikernel.kernel.mm import Mm
+from lxpack.unikernel.kernel.sched import LeaveHook, Scheduler
 from lxpack.unikernel.kernel.task import Process, Task
 from lxpack.unikernel.syscall.table import Dispatcher
 
@@ -62,6 +64,10 @@ class Kernel(object):
         self.current = None
         self._uname = None
         self.signal_bridge = None
+        self.sched = None             # a Scheduler once the process has several threads
+        self.tls = threading.local()  # .task: the guest task this host thread runs
+        self.finisher = None          # ends the host process with a ProcessExit (boot)
+        self.next_tid = 0
 
     def _warn_unimplemented(self, nr, name):
         if self.config.warn:
@@ -161,6 +167,13 @@ class Kernel(object):
         closed = h.close_cloexec_fds(keep=(plan.fd,))
         t.files.cloexec_closed(closed)
         p = t.process
+        if self.sched is not None:
+            # Other threads vanish: they stay parked on the old CPU lock,
+            # which this thread never gives back.
+            self.sched.stop = True
+            self.sched = None
+            self.host.block_hooks = None
+            p.tasks = {t.tid: t}
         p.sigactions.reset_for_exec()
         t.altstack = (0, 2, 0)
         t.clear_child_tid = 0
@@ -188,26 +201,39 @@ class Kernel(object):
             except LinuxError:
                 pass
 
+    @property
+    def futexes(self):
+        return self.sched.futexes if self.sched is not None else None
+
+    def yield_cpu(self, t):
+        if self.sched is not None and not t.vcpu.in_guest():
+            self.sched.yield_cpu(t)
+        elif self.sched is not None:
+            t.vcpu.request_stop()      # the run loop yields after this syscall
+
     def after_fork_child(self, t):
         """In the child of a fork: own PID, one thread, own signal watcher."""
         p = t.process
         p.pid = self.host.getpid()
         t.tid = p.pid
         p.tasks = {t.tid: t}
+        if self.sched is not None:
+            self.sched.stop = True
+            self.sched = None
+            self.host.block_hooks = None
+        self.next_tid = 0
         if self.signal_bridge is not None:
             self.signal_bridge.after_fork_child()
-
-    def clone_thread(self, t, flags, stack, ptid, ctid, tls):
-        raise E.ENOSYS()     # threads: issue 4, next step
 
     # -- host signals ----------------------------------------------------------------------
     def start_signals(self, bridge_factory):
         self.signal_bridge = bridge_factory(self._kick)
 
     def _kick(self):
+        """A host signal arrived (watcher thread): stop the running guest soon."""
         t = self.current
         if t is not None:
-            t.vcpu.request_stop()
+            t.vcpu.kick()
 
     def _mirror_disposition(self, sig, mode):
         if self.signal_bridge is not None:
@@ -218,38 +244,167 @@ class Kernel(object):
         t = self.current
         if t is None:
             return
+        if self.sched is not None and t.signals.mask & S.bit(sig):
+            for other in list(t.process.tasks.values()):
+                if not other.signals.mask & S.bit(sig):
+                    t = other
+                    break
         t.signals.queue(sig, S.siginfo(sig, S.SI_USER))
         t.wants_stop = True
-        t.vcpu.request_stop()
         if self.host.in_blocking and (not (t.signals.mask & S.bit(sig)) or t.signals.waitset & S.bit(sig)):
             self.host.in_blocking = False
             raise E.Interrupted()
 
     # -- running ---------------------------------------------------------------------------
     def run(self, t):
-        """Run the task until the process exits; returns the ProcessExit."""
+        """Run the task until its thread or process ends. Returns the
+        ProcessExit (single-threaded); with several threads the process is
+        ended through self.finisher by whichever thread ends it."""
+        self.tls.task = t
         disp = self.dispatcher
-        vcpu = t.vcpu
+        outside = False          # re-run the current syscall outside the hook (it blocks)
         while True:
+            vcpu = t.vcpu
             try:
-                ex = vcpu.run(disp)
+                if outside:
+                    outside = False
+                    disp.syscall(vcpu)
+                else:
+                    ex = vcpu.run(disp)
+                    if isinstance(ex, vmm.FaultExit):
+                        self.fault_to_signal(t, ex)
+                    elif isinstance(ex, vmm.HaltExit):
+                        # HLT at ring 3 is a #GP: SIGSEGV with si_code SI_KERNEL.
+                        self.force_signal(t, S.SIGSEGV, S.siginfo(S.SIGSEGV, S.SI_KERNEL, addr=0))
                 t.wants_stop = False
-                if isinstance(ex, vmm.FaultExit):
-                    self.fault_to_signal(t, ex)
-                elif isinstance(ex, vmm.HaltExit):
-                    # HLT at ring 3 is a #GP: SIGSEGV with si_code SI_KERNEL.
-                    self.force_signal(t, S.SIGSEGV, S.siginfo(S.SIGSEGV, S.SI_KERNEL, addr=0))
                 self.deliver_signals(t)
+                if self.sched is not None:
+                    self.sched.yield_cpu(t)
+            except LeaveHook:
+                outside = True
             except ExecImage as e:
                 t = self.exec_in_place(t, e.args[0])
-                vcpu = t.vcpu
             except ProcessExit as e:
                 self.vfork_release()
+                if self.sched is not None:
+                    self.finisher(e)
                 return e
             except TaskExit as e:
-                return ProcessExit(e.status)
+                if self.sched is None or len(t.process.tasks) <= 1:
+                    if self.sched is not None:
+                        self.finisher(ProcessExit(e.status))
+                    return ProcessExit(e.status)
+                self.thread_exit(t)
+                if threading.current_thread() is threading.main_thread():
+                    # The process lives on in its other threads; the main
+                    # host thread keeps serving signals until the end.
+                    threading.Event().wait()
+                return None
             except Exception as e:    # a bug in lxpack, not in the guest
-                return self.internal_error(t, e)
+                res = self.internal_error(t, e)
+                if self.sched is not None:
+                    self.finisher(res)
+                return res
+
+    # -- threads ---------------------------------------------------------------------------
+    def clone_thread(self, t, flags, stack, ptid, ctid, tls):
+        """CLONE_THREAD: a new guest thread on a new host thread."""
+        from lxpack.unikernel.syscall.process import (CLONE_CHILD_CLEARTID, CLONE_CHILD_SETTID,
+                                                      CLONE_PARENT_SETTID, CLONE_SETTLS)
+        if not (flags & 0x100 and flags & 0x800):      # CLONE_VM and CLONE_SIGHAND are required
+            raise E.EINVAL()
+        p = t.process
+        if self.sched is None:
+            self.sched = Scheduler(self, t)
+            self.host.block_hooks = (self._block_enter, self._block_exit)
+        vm = t.vcpu.vm
+        vcpu = vm.new_vcpu()
+        vcpu.context = t.vcpu.uc.context_save()
+        tid = self._new_tid()
+        child = Task(p, vcpu, tid)
+        child.signals = S.SignalState(p.sigactions)
+        child.signals.mask = t.signals.mask
+        child.altstack = (0, 2, 0)
+        regs = {"rax": 0, "rip": t.vcpu.syscall_insn_addr() + 2}
+        if stack:
+            regs["rsp"] = stack
+        if flags & CLONE_SETTLS:
+            regs["fs_base"] = tls
+        child.pending_regs = regs
+        if flags & CLONE_CHILD_CLEARTID:
+            child.clear_child_tid = ctid
+        if flags & CLONE_CHILD_SETTID and ctid:
+            t.mem.write_u32(ctid, tid)
+        if flags & CLONE_PARENT_SETTID and ptid:
+            t.mem.write_u32(ptid, tid)
+        p.tasks[tid] = child
+        th = threading.Thread(target=self._thread_main, args=(child,), name="guest-%d" % tid, daemon=True)
+        th.start()
+        return tid
+
+    def _new_tid(self):
+        # Host PIDs are the guest PIDs; thread ids are drawn above them in a
+        # range the process owns, so they never name another host process.
+        self.next_tid += 1
+        return self.process.pid + (1 << 22) + self.next_tid
+
+    def _thread_main(self, t):
+        self.tls.task = t
+        self.sched.take(t)
+        t.vcpu.set_regs(t.pending_regs)
+        t.pending_regs = None
+        self.run(t)
+
+    def thread_exit(self, t):
+        """A thread ends: clear_child_tid + futex wake, robust futexes, CPU hand-off."""
+        p = t.process
+        if t.clear_child_tid:
+            try:
+                t.mem.write_u32(t.clear_child_tid, 0)
+                self.sched.futexes.wake(t, t.clear_child_tid, 1, 0xFFFFFFFF)
+            except LinuxError:
+                pass
+        self._robust_cleanup(t)
+        p.tasks.pop(t.tid, None)
+        self.sched.lock.release(t)
+
+    def _robust_cleanup(self, t):
+        """Mark futexes a dying thread holds as FUTEX_OWNER_DIED and wake one waiter."""
+        if not t.robust_list:
+            return
+        try:
+            head = t.robust_list
+            nxt, offset = t.mem.read_u64(head), struct.unpack("<q", t.mem.read(head + 8, 8))[0]
+            pending = t.mem.read_u64(head + 16)
+            seen = 0
+            entry = nxt
+            while entry != head and seen < 2048:
+                self._robust_one(t, entry + offset)
+                entry = t.mem.read_u64(entry)
+                seen += 1
+            if pending:
+                self._robust_one(t, pending + offset)
+        except LinuxError:
+            pass
+
+    def _robust_one(self, t, uaddr):
+        val = t.mem.read_u32(uaddr)
+        if (val & 0x3FFFFFFF) == (t.tid & 0x3FFFFFFF):
+            t.mem.write_u32(uaddr, (val & 0x80000000) | 0x40000000)
+            if self.sched is not None:
+                self.sched.futexes.wake(t, uaddr, 1, 0xFFFFFFFF)
+
+    def _block_enter(self):
+        t = getattr(self.tls, "task", None)
+        if t is not None and self.sched is not None:
+            if t.vcpu.in_guest():
+                raise LeaveHook()
+            self.sched.give_up(t)
+
+    def _block_exit(self):
+        t = getattr(self.tls, "task", None)
+        if t is not None and self.sched is not None:
+            self.sched.take(t)
 
     def internal_error(self, t, exc):
         """One line for the user (a traceback only with LXPACK_DEBUG=1), and

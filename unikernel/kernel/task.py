@@ -37,7 +37,7 @@ class Process(object):
 
 class Task(object):
     __slots__ = ("process", "kernel", "host", "mem", "vcpu", "tid", "signals", "clear_child_tid",
-                 "robust_list", "robust_len", "altstack", "wants_stop", "name", "fs_base", "__weakref__")
+                 "robust_list", "robust_len", "altstack", "wants_stop", "name", "pending_regs", "__weakref__")
 
     def __init__(self, process, vcpu, tid):
         self.process = process
@@ -54,6 +54,7 @@ class Task(object):
         self.altstack = (0, 2, 0)   # (ss_sp, ss_flags=SS_DISABLE, ss_size)
         self.wants_stop = False     # ask the vCPU to return to the run loop after this syscall
         self.name = b""
+        self.pending_regs = None    # registers a new thread sets when it first runs
 
     @property
     def files(self):
@@ -62,5 +63,4 @@ class Task(object):
     def restart_syscall(self, vcpu, nr):
         """Re-execute the interrupted `syscall` instruction after the signal
         handler returns (Linux's -ERESTARTSYS path)."""
-        rip = vcpu.get_reg("rip")
-        vcpu.set_regs({"rax": nr, "rip": rip - 2})
+        vcpu.set_regs({"rax": nr, "rip": vcpu.syscall_insn_addr()})

@@ -176,7 +176,7 @@ class Dispatcher(object):
             except Interrupted:
                 res = self._interrupted(t, vcpu, e)
             except BaseException as exc:
-                if self.strace is not None:
+                if self.strace is not None and type(exc).__name__ != "LeaveHook":
                     self._trace_line(t, nr, e, raw, args, exc)
                 raise
             if res is not NORETURN:

@@ -84,6 +84,20 @@ class UnicornVm(base.Vm):
         self.uc.hook_add(unicorn.UC_HOOK_INTR, self._on_intr)
         self.vcpus = []
         self.running = None         # the Vcpu currently inside emu_start
+        # One syscall hook per engine, handing the call to the running vCPU.
+        self._hook_cb = _HOOK_INSN_CB(self._on_syscall)   # keep a reference: ctypes callback
+        h = _ucpy.uc_hook_h()
+        # SAFETY: self._hook_cb lives as long as this Vm; the hook is global
+        # (begin=1 > end=0) for the syscall instruction only.
+        err = _lib.uc_hook_add(self.handle, ctypes.byref(h), unicorn.UC_HOOK_INSN,
+                               ctypes.cast(self._hook_cb, ctypes.c_void_p), None,
+                               ctypes.c_uint64(1), ctypes.c_uint64(0), ctypes.c_int(X.UC_X86_INS_SYSCALL))
+        if err:
+            raise unicorn.UcError(err)
+        self._hook = h
+
+    def _on_syscall(self, uch, user_data):
+        self.running._on_syscall(uch, user_data)
 
     # -- memory ---------------------------------------------------------------
     def map(self, addr, size, prot):
@@ -153,10 +167,9 @@ class UnicornVcpu(object):
         self._stop = False
         self._exc = None
         self._handler = None
-        self._hook_cb = _HOOK_INSN_CB(self._on_syscall)   # keep a reference: ctypes callback
-        self._hook = None
         self.context = None        # saved uc context while another thread runs
         self._next_rip = None      # RIP set from inside a hook, applied after the stop
+        self.runs = 0              # how many times run() returned (kick() watches it)
         self.task = None           # the unikernel's Task running on this vCPU
 
     # -- registers -------------------------------------------------------------
@@ -227,11 +240,39 @@ class UnicornVcpu(object):
 
     # -- running ---------------------------------------------------------------
     def request_stop(self):
-        """Make run() return StopExit soon; safe from any thread or hook."""
+        """Make run() return StopExit. From the syscall hook this is exact.
+        From another thread it is the hard way: unicorn may then re-execute
+        a read-modify-write instruction that had already stored (measured:
+        ~1 in 1 of such stops), so callers use kick() instead."""
         self._stop = True
         self.uc.emu_stop()
 
-    kick = request_stop
+    def kick(self, grace=0.02):
+        """Stop the guest soon, from another thread: first softly (the
+        unikernel stops at the guest's next system call); if the guest makes
+        none within `grace` seconds (a loop without syscalls), stop the
+        engine the hard way."""
+        serial = self.runs
+        task = self.task
+        if task is not None:
+            task.wants_stop = True
+        if self.vm.running is not self:
+            return
+        import time
+        time.sleep(grace)
+        if self.runs == serial and self.vm.running is self:
+            self.request_stop()
+
+    def syscall_insn_addr(self):
+        """Address of the `syscall` instruction being served (to restart it,
+        or to resume a new thread after it). Inside the unicorn hook RIP still
+        points at the instruction; after a stop it points past it."""
+        rip = self.get_reg("rip")
+        return rip if self.vm.running is self else rip - 2
+
+    def in_guest(self):
+        """True while inside emu_start (i.e. called from the syscall hook)."""
+        return self.vm.running is self
 
     def _on_syscall(self, uch, user_data):
         # Called by unicorn for every guest `syscall`; exceptions cannot cross
@@ -246,16 +287,6 @@ class UnicornVcpu(object):
     def run(self, handler):
         """Execute guest code from the current RIP until an Exit."""
         vm = self.vm
-        if self._hook is None:
-            h = _ucpy.uc_hook_h()
-            # SAFETY: self._hook_cb lives as long as this Vcpu; the hook is
-            # global (begin=1 > end=0) for the syscall instruction only.
-            err = _lib.uc_hook_add(self.handle, ctypes.byref(h), unicorn.UC_HOOK_INSN,
-                                   ctypes.cast(self._hook_cb, ctypes.c_void_p), None,
-                                   ctypes.c_uint64(1), ctypes.c_uint64(0), ctypes.c_int(X.UC_X86_INS_SYSCALL))
-            if err:
-                raise unicorn.UcError(err)
-            self._hook = h
         self._handler = handler
         self._stop = False
         vm._fault = None
@@ -269,6 +300,7 @@ class UnicornVcpu(object):
             err = e
         finally:
             vm.running = None
+            self.runs += 1
         if self._next_rip is not None:
             rip, self._next_rip = self._next_rip, None
             self.set_regs({"rip": rip})

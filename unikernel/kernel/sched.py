@@ -1,0 +1,189 @@
+"""Threads of one process: scheduling guest threads on one emulated CPU
+engine, and futex wait queues.
+
+Owns: CpuLock (which task owns the engine; FIFO hand-off), the preemption
+timer (a time slice of 10 ms when other threads wait), LeaveHook (a
+blocking call made from inside the engine's syscall hook must first leave
+it, because another thread cannot enter the engine while this one is
+suspended inside it), and FutexTable.
+
+Model: each guest thread is a host thread (DESIGN: threads are host
+threads) that runs guest code only while it owns the CpuLock. A thread
+blocking in the host (read on a pipe, sleep, futex wait) releases the lock,
+so other guest threads run meanwhile; the engine's live registers belong to
+the owner, and a hand-off saves and restores vCPU contexts.
+Lock order: CpuLock, then FutexTable (only touched by the CpuLock owner).
+Travels inside bundles: Python 3.9.
+"""
+import collections
+import threading
+import time
+
+from lxpack.unikernel.errors import EAGAIN, ETIMEDOUT, Interrupted
+
+TIME_SLICE = 0.010
+HARD_PREEMPT_AFTER = 0.100    # a thread making no syscalls is stopped the hard way after this
+
+
+class LeaveHook(Exception):
+    """Internal: re-run this syscall outside the engine's hook (it blocks)."""
+
+
+class CpuLock(object):
+    def __init__(self, owner):
+        self.cond = threading.Condition()
+        self.owner = owner
+        self.queue = collections.deque()
+        self.since = time.monotonic()
+
+    def acquire(self, task):
+        with self.cond:
+            self.queue.append(task)
+            while self.owner is not None or self.queue[0] is not task:
+                self.cond.wait()
+            self.queue.popleft()
+            self.owner = task
+            self.since = time.monotonic()
+
+    def release(self, task):
+        with self.cond:
+            if self.owner is task:
+                self.owner = None
+                self.cond.notify_all()
+
+    def contended(self):
+        return bool(self.queue)
+
+
+class Scheduler(object):
+    """Created at the first CLONE_THREAD; from then on every guest thread
+    follows the lock protocol."""
+
+    def __init__(self, kernel, first_owner):
+        self.kernel = kernel
+        self.lock = CpuLock(first_owner)
+        self.futexes = FutexTable(self)
+        self.stop = False
+        th = threading.Thread(target=self._preempt_loop, name="lxpack-preempt", daemon=True)
+        th.start()
+
+    def _preempt_loop(self):
+        lock = self.lock
+        while not self.stop:
+            time.sleep(TIME_SLICE / 2)
+            owner = lock.owner
+            if owner is not None and lock.contended() and time.monotonic() - lock.since >= TIME_SLICE:
+                # Soft first (next syscall); hard after a longer quantum (see Vcpu.kick).
+                owner.vcpu.kick(grace=HARD_PREEMPT_AFTER)
+
+    # -- hand-off ---------------------------------------------------------------------
+    def give_up(self, t):
+        t.vcpu.save()
+        self.lock.release(t)
+
+    def take(self, t):
+        self.lock.acquire(t)
+        self.kernel.current = t
+        t.vcpu.restore()
+
+    def yield_cpu(self, t):
+        """Let waiting threads run (preemption or sched_yield outside the hook)."""
+        if self.lock.contended():
+            self.give_up(t)
+            self.take(t)
+
+    def block(self, t, fn, *args):
+        """Run a blocking host wait without the CPU."""
+        if t.vcpu.in_guest():
+            raise LeaveHook()
+        self.give_up(t)
+        try:
+            return fn(*args)
+        finally:
+            self.take(t)
+
+
+class _Waiter(object):
+    __slots__ = ("task", "bitset", "event", "woken")
+
+    def __init__(self, task, bitset):
+        self.task = task
+        self.bitset = bitset
+        self.event = threading.Event()
+        self.woken = False
+
+
+class FutexTable(object):
+    """Futex wait queues by guest address (only the CpuLock owner touches them)."""
+
+    def __init__(self, sched):
+        self.sched = sched
+        self.queues = {}
+
+    def wait(self, t, addr, bitset, deadline_ns, clock):
+        if t.vcpu.in_guest():
+            raise LeaveHook()
+        w = _Waiter(t, bitset)
+        self.queues.setdefault(addr, []).append(w)
+        host = t.host
+
+        def wait_event():
+            while True:
+                if deadline_ns is None:
+                    timeout = None
+                else:
+                    timeout = (deadline_ns - host.clock_gettime_ns(clock)) / 1e9
+                    if timeout <= 0:
+                        return False
+                host.begin_block(release=False)     # the CPU is already given up
+                try:
+                    if w.event.wait(timeout if timeout is None else max(timeout, 0)):
+                        return True
+                finally:
+                    host.end_block(release=False)
+        try:
+            ok = self.sched.block(t, wait_event)
+        except Interrupted:
+            self._remove(addr, w)
+            raise
+        if w.woken:
+            return 0
+        self._remove(addr, w)
+        raise ETIMEDOUT()
+
+    def _remove(self, addr, w):
+        q = self.queues.get(addr)
+        if q and w in q:
+            q.remove(w)
+            if not q:
+                del self.queues[addr]
+
+    def wake(self, t, addr, n, bitset):
+        q = self.queues.get(addr)
+        if not q:
+            return 0
+        woken = 0
+        for w in list(q):
+            if woken >= n:
+                break
+            if w.bitset & bitset:
+                q.remove(w)
+                w.woken = True
+                w.event.set()
+                woken += 1
+        if not q:
+            self.queues.pop(addr, None)
+        return woken
+
+    def requeue(self, t, addr, addr2, n_wake, n_requeue):
+        woken = self.wake(t, addr, n_wake, 0xFFFFFFFF)
+        q = self.queues.get(addr)
+        moved = 0
+        if q:
+            while q and moved < n_requeue:
+                w = q.pop(0)
+                self.queues.setdefault(addr2, []).append(w)
+                moved += 1
+            if not q:
+                self.queues.pop(addr, None)
+        return woken + moved
