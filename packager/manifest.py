@@ -6,14 +6,16 @@ the same bytes. The runtime reads it with the json module alone; the field
 list is documented in docs/PACKAGING.md and versioned by
 lxpack.MANIFEST_FORMAT.
 
-Imports: lxpack (version constants) only.
+Imports: lxpack (version constants), lxpack.errors.
 """
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import asdict, dataclass, field
 
 import lxpack
+from lxpack.errors import PackError
 
 
 @dataclass
@@ -44,10 +46,25 @@ class Manifest:
     def to_json(self) -> bytes:
         data = asdict(self)
         data["closure"] = sorted(data["closure"], key=lambda e: e["path"])
-        return (json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+        text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        try:
+            return text.encode("utf-8")
+        except UnicodeEncodeError:
+            bad = [e["path"] for e in data["closure"] if not _utf8(e["path"])
+                   or not _utf8(e["symlink_target"] or "")]
+            raise PackError("cannot pack file names that are not UTF-8: %s"
+                            % ", ".join(repr(os.fsencode(b)) for b in bad[:3] or ["?"])) from None
 
     @classmethod
     def from_json(cls, raw: bytes | str) -> Manifest:
         data = json.loads(raw)
         data["closure"] = [ClosureEntry(**e) for e in data.get("closure", [])]
         return cls(**data)
+
+
+def _utf8(s: str) -> bool:
+    try:
+        s.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False

@@ -160,3 +160,14 @@ def test_help_documents_exit_codes(run_lxpack):
         assert "\n    " + code in r.stdout
     r = run_lxpack("--help")
     assert "3 cannot pack" in r.stdout and "4 output exists" in r.stdout
+
+
+def test_non_utf8_file_name_in_include_tree(run_lxpack, outdir, tmp_path, hello):
+    tree = tmp_path / "names"
+    tree.mkdir()
+    try:
+        open(os.path.join(os.fsencode(tree), b"bad\xffname"), "w").close()
+    except OSError:
+        pytest.skip("this file system refuses non-UTF-8 names")
+    _check(run_lxpack(hello, "-o", outdir / "X.app", "--include", tree), 3, "not UTF-8")
+    _assert_nothing_left(outdir)
