@@ -295,7 +295,7 @@ def unpack_siginfo(data):
         if code in (SI_TIMER,):
             _, _, _, tid, overrun, val = _SI_TIMER.unpack_from(data)
             return signo, errno, code, {"tid": tid, "overrun": overrun, "value": val}
-        if code in (SI_USER, SI_TKILL, SI_KERNEL):
+        if code in (SI_USER, SI_KERNEL):
             _, _, _, pid, uid = _SI_KILL.unpack_from(data)
             return signo, errno, code, {"pid": pid, "uid": uid}
         if code == SI_SIGIO:
