@@ -115,15 +115,6 @@ class _Spec(object):
         self.prefer = prefer
 
 
-def _ns_values(*modules):
-    out = {}
-    for m in modules:
-        for k, v in vars(m).items():
-            if isinstance(v, int) and not isinstance(v, bool) and k[:1] != "_" or k in ("__WALL", "__WCLONE", "__WNOTHREAD"):
-                out.setdefault(k, v)
-    return out
-
-
 def _sub(table, *drop):
     return {k: v for k, v in table.items() if k not in drop}
 
@@ -600,9 +591,6 @@ for _mod in (_F, _ST, _T, _M, _SK, _S, _P, _R, _TM):
         if isinstance(_v, int) and not isinstance(_v, bool):
             _LINUX_NS.setdefault(_k, _v)
 del _mod, _k, _v
-
-_SIGCONT_STOP = 0x13
-
 
 # --- the translator -----------------------------------------------------------------------
 class Xlat(object):
