@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -148,7 +149,7 @@ int main(void)
     c = OK(dup3(fd, 11, O_CLOEXEC));
     flags("dup3 O_CLOEXEC fd 11", 11);
     ERR(dup3(fd, fd, 0), EINVAL);
-    ERR(dup3(fd, 12, O_APPEND), EINVAL);
+    ERR(syscall(SYS_dup3, fd, 12, O_APPEND), EINVAL); /* raw: musl's dup3 drops unknown flags */
     ERR(dup(99), EBADF);
     ERR(dup2(99, 12), EBADF);
     ERR(dup2(fd, -1), EBADF);

@@ -319,7 +319,7 @@ int main(void)
     touch("read PROT_NONE", p + PG, 0);
     OK(mprotect(p, 3 * PG, PROT_READ | PROT_WRITE));
     touch("write after mprotect RW", p + PG, 1);
-    ERR(mprotect(p + 1, PG, PROT_READ), EINVAL);
+    ERR(syscall(SYS_mprotect, p + 1, PG, PROT_READ), EINVAL); /* raw: musl aligns the address */
     ERR(mprotect(p, PG, 0x100), EINVAL);
     OK(munmap(p, 3 * PG));
     ERR(mprotect(p, PG, PROT_READ), ENOMEM);

@@ -213,9 +213,13 @@ def run_native(argv: Sequence[str], cwd, env=None, stdin: Optional[bytes] = None
 
 # Stands in for the runtime in self-test mode: behaves like `lxpack run`
 # (exec the program; 127/126 with one line on stderr when that fails).
+# Python starts with SIGPIPE and SIGXFSZ ignored, and ignored signals survive
+# exec: a runtime must give them back to the guest as it got them (SIG_DFL).
 _TRAMPOLINE = r"""
-import errno, os, sys
+import errno, os, signal, sys
 a = sys.argv[sys.argv.index('--') + 1:]
+signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+signal.signal(signal.SIGXFSZ, signal.SIG_DFL)
 try:
     os.execvp(a[0], a)
 except OSError as e:
@@ -440,14 +444,36 @@ class Sample:
     run: bool
 
 
-_HEADER = re.compile(r"lxpack-(cflags|cases|issue|e2e):\s*(.*?)\s*(?:\*/)?$", re.M)
+_KEY = re.compile(r"lxpack-(cflags|cases|issue|e2e):\s*(.*)$")
+
+
+def _leading_comment(text: str) -> List[str]:
+    """The lines of the file's first /* ... */ comment, without the ' * ' margin."""
+    lines = []
+    for line in text.splitlines()[:80]:
+        body = line.strip()
+        end = "*/" in body
+        body = body.split("*/")[0]
+        body = re.sub(r"^(/\*+|\*)", "", body)
+        lines.append(body.rstrip())
+        if end:
+            break
+    return lines
 
 
 def parse_sample(path: Path) -> Sample:
-    head = "\n".join(path.read_text(errors="replace").splitlines()[:15])
-    meta = {}
-    for key, val in _HEADER.findall(head):
-        meta[key] = (meta.get(key, "") + " " + val).strip()
+    """Read the sample's header keys. A key's value may continue on the next
+    comment lines when they are indented further than ' * '."""
+    meta, key = {}, None
+    for body in _leading_comment(path.read_text(errors="replace")):
+        m = _KEY.search(body)
+        if m:
+            key = m.group(1)
+            meta[key] = (meta.get(key, "") + " " + m.group(2)).strip()
+        elif key and body.startswith("  ") and body.strip():
+            meta[key] += " " + body.strip()
+        else:
+            key = None
     cases = []
     for part in filter(None, (c.strip() for c in meta.get("cases", "").split("|"))):
         args, _, expect = part.partition("=>")
