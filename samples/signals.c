@@ -1,5 +1,8 @@
 /* signals: single-process signal behaviour, one section per run so that a
  * crash in one does not hide the others (argument: section name, or all).
+ *  start   what the program inherits: no signal ignored, blocked or pending
+ *          (a runtime written in Python must not pass on its own SIGPIPE/
+ *          SIGXFSZ = SIG_IGN)
  *  info    sigaction SA_SIGINFO; raise/kill/tgkill/sigqueue -> si_signo,
  *          si_code, si_pid, si_uid, si_value; old actions; EINVAL cases
  *  mask    sigprocmask block + raise + sigpending + unblock delivers;
@@ -17,7 +20,7 @@
  *          that edits the ucontext (rip += 2, rax = 1234) resumes there
  *  flags   SA_RESETHAND, SA_NODEFER
  *  ignore  SIG_IGN and default-ignored signals do nothing
- * lxpack-cases: info | mask | term | segv | fpe | ill | altstack | alarm | context | flags | ignore
+ * lxpack-cases: start | info | mask | term | segv | fpe | ill | altstack | alarm | context | flags | ignore
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -196,6 +199,32 @@ static void said(const char *label)
 {
     printf("%s: hits=%d signo=%s code=%s pid==getpid:%d uid==getuid:%d\n", label, (int)hits, signame(g_signo),
            codename(g_code), g_pid == getpid(), g_uid == (int)getuid());
+}
+
+/* ---- start */
+static void t_start(void)
+{
+    sigset_t mask, pend;
+    int ignored = 0, blocked = 0, pending = 0, handled = 0;
+    OK(sigprocmask(SIG_BLOCK, NULL, &mask));
+    OK(sigpending(&pend));
+    for (int s = 1; s < 65; s++) {
+        struct sigaction sa;
+        if (s == SIGKILL || s == SIGSTOP || sigaction(s, NULL, &sa) != 0)
+            continue;
+        if (sa.sa_handler == SIG_IGN)
+            printf("inherited SIG_IGN: signal %d\n", s), ignored++;
+        else if (sa.sa_handler != SIG_DFL && s < SIGRTMIN)
+            printf("inherited a handler?: signal %d\n", s), handled++;
+        if (sigismember(&mask, s) == 1)
+            printf("inherited blocked: signal %d\n", s), blocked++;
+        if (sigismember(&pend, s) == 1)
+            printf("inherited pending: signal %d\n", s), pending++;
+    }
+    printf("ignored=%d blocked=%d pending=%d handled=%d\n", ignored, blocked, pending, handled);
+    stack_t ss;
+    OK(sigaltstack(NULL, &ss));
+    printf("no alternate stack: %d\n", (ss.ss_flags & SS_DISABLE) != 0);
 }
 
 /* ---- info */
@@ -597,7 +626,7 @@ static void t_ignore(void)
 }
 
 static const struct { const char *name; void (*fn)(void); } sections[] = {
-    {"info", t_info}, {"mask", t_mask}, {"term", t_term}, {"segv", t_segv}, {"fpe", t_fpe}, {"ill", t_ill},
+    {"start", t_start}, {"info", t_info}, {"mask", t_mask}, {"term", t_term}, {"segv", t_segv}, {"fpe", t_fpe}, {"ill", t_ill},
     {"altstack", t_altstack}, {"alarm", t_alarm}, {"context", t_context}, {"flags", t_flags}, {"ignore", t_ignore},
 };
 
