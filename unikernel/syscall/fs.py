@@ -482,14 +482,28 @@ def sys_getdents(t, fd: Int, buf: Out[Ptr], count: Size):
 
 
 def _host_only(t, dirfd, path, follow=False):
+    """Resolve a path that an operation changes: it must name a host file.
+    The magic links /proc/self/fd/N, /proc/self/cwd, /proc/self/exe and
+    /dev/fd/N lead to the file they name, as on Linux (tar's
+    chmod("/proc/self/fd/3") on an O_PATH fd, for instance)."""
     if path is None:
         raise EFAULT()
     if not path:
         raise ENOENT()
     r = t.kernel.vfs.resolve(dirfd, path, follow)
-    if r.kind != "host":
-        raise EACCES()
-    return r
+    if r.kind == "host":
+        return r
+    if follow:
+        target = None
+        if r.kind == "proc":
+            node = procfs.lookup(t, r.parts)
+            if node.kind == "link" and node.target.startswith(b"/"):
+                target = node.target
+        elif r.kind == "dev" and r.path.startswith(b"/dev/fd/") and r.path[8:].isdigit():
+            target = t.kernel.fd_path(t, int(r.path[8:]))
+        if target is not None and target.startswith(b"/") and target != path:
+            return _host_only(t, AT_FDCWD, target, True)
+    raise EACCES()
 
 
 @syscall(83, "mkdir")
