@@ -307,14 +307,16 @@ class Step:
     the same directory (e.g. `touch -d ...` then `stat ...`)."""
     argv: List[str]
     stdin: Optional[bytes] = None
+    host: bool = False      # always run natively (e.g. run what the step before built)
 
 
 def run_pair(argv, backend: str, workdir, setup: Optional[Callable[[Path], None]] = None,
              env=None, stdin: Optional[bytes] = None, files: bool = True,
-             lxpack_args: Sequence[str] = ()):
+             lxpack_args: Sequence[str] = (), ignore_files: Optional[str] = None):
     """Run `argv` natively, then under lxpack, each in a freshly set-up
     `workdir` (the same path). Returns (native, lx) Results, with .files
-    filled in when `files`. `argv` may also be a list of Step."""
+    filled in when `files` (minus paths matching the regex `ignore_files`).
+    `argv` may also be a list of Step."""
     steps = argv if argv and isinstance(argv[0], Step) else [Step(list(argv), stdin)]
     workdir = Path(workdir)
     results = []
@@ -325,7 +327,7 @@ def run_pair(argv, backend: str, workdir, setup: Optional[Callable[[Path], None]
         e = fixed_env(workdir) if env is None else env
         parts = []
         for s in steps:
-            if which == "native":
+            if which == "native" or s.host:
                 r = run_native(s.argv, workdir, e, s.stdin)
             else:
                 r = run_lxpack(s.argv, backend, workdir, e, s.stdin, lxpack_args=lxpack_args)
@@ -335,6 +337,8 @@ def run_pair(argv, backend: str, workdir, setup: Optional[Callable[[Path], None]
         r = _merge(parts) if len(parts) > 1 else parts[0]
         if files:
             r.files = snapshot(workdir)
+            if ignore_files:
+                r.files = {k: v for k, v in r.files.items() if not re.search(ignore_files, k)}
         results.append(r)
     return results[0], results[1]
 
