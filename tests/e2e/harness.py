@@ -380,7 +380,7 @@ def differences(native: Result, lx: Result, compare=("status", "stdout", "stderr
     problems = []
     if "status" in compare and native.status != lx.status:
         problems.append("exit status: native %s, lxpack %s" % (native.status_text(), lx.status_text()))
-    for what in ("stdout", "stderr"):
+    for what in ("stderr", "stdout"):   # stderr first: it says why a run stopped early
         if what in compare:
             a, b = norm(getattr(native, what)), norm(getattr(lx, what))
             if a != b:
