@@ -85,6 +85,7 @@ class Result:
     files: Optional[Dict[str, str]] = None
     leftovers: List[str] = dataclasses.field(default_factory=list)
     label: str = ""
+    pid: int = 0            # also the process group (each run is a new session)
 
     @property
     def timed_out(self) -> bool:
@@ -177,13 +178,29 @@ def _run(cmd: Sequence[str], cwd, env, stdin: Optional[bytes], timeout: float, l
                          stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                          start_new_session=True)
-    try:
-        out, err = p.communicate(stdin, timeout=timeout)
-        status = p.returncode
-    except subprocess.TimeoutExpired:
-        _killpg(p.pid)
-        out, err = p.communicate()
-        status = None
+    # communicate() in slices: if the program has exited but something it
+    # started still holds stdout/stderr open, stop waiting after a grace
+    # period (that something is then reported as left behind).
+    deadline, exited_at, status = t0 + timeout, None, None
+    first, holders = True, []
+    while True:
+        try:
+            out, err = p.communicate(stdin if first else None, timeout=0.25)
+            status = p.returncode
+            break
+        except subprocess.TimeoutExpired:
+            first = False
+            now = time.monotonic()
+            if exited_at is None and p.poll() is not None:
+                exited_at = now
+            if exited_at is not None and now - exited_at > 1.0:
+                status = p.returncode
+                holders = group_members(p.pid)
+            elif now < deadline:
+                continue
+            _killpg(p.pid)
+            out, err = p.communicate()
+            break
     elapsed = time.monotonic() - t0
     # Whatever is still in the run's process group outlived it: record, kill.
     left = group_members(p.pid)
@@ -191,10 +208,11 @@ def _run(cmd: Sequence[str], cwd, env, stdin: Optional[bytes], timeout: float, l
     while left and time.monotonic() < deadline:
         time.sleep(0.05)
         left = group_members(p.pid)
+    left = holders + [x for x in left if x not in holders]
     if left:
         LEFTOVERS.extend("%s: %s" % (label, x) for x in left)
         _killpg(p.pid)
-    return Result(list(argv_shown), status, out, err, elapsed, timeout, leftovers=left, label=label)
+    return Result(list(argv_shown), status, out, err, elapsed, timeout, leftovers=left, label=label, pid=p.pid)
 
 
 def _killpg(pgid: int) -> None:

@@ -1,0 +1,60 @@
+"""Checks on the e2e suite itself (no lxpack involved): the samples' shared
+block is in sync, headers parse, and the harness's comparison and process
+bookkeeping behave."""
+import subprocess
+import sys
+import time
+
+import harness
+import sync_samples
+
+
+def test_common_block_in_sync():
+    stale = sync_samples.out_of_date()
+    assert not stale, "run `python tests/e2e/sync_samples.py`; out of date: %s" % [str(p) for p in stale]
+
+
+def test_headers_parse():
+    samples = harness.discover_samples()
+    assert samples, "no samples found in %s" % harness.SAMPLES_DIR
+    for s in samples:
+        ids = [c.id for c in s.cases]
+        assert len(ids) == len(set(ids)), "%s: duplicate cases %s" % (s.name, ids)
+        assert s.issue in (3, 4), "%s: lxpack-issue %s" % (s.name, s.issue)
+
+
+def test_differences_are_reported(tmp_path):
+    a = harness.Result(["p"], 0, b"same\nnative\n", b"", 0, 1, files={"f": "file 0644"})
+    b = harness.Result(["p"], -11, b"same\nlxpack\n", b"boom\n", 0, 1, files={}, leftovers=["1 x"])
+    text = "\n".join(harness.differences(a, b))
+    for want in ("exit status: native 0, lxpack -11 (death by SIGSEGV", "-native", "+lxpack", "+boom",
+                 "-f: file 0644", "processes left behind"):
+        assert want in text, "%r missing from:\n%s" % (want, text)
+    assert harness.differences(a, a) == []
+
+
+def test_timeout_kills_the_process_group(tmp_path):
+    r = harness.run_native(["sh", "-c", "sleep 30 & sleep 30"], tmp_path, timeout=0.5)
+    assert r.timed_out and r.elapsed < 10 and r.status_text().startswith("killed after timeout")
+    assert harness.group_members(r.pid) == [], "the timed-out run's group was not killed"
+    harness.LEFTOVERS[:] = [l for l in harness.LEFTOVERS if "sleep 30" not in l]
+
+
+def test_leftovers_are_seen(tmp_path):
+    r = harness.run_native(["sh", "-c", "sleep 30 & exit 0"], tmp_path, timeout=10)
+    assert r.status == 0 and any("sleep 30" in l for l in r.leftovers), r
+    harness.LEFTOVERS[:] = [l for l in harness.LEFTOVERS if "sleep 30" not in l]
+
+
+def test_marked_processes_are_found(tmp_path):
+    p = subprocess.Popen([sys.executable, "-X", harness.SESSION_MARK, "-c", "import time; time.sleep(30)",
+                          "-m", "lxpack", "run"])
+    try:
+        for _ in range(100):
+            if any(str(p.pid) == l.split()[0] for l in harness.marked_processes()):
+                break
+            time.sleep(0.05)
+        assert any(str(p.pid) == l.split()[0] for l in harness.marked_processes())
+    finally:
+        p.kill()
+        p.wait()
