@@ -135,7 +135,25 @@ class Kernel(object):
         t.signals = S.SignalState(p.sigactions)
         p.tasks[t.tid] = t
         self.current = t
+        self.set_fast_paths(t)
         return t
+
+    def set_fast_paths(self, t):
+        """Tell a hardware backend's guest code which syscalls it may answer
+        itself (results that are constant for this process). Not with
+        --strace, which must see every call."""
+        vm = t.vcpu.vm
+        if not hasattr(vm, "set_fast_syscalls"):
+            return
+        if self.config.strace is not None:
+            vm.set_fast_syscalls({})
+            return
+        h = self.host
+        vals = {39: t.process.pid, 102: h.getuid(), 107: h.geteuid(), 104: h.getgid(), 108: h.getegid(),
+                334: -E.ENOSYS.errno}
+        if self.sched is None:
+            vals[186] = t.tid
+        vm.set_fast_syscalls(vals)
 
     def exec_image(self, t, host_fd, guest_path, argv, envp, execfn=None):
         """Load the program open at host_fd into t's process (fresh address space)."""
@@ -177,12 +195,16 @@ class Kernel(object):
         p.sigactions.reset_for_exec()
         t.altstack = (0, 2, 0)
         t.clear_child_tid = 0
+        old_vm = t.vcpu.vm
         vm = self.backend.create_vm()
         total, _ = h.memory()
         p.mm = Mm(vm, total)
         t.mem = p.mm
         t.vcpu = vm.new_vcpu()
         t.vcpu.task = t
+        if hasattr(old_vm, "close"):
+            old_vm.close()
+        self.set_fast_paths(t)
         try:
             self.exec_image(t, plan.fd, plan.path, plan.argv, plan.envp, execfn=plan.execfn)
         except LinuxError:
@@ -222,6 +244,10 @@ class Kernel(object):
             self.sched = None
             self.host.block_hooks = None
         self.next_tid = 0
+        vm = t.vcpu.vm
+        if hasattr(vm, "after_fork_child"):
+            vm.after_fork_child()
+        self.set_fast_paths(t)
         if self.signal_bridge is not None:
             self.signal_bridge.after_fork_child()
 

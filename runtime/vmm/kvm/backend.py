@@ -1,0 +1,638 @@
+"""The kvm backend: Linux programs at native speed in a KVM virtual machine.
+
+Owns: /dev/kvm (through _abi's ioctls), the VM and its memory slots, the
+long-mode CPU state (GDT, IDT, TSS, page tables via pagetable.py, control
+registers and MSRs), the guest entry code (unikernel/guest/entry.bin, given
+by boot), and turning VM exits into the same interface the unicorn backend
+offers: handler.syscall(vcpu) for system calls, FaultExit for exceptions,
+StopExit when interrupted. Knows CPUs and memory, not Linux.
+
+Exit protocol (shared with a future hvf backend): a system call that the
+guest code cannot serve leaves with `out 0x10`; the registers are the
+arguments (rax = number, rdi, rsi, rdx, r10, r8, r9), rcx/r11 hold the user
+RIP/RFLAGS (SYSCALL's own), and the guest returns with sysretq after the
+host writes rax. Exceptions leave with `out 0x100+vector` after pushing
+rax and rdx on the ring-0 stack above the CPU's exception frame. When the
+host changes RIP (signal delivery, sigreturn, execve, restart) it resumes
+the vCPU directly in user mode (CS/SS set to the user selectors).
+Travels inside bundles: Python 3.9.
+"""
+import ctypes
+import os
+import struct
+import threading
+
+from lxpack.runtime.vmm import base
+from lxpack.runtime.vmm.kvm import _abi as K
+from lxpack.runtime.vmm.kvm import layout as L
+from lxpack.runtime.vmm.kvm.pagetable import AddressSpace, PhysAllocator
+
+# Ports 0-0x17 in the TSS I/O bitmap: only PORT_SYSCALL (0x10) is open to CPL 3.
+IO_BITMAP = bytes([0xFF, 0xFF, 0xFE, 0xFF])
+TSS_LIMIT = 104 + len(IO_BITMAP) - 1
+PHYS_SIZE = 64 << 30          # guest-physical window of slot 0 (host memory reserved lazily)
+SHARED_GPA_BASE = 1 << 40     # where shared host mappings get their own slots
+
+_INTR_KIND = {0: "divide", 1: "debug", 3: "breakpoint", 4: "overflow", 5: "bound", 6: "invalid_opcode",
+              7: "device_na", 8: "double_fault", 13: "general_protection", 14: "page", 16: "fpu",
+              17: "alignment", 19: "simd"}
+
+
+class GuestCrash(Exception):
+    """The guest's own kernel code failed (triple fault, fault at ring 0,
+    failed entry): a bug in lxpack, reported with the registers."""
+
+
+def probe():
+    try:
+        fd = os.open("/dev/kvm", os.O_RDWR | os.O_CLOEXEC)
+    except OSError as e:
+        return False, "/dev/kvm cannot be opened: %s" % e.strerror
+    try:
+        v = K.ioctl(fd, K.KVM_GET_API_VERSION)
+        if v != 12:
+            return False, "unexpected KVM API version %d" % v
+        vm = K.ioctl(fd, K.KVM_CREATE_VM, 0)
+        os.close(vm)
+    except OSError as e:
+        return False, "KVM does not work here: %s" % e
+    finally:
+        os.close(fd)
+    return True, "KVM (native x86-64 in a virtual machine)"
+
+
+class KvmBackend(base.Backend):
+    name = "kvm"
+    parallel = True            # each guest thread runs on its own vCPU concurrently
+
+    def __init__(self):
+        self.guest_code = None
+        self._cpuid = None
+        self.cpl3_syscall = False      # SYSCALL keeps CPL 3 on this host (see layout.py)
+        self.cpl_checked = False
+
+    def create_vm(self):
+        if self.guest_code is None:
+            import pkgutil
+            self.guest_code = pkgutil.get_data("lxpack.unikernel.guest", "entry.bin")
+        return KvmVm(self)
+
+    def supported_cpuid(self, kvm_fd):
+        if self._cpuid is None:
+            n = 256
+            T = K.cpuid2_type(n)
+            c = T()
+            c.nent = n
+            K.ioctl(kvm_fd, K.KVM_GET_SUPPORTED_CPUID, c)
+            self._cpuid = [(e.function, e.index, e.flags, e.eax, e.ebx, e.ecx, e.edx) for e in c.entries[:c.nent]]
+        return self._cpuid
+
+    def cpu_facts(self):
+        fd = os.open("/dev/kvm", os.O_RDWR | os.O_CLOEXEC)
+        try:
+            ents = self.supported_cpuid(fd)
+        finally:
+            os.close(fd)
+        leaf = {(f, i): (a, b, c, d) for f, i, _fl, a, b, c, d in ents}
+        _, b, c, d = leaf.get((0, 0), (0, 0, 0, 0))
+        vendor = struct.pack("<III", b, d, c).decode("ascii", "replace")
+        edx1 = leaf.get((1, 0), (0, 0, 0, 0))[3]
+        model = ""
+        try:
+            model = "".join(struct.pack("<IIII", *leaf[(0x80000002 + i, 0)]).decode("ascii", "replace")
+                            for i in range(3)).strip("\0 ")
+        except KeyError:
+            pass
+        from lxpack.runtime.vmm.unicorn.backend import _FLAG_NAMES_ECX1, _FLAG_NAMES_EDX1, _FLAG_NAMES_EBX7
+        ecx1 = leaf.get((1, 0), (0, 0, 0, 0))[2]
+        ebx7 = leaf.get((7, 0), (0, 0, 0, 0))[1]
+        flags = [n for bitno, n in sorted(_FLAG_NAMES_EDX1.items()) if edx1 >> bitno & 1]
+        flags += [n for bitno, n in sorted(_FLAG_NAMES_ECX1.items()) if ecx1 >> bitno & 1]
+        flags += [n for bitno, n in sorted(_FLAG_NAMES_EBX7.items()) if ebx7 >> bitno & 1]
+        return dict(hwcap=edx1, hwcap2=0, vendor=vendor, model_name=model or "KVM x86-64", flags=" ".join(flags))
+
+
+class KvmVm(base.Vm):
+    def __init__(self, backend):
+        self.backend = backend
+        self.kvm = os.open("/dev/kvm", os.O_RDWR | os.O_CLOEXEC)
+        self.fd = K.ioctl(self.kvm, K.KVM_CREATE_VM, 0)
+        self._move_fds_high()
+        self.run_size = K.ioctl(self.kvm, K.KVM_GET_VCPU_MMAP_SIZE)
+        self.host_base = K.mmap(PHYS_SIZE, K.PROT_READ | K.PROT_WRITE,
+                                K.MAP_PRIVATE | K.MAP_ANONYMOUS | K.MAP_NORESERVE)
+        self.slots = [(0, 0, PHYS_SIZE, self.host_base)]     # (slot, gpa, size, host)
+        self._set_slot(0, 0, PHYS_SIZE, self.host_base)
+        self.phys = PhysAllocator(self.host_base, PHYS_SIZE)
+        self.aspace = AddressSpace(self.phys)
+        self.next_shared_gpa = SHARED_GPA_BASE
+        self.vcpus = []
+        self.lock = threading.Lock()
+        self._setup_kernel()
+
+    def _move_fds_high(self):
+        import fcntl
+        for name in ("kvm", "fd"):
+            fd = getattr(self, name)
+            nfd = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 950)
+            os.close(fd)
+            setattr(self, name, nfd)
+
+    def _set_slot(self, slot, gpa, size, host):
+        r = K.KvmUserspaceMemoryRegion(slot=slot, flags=0, guest_phys_addr=gpa, memory_size=size,
+                                       userspace_addr=host)
+        K.ioctl(self.fd, K.KVM_SET_USER_MEMORY_REGION, r)
+
+    def _pw(self, gpa, data):
+        # SAFETY: gpa lies in slot 0's reserved host memory.
+        ctypes.memmove(self.host_base + gpa, data, len(data))
+
+    def _setup_kernel(self):
+        """Page tables for the kernel half, GDT, IDT, guest code."""
+        hb = self.host_base
+        # PML4[511] -> KPDPT; KPDPT[510] -> KPD; KPD[0] = 2 MiB page at phys 0 (supervisor, global).
+        self._pw(L.PML4 + 511 * 8, struct.pack("<Q", L.KPDPT | L.PTE_P | L.PTE_W))
+        self._pw(L.KPDPT + 510 * 8, struct.pack("<Q", L.KPD | L.PTE_P | L.PTE_W))
+        self._pw(L.KPD, struct.pack("<Q", 0 | L.PTE_P | L.PTE_W | L.PTE_PS | L.PTE_G))
+        gdt = [0, 0, 0x00AF9B000000FFFF, 0x00CF93000000FFFF, 0x00CFFB000000FFFF, 0x00CFF3000000FFFF,
+               0x00AFFB000000FFFF, 0]
+        self._pw(L.GDT, struct.pack("<%dQ" % len(gdt), *gdt))
+        for i in range(L.MAX_VCPUS):
+            tss = L.KBASE + L.TSS + i * L.TSS_SIZE
+            lim = TSS_LIMIT
+            lo = (lim & 0xFFFF) | ((tss & 0xFFFFFF) << 16) | (0x89 << 40) | (((lim >> 16) & 0xF) << 48) | \
+                (((tss >> 24) & 0xFF) << 56)
+            hi = (tss >> 32) & 0xFFFFFFFF
+            self._pw(L.GDT + L.SEL_TSS0 + 16 * i, struct.pack("<QQ", lo, hi))
+            rsp0 = L.KBASE + L.KSTACKS + (i + 1) * L.KSTACK_SIZE
+            # The I/O permission bitmap after the TSS lets CPL 3 use port
+            # PORT_SYSCALL only (see layout.py: SYSCALL may leave CPL at 3).
+            self._pw(L.TSS + i * L.TSS_SIZE, struct.pack("<IQQQQ", 0, rsp0, 0, 0, 0) + b"\0" * 64 +
+                     struct.pack("<HH", 0, 104) + IO_BITMAP)
+        idt = b""
+        for v in range(256):
+            if v < 32:
+                off = L.KBASE + L.CODE + 0x100 + 32 * v
+                attr = 0xEE if v in (3, 4) else 0x8E       # int3/into allowed from ring 3
+                idt += struct.pack("<HHBBHIi", off & 0xFFFF, L.SEL_KCODE, 0, attr, (off >> 16) & 0xFFFF,
+                                   (off >> 32) & 0xFFFFFFFF, 0)
+            else:
+                idt += b"\0" * 16
+        self._pw(L.IDT, idt)
+        code = bytearray(self.backend.guest_code)
+        if code[L.SYSRET_OFFSET:L.SYSRET_OFFSET + 3] != b"\x48\x0f\x07":
+            raise GuestCrash("entry.bin does not match layout.SYSRET_OFFSET")
+        if self.backend.cpl3_syscall:
+            code[L.SYSRET_OFFSET:L.SYSRET_OFFSET + 3] = b"\xff\xe1\x90"      # jmp rcx; nop
+        self._pw(L.CODE, bytes(code))
+        self._pw(L.FASTMASK, b"\0" * 64)
+        # The trampoline: user-accessible views of the entry code and tables.
+        self.aspace.map(L.TRAMPOLINE, 0x1000, base.PROT_READ | base.PROT_EXEC, gpa=L.CODE)
+        self.aspace.map(L.TRAMPOLINE + 0x1000, 0x3000, base.PROT_READ | base.PROT_WRITE, gpa=L.FASTMASK)
+
+    def patch_cpl3_syscall(self):
+        """SYSCALL left CPL at 3 here: return with `jmp rcx` instead of sysretq."""
+        self.backend.cpl3_syscall = True
+        self._pw(L.CODE + L.SYSRET_OFFSET, b"\xff\xe1\x90")
+
+    # -- fast syscalls served in the VM ----------------------------------------------------
+    def set_fast_syscalls(self, values):
+        """{nr: result} answered by the guest code without an exit; the mask
+        is cleared first so a stale value is never used."""
+        mask = 0
+        self._pw(L.FASTMASK, b"\0" * 64)
+        for nr, val in values.items():
+            self._pw(L.FASTVALS + 8 * nr, struct.pack("<Q", val & 0xFFFFFFFFFFFFFFFF))
+            mask |= 1 << nr
+        self._pw(L.FASTMASK, mask.to_bytes(64, "little"))
+
+    # -- memory (base.Vm) ----------------------------------------------------------------------
+    def map(self, addr, size, prot):
+        with self.lock:
+            self.aspace.map(addr, size, prot)
+
+    def map_host(self, addr, size, prot, host_address):
+        with self.lock:
+            gpa = self.next_shared_gpa
+            self.next_shared_gpa += (size + 0x1FFFFF) & ~0x1FFFFF
+            slot = len(self.slots)
+            self._set_slot(slot, gpa, size, host_address)
+            self.slots.append((slot, gpa, size, host_address))
+            self.aspace.map(addr, size, prot, gpa=gpa, host_addr=host_address)
+
+    def unmap(self, addr, size):
+        with self.lock:
+            self.aspace.unmap(addr, size)
+
+    def protect(self, addr, size, prot):
+        with self.lock:
+            self.aspace.protect(addr, size, prot)
+
+    def read(self, addr, size):
+        return self.aspace.read(addr, size)
+
+    def write(self, addr, data):
+        self.aspace.write(addr, data)
+
+    def close(self):
+        """Release the VM (after execve replaced the image)."""
+        for v in self.vcpus:
+            try:
+                os.close(v.fd)
+            except OSError:
+                pass
+        for fd in (self.fd, self.kvm):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        K._libc.munmap(self.host_base, PHYS_SIZE)
+        self.host_base = 0
+
+    def fast_counts(self):
+        """How many times each fast-path syscall was served inside the VM."""
+        raw = ctypes.string_at(self.host_base + L.FASTCOUNT, 512 * 8)
+        vals = struct.unpack("<512Q", raw)
+        return {nr: c for nr, c in enumerate(vals) if c}
+
+    def new_vcpu(self):
+        v = KvmVcpu(self, len(self.vcpus))
+        self.vcpus.append(v)
+        return v
+
+    # -- fork ----------------------------------------------------------------------------------
+    def before_fork(self):
+        """In the parent, just before the host fork: the vCPU state the child
+        needs (KVM objects cannot be used from the child)."""
+        self._fork_states = [v.export_state() for v in self.vcpus]
+
+    def after_fork_child(self):
+        """KVM objects belong to the parent; rebuild them over our (copy-on-
+        write) memory and move the vCPU state across."""
+        states = self._fork_states
+        for fd in (self.fd, self.kvm):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self.kvm = os.open("/dev/kvm", os.O_RDWR | os.O_CLOEXEC)
+        self.fd = K.ioctl(self.kvm, K.KVM_CREATE_VM, 0)
+        self._move_fds_high()
+        for slot, gpa, size, host in self.slots:
+            self._set_slot(slot, gpa, size, host)
+        for v, st in zip(self.vcpus, states):
+            v.recreate(st)
+
+
+class KvmVcpu(object):
+    """One vCPU. The unikernel sees the user's registers whatever the guest
+    is doing: in a system call exit RIP/RFLAGS are in RCX/R11, in an
+    exception exit they are in the frame on the ring-0 stack."""
+
+    def __init__(self, vm, index):
+        self.vm = vm
+        self.index = index
+        self.task = None
+        self.runs = 0
+        self.exits = 0
+        self.context = None
+        self._create()
+        self._init_cpu()
+
+    def _create(self):
+        vm = self.vm
+        self.fd = K.ioctl(vm.fd, K.KVM_CREATE_VCPU, self.index)
+        import fcntl
+        nfd = fcntl.fcntl(self.fd, fcntl.F_DUPFD_CLOEXEC, 950)
+        os.close(self.fd)
+        self.fd = nfd
+        self.run_addr = K.mmap(vm.run_size, K.PROT_READ | K.PROT_WRITE, K.MAP_SHARED, self.fd, 0)
+        # SAFETY: the kvm_run page stays mapped for the life of this vCPU.
+        self.run_page = K.KvmRunHead.from_address(self.run_addr)
+        self.regs = K.KvmRegs()
+        self.sregs = K.KvmSregs()
+        self.state = "user"           # 'user' | 'syscall' | 'exception'
+        self.regs_dirty = False
+        self.sregs_dirty = False
+        self.frame = None             # exception frame values
+        self._stop = False
+        self.thread_ident = None
+
+    def _init_cpu(self):
+        vm = self.vm
+        # CPUID as KVM supports it, so glibc picks AVX2/AVX-512 code where the CPU has them.
+        ents = vm.backend.supported_cpuid(vm.kvm)
+        T = K.cpuid2_type(len(ents))
+        c = T()
+        c.nent = len(ents)
+        for i, (f, idx, fl, a, b, cc, d) in enumerate(ents):
+            e = c.entries[i]
+            e.function, e.index, e.flags, e.eax, e.ebx, e.ecx, e.edx = f, idx, fl, a, b, cc, d
+            if f == 1:
+                e.ebx = (e.ebx & 0x00FFFFFF) | (self.index << 24)   # APIC id
+        K.ioctl(self.fd, K.KVM_SET_CPUID2, c)
+        # XCR0: x87, SSE, and AVX / AVX-512 state where supported.
+        xsave_leaf = [(a, d) for f, idx, fl, a, b, cc, d in ents if f == 0xD and idx == 0]
+        supported = (xsave_leaf[0][0] | (xsave_leaf[0][1] << 32)) if xsave_leaf else 3
+        xcrs = K.KvmXcrs()
+        xcrs.nr_xcrs = 1
+        xcrs.xcrs[0].xcr = 0
+        xcrs.xcrs[0].value = supported & 0xE7 | 3
+        K.ioctl(self.fd, K.KVM_SET_XCRS, xcrs)
+        s = self.sregs
+        K.ioctl(self.fd, K.KVM_GET_SREGS, s)
+        s.cr3 = L.PML4
+        s.cr4 = L.CR4_PAE | L.CR4_PGE | L.CR4_OSFXSR | L.CR4_OSXMMEXCPT | L.CR4_OSXSAVE
+        s.cr0 = L.CR0_PE | L.CR0_MP | L.CR0_ET | L.CR0_NE | L.CR0_WP | L.CR0_AM | L.CR0_PG
+        s.efer = L.EFER_SCE | L.EFER_LME | L.EFER_LMA | L.EFER_NXE
+        s.gdt.base = L.KBASE + L.GDT
+        s.gdt.limit = L.SEL_TSS0 + 16 * L.MAX_VCPUS - 1
+        s.idt.base = L.KBASE + L.IDT
+        s.idt.limit = 256 * 16 - 1
+        tss = L.KBASE + L.TSS + self.index * L.TSS_SIZE
+        self._seg(s.tr, L.SEL_TSS0 + 16 * self.index, 11, 0, code=False, system=True, base=tss, limit=TSS_LIMIT)
+        self._user_segments(s)
+        s.fs.base = 0
+        s.gs.base = 0
+        self.sregs_dirty = True
+        msrs = [(K.MSR_STAR, (L.SEL_UCODE32 << 48) | (L.SEL_KCODE << 32)),
+                (K.MSR_LSTAR, L.TRAMPOLINE), (K.MSR_CSTAR, 0),
+                (K.MSR_SFMASK, 0x47700), (K.MSR_KERNEL_GS_BASE, 0)]
+        M = K.msrs_type(len(msrs))
+        m = M()
+        m.nmsrs = len(msrs)
+        for i, (idx, val) in enumerate(msrs):
+            m.entries[i].index = idx
+            m.entries[i].data = val
+        K.ioctl(self.fd, K.KVM_SET_MSRS, m)
+        # FPU: default control words (as after FNINIT / Linux's init_fpstate).
+        fpu = K.KvmFpu()
+        fpu.fcw = 0x37F
+        fpu.mxcsr = 0x1F80
+        K.ioctl(self.fd, K.KVM_SET_FPU, fpu)
+
+    @staticmethod
+    def _seg(seg, selector, typ, dpl, code, system=False, base=0, limit=0xFFFFFFFF):
+        seg.base = base
+        seg.limit = limit
+        seg.selector = selector
+        seg.type = typ
+        seg.present = 1
+        seg.dpl = dpl
+        seg.db = 0 if code or system else 1
+        seg.s = 0 if system else 1
+        seg.l = 1 if code else 0
+        seg.g = 0 if system else 1
+        seg.avl = 0
+        seg.unusable = 0
+
+    def _user_segments(self, s):
+        self._seg(s.cs, L.SEL_UCODE, 11, 3, code=True)
+        self._seg(s.ss, L.SEL_UDATA, 3, 3, code=False)
+        for seg in (s.ds, s.es):
+            self._seg(seg, L.SEL_UDATA, 3, 3, code=False)
+        fsb, gsb = s.fs.base, s.gs.base
+        self._seg(s.fs, 0, 3, 3, code=False)
+        self._seg(s.gs, 0, 3, 3, code=False)
+        s.fs.base, s.gs.base = fsb, gsb
+
+    # -- registers as the unikernel sees them ---------------------------------------------------
+    def syscall_args(self):
+        r = self.regs
+        return [r.rax, r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9]
+
+    def set_rax(self, value):
+        self.regs.rax = value & 0xFFFFFFFFFFFFFFFF
+        self.regs_dirty = True
+
+    def get_regs(self):
+        r = self.regs
+        d = {n: getattr(r, n) for n in K.REG_NAMES}
+        if self.state == "syscall":
+            d["rip"] = r.rcx
+            d["rflags"] = r.r11
+        elif self.state == "exception":
+            f = self.frame
+            d["rax"], d["rdx"], d["rip"], d["rflags"], d["rsp"] = f["rax"], f["rdx"], f["rip"], f["rflags"], f["rsp"]
+        d["fs_base"] = self.sregs.fs.base
+        d["gs_base"] = self.sregs.gs.base
+        return d
+
+    def get_reg(self, name):
+        return self.get_regs()[name] if name in ("rip", "rflags", "rsp", "rax", "rdx") and self.state != "user" \
+            else (self.sregs.fs.base if name == "fs_base" else self.sregs.gs.base if name == "gs_base"
+                  else getattr(self.regs, name))
+
+    def set_regs(self, regs):
+        redirect = "rip" in regs or "rflags" in regs or (self.state == "exception" and
+                                                          ("rsp" in regs or "rax" in regs or "rdx" in regs))
+        if redirect and self.state != "user":
+            # Leave the syscall/exception context: resume straight in user mode.
+            cur = self.get_regs()
+            for n in K.REG_NAMES:
+                setattr(self.regs, n, cur[n])
+            self.state = "user"
+            self._user_segments(self.sregs)
+            self.sregs_dirty = True
+        for name, value in regs.items():
+            value &= 0xFFFFFFFFFFFFFFFF
+            if name == "fs_base":
+                self.sregs.fs.base = value
+                self.sregs_dirty = True
+            elif name == "gs_base":
+                self.sregs.gs.base = value
+                self.sregs_dirty = True
+            elif self.state == "syscall" and name == "rip":
+                self.regs.rcx = value
+            elif self.state == "syscall" and name == "rflags":
+                self.regs.r11 = value
+            else:
+                setattr(self.regs, name, value)
+        self.regs_dirty = True
+
+    def set_reg(self, name, value):
+        self.set_regs({name: value})
+
+    def syscall_insn_addr(self):
+        return self.get_reg("rip") - 2
+
+    def in_guest(self):
+        return False
+
+    def get_fpu_state(self):
+        f = K.KvmFpu()
+        K.ioctl(self.fd, K.KVM_GET_FPU, f)
+        area = bytearray(512)
+        struct.pack_into("<HHBxHQQII", area, 0, f.fcw, f.fsw, f.ftwx, f.last_opcode, f.last_ip, f.last_dp,
+                         f.mxcsr, 0xFFFF)
+        for i in range(8):
+            area[32 + 16 * i:48 + 16 * i] = bytes(f.fpr[16 * i:16 * i + 16])
+        area[160:416] = bytes(f.xmm)
+        return bytes(area)
+
+    def set_fpu_state(self, area):
+        f = K.KvmFpu()
+        fcw, fsw, ftw, op, ip, dp, mxcsr = struct.unpack_from("<HHBxHQQI", area, 0)
+        f.fcw, f.fsw, f.ftwx, f.last_opcode, f.last_ip, f.last_dp, f.mxcsr = fcw, fsw, ftw, op, ip, dp, mxcsr & 0xFFFF
+        ctypes.memmove(f.fpr, bytes(area[32:160]), 128)
+        ctypes.memmove(f.xmm, bytes(area[160:416]), 256)
+        K.ioctl(self.fd, K.KVM_SET_FPU, f)
+
+    # -- running -----------------------------------------------------------------------------------
+    def request_stop(self):
+        self._stop = True
+        self.run_page.immediate_exit = 1
+        ident = self.thread_ident
+        if ident is not None and ident != threading.get_ident():
+            self._poke(ident)
+
+    def kick(self, grace=0.0):
+        task = self.task
+        if task is not None:
+            task.wants_stop = True
+        self.request_stop()
+
+    @staticmethod
+    def _poke(ident):
+        """Interrupt KVM_RUN on another host thread with a signal it handles."""
+        import signal
+        if _KICK_SIGNAL is None:
+            return
+        try:
+            signal.pthread_kill(ident, _KICK_SIGNAL)
+        except (OSError, ValueError):
+            pass
+
+    def save(self):
+        pass
+
+    def restore(self):
+        pass
+
+    def _flush(self):
+        aspace = self.vm.aspace
+        if aspace.dirty:
+            aspace.dirty = False
+            for v in self.vm.vcpus:
+                v.sregs_dirty = True      # rewriting CR3 flushes the guest TLB
+        if self.sregs_dirty:
+            K.ioctl(self.fd, K.KVM_SET_SREGS, self.sregs)
+            self.sregs_dirty = False
+        if self.regs_dirty:
+            if self.state == "user":
+                self.regs.rflags |= 2               # the reserved bit 1
+            K.ioctl(self.fd, K.KVM_SET_REGS, self.regs)
+            self.regs_dirty = False
+
+    def run(self, handler):
+        self.thread_ident = threading.get_ident()
+        rp = self.run_page
+        self._stop = False
+        rp.immediate_exit = 0
+        try:
+            while True:
+                if self.state == "exception":
+                    # Nobody redirected after a fault: return to the frame (retry).
+                    self.set_regs({"rip": self.frame["rip"]})
+                self._flush()
+                if self._stop:
+                    return base.StopExit()
+                try:
+                    K.ioctl(self.fd, K.KVM_RUN)
+                except OSError as e:
+                    if e.errno == 4:          # EINTR: a host signal
+                        rp.immediate_exit = 0
+                        return base.StopExit()
+                    raise
+                self.exits += 1
+                reason = rp.exit_reason
+                if reason == K.KVM_EXIT_IO:
+                    port = rp.io.port
+                    K.ioctl(self.fd, K.KVM_GET_REGS, self.regs)
+                    if port == L.PORT_SYSCALL:
+                        self.state = "syscall"
+                        if not self.vm.backend.cpl_checked:
+                            self.vm.backend.cpl_checked = True
+                            K.ioctl(self.fd, K.KVM_GET_SREGS, self.sregs)
+                            if self.sregs.cs.dpl == 3:
+                                self.vm.patch_cpl3_syscall()
+                        handler.syscall(self)
+                        if self.state == "syscall":
+                            # back to the stub's sysretq
+                            pass
+                        if self._stop:
+                            return base.StopExit()
+                        continue
+                    if port >= L.PORT_EXC:
+                        ex = self._exception(port - L.PORT_EXC)
+                        if ex is not None:
+                            return ex
+                        continue
+                self._crash("unexpected VM exit %s" % K.EXIT_NAMES.get(reason, reason))
+        finally:
+            self.runs += 1
+
+    def _exception(self, vector):
+        K.ioctl(self.fd, K.KVM_GET_SREGS, self.sregs)
+        rsp = self.regs.rsp
+        raw = self.vm.aspace.read(rsp, 64) if rsp < (1 << 47) else self._kread(rsp, 64)
+        rdx, rax, err, rip, cs, rflags, ursp, ss = struct.unpack("<8Q", raw)
+        if cs & 3 != 3:
+            self._crash("exception %d (%s) in guest kernel code at %#x, error %#x, cr2 %#x"
+                        % (vector, _INTR_KIND.get(vector, "?"), rip, err, self.sregs.cr2))
+        self.frame = dict(rax=rax, rdx=rdx, rip=rip, rflags=rflags, rsp=ursp, err=err)
+        self.state = "exception"
+        kind = _INTR_KIND.get(vector, "interrupt_%d" % vector)
+        if vector == 14:
+            cr2 = self.sregs.cr2
+            access = "exec" if err & 16 else "write" if err & 2 else "read"
+            return base.FaultExit("page", rip, addr=cr2, access=access,
+                                  reason="protection" if err & 1 else "unmapped")
+        return base.FaultExit(kind, rip)
+
+    def _kread(self, va, n):
+        # SAFETY: kernel virtual addresses map phys 0-2 MiB of slot 0.
+        return ctypes.string_at(self.vm.host_base + (va - L.KBASE), n)
+
+    def _crash(self, what):
+        K.ioctl(self.fd, K.KVM_GET_REGS, self.regs)
+        K.ioctl(self.fd, K.KVM_GET_SREGS, self.sregs)
+        r = self.regs
+        regs = " ".join("%s=%#x" % (n, getattr(r, n)) for n in K.REG_NAMES)
+        raise GuestCrash("%s; %s cr2=%#x cr3=%#x cs=%#x" % (what, regs, self.sregs.cr2, self.sregs.cr3,
+                                                          self.sregs.cs.selector))
+
+    # -- fork --------------------------------------------------------------------------------------
+    def export_state(self):
+        x = K.KvmXsave()
+        K.ioctl(self.fd, K.KVM_GET_XSAVE, x)
+        return (x, self.state)
+
+    def recreate(self, st):
+        xsave, state = st
+        regs = K.KvmRegs()
+        ctypes.memmove(ctypes.addressof(regs), ctypes.addressof(self.regs), ctypes.sizeof(regs))
+        sregs = K.KvmSregs()
+        ctypes.memmove(ctypes.addressof(sregs), ctypes.addressof(self.sregs), ctypes.sizeof(sregs))
+        frame = self.frame
+        self._create()
+        self._init_cpu()
+        K.ioctl(self.fd, K.KVM_SET_XSAVE, xsave)
+        self.regs = regs
+        fsb, gsb = sregs.fs.base, sregs.gs.base
+        self.sregs.fs.base, self.sregs.gs.base = fsb, gsb
+        if state == "syscall":
+            # We are inside the syscall stub (ring 0): keep its segments.
+            self.sregs = sregs
+        self.state = state
+        self.frame = frame
+        self.regs_dirty = self.sregs_dirty = True
+
+
+_KICK_SIGNAL = None
+
+
+def set_kick_signal(sig):
+    """The host signal used to pull another thread's vCPU out of KVM_RUN."""
+    global _KICK_SIGNAL
+    _KICK_SIGNAL = sig

@@ -1,0 +1,59 @@
+"""Guest physical and virtual layout shared by the runtime and the guest code
+(unikernel/guest/entry.S hard-codes KBASE + FASTMASK/FASTVALS).
+
+Physical (slot 0, host memory reserved with MAP_NORESERVE):
+  0x01000 PML4                      0x10000 GDT      0x11000 IDT
+  0x02000 kernel PDPT (PML4[511])   0x12000 TSS x MAX_VCPUS (128 bytes each)
+  0x03000 kernel PD (2 MiB page)    0x14000 guest code (entry.bin)
+  0x18000 fast-syscall mask         0x19000 fast-syscall values    0x1A000 fast-path counters
+  0x40000 kernel stacks, 8 KiB per vCPU
+  0x200000.. page tables and user memory (allocator)
+Virtual: user space is the Linux process's own addresses (PML4 slots
+0-255); the kernel's 2 MiB above sit at KBASE (PML4[511], PDPT[510]),
+supervisor-only, so guest programs cannot touch them.
+
+The syscall entry and its fast-path tables are also mapped user-accessible
+at TRAMPOLINE (0x2000-0x6000), below vm.mmap_min_addr (0x10000) so no Linux
+program can map anything there. Why user-accessible: on some hosts (seen on
+this AMD machine under nested virtualization) SYSCALL jumps to LSTAR but
+leaves CPL at 3, so the entry must run at either privilege level; it leaves
+with `out` (allowed at CPL 3 for that one port by the TSS I/O bitmap) and returns with
+sysretq, patched to `jmp rcx` where CPL stayed 3 (detected at the first
+system call).
+"""
+KBASE = 0xFFFFFFFF80000000
+PML4 = 0x1000
+KPDPT = 0x2000
+KPD = 0x3000
+GDT = 0x10000
+IDT = 0x11000
+TSS = 0x12000
+TSS_SIZE = 128
+CODE = 0x14000
+FASTMASK = 0x18000
+FASTVALS = 0x19000
+FASTCOUNT = 0x1A000
+TRAMPOLINE = 0x2000          # user VA of CODE; TRAMPOLINE+0x1000.. = FASTMASK..FASTCOUNT
+SYSRET_OFFSET = 0x27         # the sysretq in entry.bin (checked at load)
+KSTACKS = 0x40000
+KSTACK_SIZE = 0x2000
+MAX_VCPUS = 64
+ALLOC_START = 0x200000
+
+PORT_SYSCALL = 0x10
+PORT_EXC = 0x100
+
+# GDT selectors (Linux's layout: SYSRET needs user CS = STAR[63:48]+16, SS = +8)
+SEL_KCODE = 0x10
+SEL_KDATA = 0x18
+SEL_UCODE32 = 0x23
+SEL_UDATA = 0x2B
+SEL_UCODE = 0x33
+SEL_TSS0 = 0x40         # 16-byte TSS descriptors, one per vCPU
+
+CR0_PE, CR0_MP, CR0_ET, CR0_NE, CR0_WP, CR0_AM, CR0_PG = 1, 2, 0x10, 0x20, 0x10000, 0x40000, 0x80000000
+CR4_PAE, CR4_PGE, CR4_OSFXSR, CR4_OSXMMEXCPT, CR4_OSXSAVE = 0x20, 0x80, 0x200, 0x400, 0x40000
+EFER_SCE, EFER_LME, EFER_LMA, EFER_NXE = 1, 0x100, 0x400, 0x800
+
+PTE_P, PTE_W, PTE_U, PTE_PS, PTE_G = 1, 2, 4, 0x80, 0x100
+PTE_NX = 1 << 63
