@@ -191,6 +191,7 @@ class Kernel(object):
             self.sched.stop = True
             self.sched = None
             self.host.block_hooks = None
+            self.dispatcher.guest_enter = self.dispatcher.guest_leave = None
             p.tasks = {t.tid: t}
         p.sigactions.reset_for_exec()
         t.altstack = (0, 2, 0)
@@ -341,11 +342,15 @@ class Kernel(object):
             raise E.EINVAL()
         p = t.process
         if self.sched is None:
-            self.sched = Scheduler(self, t)
+            parallel = getattr(self.backend, "parallel", False)
+            self.sched = Scheduler(self, t, preempt=not parallel)
             self.host.block_hooks = (self._block_enter, self._block_exit)
-        vm = t.vcpu.vm
-        vcpu = vm.new_vcpu()
-        vcpu.context = t.vcpu.uc.context_save()
+            if parallel:
+                sched = self.sched
+                self.dispatcher.guest_enter = lambda v: sched.lock.release(v.task)
+                self.dispatcher.guest_leave = lambda v: sched.take(v.task)
+            self.set_fast_paths(t)             # gettid is no longer a process constant
+        vcpu = t.vcpu.clone()
         tid = self._new_tid()
         child = Task(p, vcpu, tid)
         child.signals = S.SignalState(p.sigactions)

@@ -59,13 +59,17 @@ class Scheduler(object):
     """Created at the first CLONE_THREAD; from then on every guest thread
     follows the lock protocol."""
 
-    def __init__(self, kernel, first_owner):
+    def __init__(self, kernel, first_owner, preempt=True):
         self.kernel = kernel
         self.lock = CpuLock(first_owner)
         self.futexes = FutexTable(self)
         self.stop = False
-        th = threading.Thread(target=self._preempt_loop, name="lxpack-preempt", daemon=True)
-        th.start()
+        if preempt:
+            # Only for backends where threads share one engine (unicorn); on
+            # kvm each thread has its own vCPU and the lock is only held
+            # while the unikernel serves a call.
+            th = threading.Thread(target=self._preempt_loop, name="lxpack-preempt", daemon=True)
+            th.start()
 
     def _preempt_loop(self):
         lock = self.lock

@@ -116,6 +116,10 @@ class Dispatcher(object):
         self.stats = stats            # a Stats, or None
         self.warned = set()
         self.on_unimplemented = on_unimplemented
+        # Parallel backends (kvm): called around guest execution so the
+        # unikernel lock is free while this vCPU runs guest code.
+        self.guest_enter = None
+        self.guest_leave = None
         if strace is not None or stats is not None:
             self.syscall = self._syscall_traced
 

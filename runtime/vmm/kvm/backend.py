@@ -503,6 +503,16 @@ class KvmVcpu(object):
         except (OSError, ValueError):
             pass
 
+    def clone(self):
+        """A new vCPU (its own host thread will run it) with this one's user
+        registers, segment bases and FPU state."""
+        with self.vm.lock:
+            v = self.vm.new_vcpu()
+        regs = self.get_regs()
+        v.set_regs({n: regs[n] for n in K.REG_NAMES + ("fs_base", "gs_base")})
+        v.set_fpu_state(self.get_fpu_state())
+        return v
+
     def save(self):
         pass
 
@@ -537,6 +547,10 @@ class KvmVcpu(object):
                 self._flush()
                 if self._stop:
                     return base.StopExit()
+                enter = handler.guest_enter   # read each time: threads may start meanwhile
+                leave = handler.guest_leave
+                if enter is not None:
+                    enter(self)               # other threads' syscalls may run meanwhile
                 try:
                     K.ioctl(self.fd, K.KVM_RUN)
                 except OSError as e:
@@ -544,6 +558,9 @@ class KvmVcpu(object):
                         rp.immediate_exit = 0
                         return base.StopExit()
                     raise
+                finally:
+                    if leave is not None:
+                        leave(self)
                 self.exits += 1
                 reason = rp.exit_reason
                 if reason == K.KVM_EXIT_IO:

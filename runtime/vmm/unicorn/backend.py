@@ -338,6 +338,12 @@ class UnicornVcpu(object):
             return base.FaultExit("general_protection", rip)
         return base.FaultExit("general_protection", rip)
 
+    def clone(self):
+        """A new vCPU of this VM starting from this one's register state."""
+        v = self.vm.new_vcpu()
+        v.context = self.uc.context_save()
+        return v
+
     # -- thread switching (one engine, many guest threads) ---------------------
     def save(self):
         self.context = self.uc.context_save()
