@@ -27,7 +27,9 @@ def _find_program(name, root, env_path):
     """Resolve a command name the way execvp does (PATH search when there is
     no slash), looking in the bundle root first when there is one."""
     def exists(p):
-        return os.path.exists(root + p) if root and p.startswith("/") else os.path.exists(p)
+        if root and p.startswith("/") and os.path.exists(root + p):
+            return True
+        return os.path.exists(p)
     if "/" in name:
         return name if exists(name) else None
     for d in (env_path or FALLBACK_PATH).split(":"):
