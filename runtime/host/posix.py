@@ -26,6 +26,7 @@ import time
 from lxpack.abi import errno as E
 from lxpack.runtime.host.api import LinuxError, StatResult, StatfsResult
 from lxpack.runtime.host import _tmp_xlat as _xlat  # TODO(issue 3): switch to xlat.py
+from lxpack.runtime.host.posix_net import PosixNetHost
 
 IS_MACOS = sys.platform == "darwin"
 X = _xlat.Xlat(_xlat.live())
@@ -63,7 +64,7 @@ def _dirfd(fd):
     return None if fd == AT_FDCWD else fd
 
 
-class PosixHost(object):
+class PosixHost(PosixNetHost):
     """Host services for one Linux process (one host process)."""
 
     def __init__(self):
