@@ -205,9 +205,17 @@ int main(void)
     show("abort (no core: RLIMIT_CORE is 0)", rc, &si, a);
 
     SECTION("stopped and continued");
+    /* the child exits only when told, so the continued state cannot be
+       overtaken by its exit */
+    int go[2];
+    char gobyte = 'g';
+    OK(pipe(go));
     a = fork();
     if (a == 0) {
+        close(go[1]);
         raise(SIGSTOP);
+        if (read(go[0], &gobyte, 1) != 1)
+            _exit(99);
         _exit(13);
     }
     memset(&si, 0, sizeof si);
@@ -217,6 +225,7 @@ int main(void)
     memset(&si, 0, sizeof si);
     rc = waitid(P_PID, a, &si, WCONTINUED);
     show("WCONTINUED", rc, &si, a);
+    OK(write(go[1], &gobyte, 1));
     memset(&si, 0, sizeof si);
     rc = waitid(P_PID, a, &si, WEXITED);
     show("WEXITED", rc, &si, a);
@@ -224,7 +233,10 @@ int main(void)
     SECTION("waitpid WUNTRACED/WCONTINUED status encoding");
     a = fork();
     if (a == 0) {
+        close(go[1]);
         raise(SIGSTOP);
+        if (read(go[0], &gobyte, 1) != 1)
+            _exit(99);
         _exit(14);
     }
     OK(waitpid(a, &st, WUNTRACED) == a);
@@ -232,6 +244,7 @@ int main(void)
     OK(kill(a, SIGCONT));
     OK(waitpid(a, &st, WCONTINUED) == a);
     printf("WIFCONTINUED=%d raw=%#x\n", WIFCONTINUED(st), st);
+    OK(write(go[1], &gobyte, 1));
     OK(waitpid(a, &st, 0) == a);
     printf("WIFEXITED=%d WEXITSTATUS=%d raw=%#x\n", WIFEXITED(st), WEXITSTATUS(st), st);
     a = fork();
