@@ -87,6 +87,10 @@ class Result:
     label: str = ""
     pid: int = 0            # also the process group (each run is a new session)
 
+    def __iter__(self):
+        """`status, stdout, stderr = run_native(...)` works too."""
+        return iter((self.status, self.stdout, self.stderr))
+
     @property
     def timed_out(self) -> bool:
         return self.status is None
