@@ -537,3 +537,66 @@ def compile_command(sample: Sample, variant: str, out: Path) -> List[str]:
     cflags = [f for f in sample.cflags if not f.startswith("-l")]
     libs = [f for f in sample.cflags if f.startswith("-l")]
     return [cc] + COMMON_CFLAGS + flags + cflags + ["-o", str(out), str(sample.path)] + libs
+
+
+# ---------------------------------------------------------------- terminals
+
+# Makes the (new session's) pty on stdin the controlling terminal, then execs.
+_CTTY = r"""
+import fcntl, os, signal, sys, termios
+signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+signal.signal(signal.SIGXFSZ, signal.SIG_DFL)
+fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+os.execvp(sys.argv[1], sys.argv[1:])
+"""
+
+
+def run_tty(argv: Sequence[str], cwd, backend: Optional[str] = None, env=None, rows: int = 40,
+            cols: int = 132, timeout: Optional[float] = None) -> Result:
+    """Run argv natively (backend None) or under lxpack with a new pseudo-
+    terminal as controlling terminal, stdin and stdout (stderr stays a pipe).
+    The Result's stdout is what the terminal showed."""
+    import fcntl
+    import select
+    import struct
+    import termios
+    env = fixed_env(cwd) if env is None else env
+    if timeout is None:
+        timeout = NATIVE_TIMEOUT if backend is None else LX_TIMEOUT
+    cmd = list(argv) if backend is None else lxpack_command(argv, backend)
+    master, slave = os.openpty()
+    fcntl.ioctl(master, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+    t0 = time.monotonic()
+    p = subprocess.Popen([sys.executable, "-c", _CTTY] + cmd, cwd=str(cwd), env=env, stdin=slave, stdout=slave,
+                         stderr=subprocess.PIPE, start_new_session=True)
+    os.close(slave)
+    out, status = b"", None
+    try:
+        while time.monotonic() - t0 < timeout:
+            r, _, _ = select.select([master], [], [], 0.2)
+            if r:
+                try:
+                    chunk = os.read(master, 65536)
+                except OSError:        # EIO: every slave descriptor is closed
+                    chunk = b""
+                if not chunk:
+                    break
+                out += chunk
+            elif p.poll() is not None and time.monotonic() - t0 > 0.5:
+                r, _, _ = select.select([master], [], [], 0.3)
+                if not r:
+                    break
+        try:
+            err = p.communicate(timeout=max(1.0, timeout - (time.monotonic() - t0)))[1]
+            status = p.returncode
+        except subprocess.TimeoutExpired:
+            _killpg(p.pid)
+            err = p.communicate()[1]
+    finally:
+        os.close(master)
+        left = group_members(p.pid)
+        if left:
+            LEFTOVERS.extend("tty: %s" % x for x in left)
+            _killpg(p.pid)
+    return Result(list(argv), status, out, err, time.monotonic() - t0, timeout, leftovers=left,
+                  label="native" if backend is None else "lxpack[%s]" % backend, pid=p.pid)
