@@ -16,6 +16,7 @@ import errno as _host_errno
 import fcntl
 import os
 import resource
+import select
 import signal
 import stat as _stat
 import struct
@@ -70,32 +71,102 @@ class PosixHost(PosixNetHost):
     def __init__(self):
         self.calls = {}          # hypercall name -> count, for --stats
         self.in_blocking = False
+        self._tls = threading.local()   # per host thread: its waker pipe
         self.xlat = X
 
     # -- blocking-call bracket ------------------------------------------------
     # Every host call that can block is bracketed by begin_block/end_block:
     # the unikernel's hooks release the CPU to other guest threads meanwhile
-    # (block_hooks), and in the main thread a host signal for a guest handler
-    # may raise Interrupted out of the call (in_blocking).
+    # (block_hooks). A blocking call never relies on a signal handler raising
+    # out of it (CPython runs handlers right after a successful call too, so
+    # a raise there would lose a read's data or a reaped child's status).
+    # Instead it waits in select() on its fd and on this host thread's waker
+    # pipe; the unikernel pokes the waker (wake_thread) when a signal for the
+    # guest arrives, and the call then raises `interrupt_exc` at a point
+    # where nothing has happened yet, if `should_interrupt()` says so.
     block_hooks = None
+    interrupt_exc = None           # the unikernel's Interrupted
+    should_interrupt = None        # callable: a signal must interrupt this thread's call
 
     def begin_block(self, release=True):
         if release and self.block_hooks is not None:
             self.block_hooks[0]()
-        if threading.current_thread() is threading.main_thread():
-            self.in_blocking = True
 
     def end_block(self, release=True):
-        if threading.current_thread() is threading.main_thread():
-            self.in_blocking = False
         if release and self.block_hooks is not None:
             self.block_hooks[1]()
 
+    def waker(self):
+        """This host thread's waker pipe (read end, write end), made on first use."""
+        tls = self._tls
+        w = getattr(tls, "waker", None)
+        if w is None:
+            r, wr = os.pipe()
+            r, wr = SignalBridge._high(r), SignalBridge._high(wr)
+            os.set_blocking(r, False)
+            os.set_blocking(wr, False)
+            w = tls.waker = (r, wr)
+        return w
+
+    @staticmethod
+    def wake(waker):
+        """Poke a thread blocked in wait_ready (safe from signal handlers)."""
+        try:
+            os.write(waker[1], b"!")
+        except OSError:
+            pass
+
+    def _check_interrupt(self):
+        if self.should_interrupt is not None and self.should_interrupt():
+            raise self.interrupt_exc()
+
+    def wait_ready(self, fd=None, write=False, timeout=None):
+        """Wait until fd is readable (writable), the timeout passes (returns
+        False) or a signal must interrupt the call (raises interrupt_exc)."""
+        r, _w = self.waker()
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            self._check_interrupt()
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            rl = [r] if (fd is None or write) else [r, fd]
+            wl = [fd] if (fd is not None and write) else []
+            try:
+                rr, ww, _x = select.select(rl, wl, [], left)
+            except (OSError, ValueError) as e:
+                if isinstance(e, OSError) and e.errno == _host_errno.EINTR:
+                    continue
+                return True          # let the real call report the error
+            if r in rr:
+                try:
+                    while os.read(r, 64):
+                        pass
+                except OSError:
+                    pass
+                continue             # re-check the interrupt condition
+            if rr or ww:
+                return True
+            if deadline is not None and time.monotonic() >= deadline:
+                return False
+
     def blocking(self, fn, *args):
-        """Run a blocking host call; Interrupted may come out of it."""
+        """Run a host call that may block, without the CPU (other guest
+        threads run meanwhile). It is not interruptible: prefer wait_ready."""
         self.begin_block()
         try:
             return fn(*args)
+        finally:
+            self.end_block()
+
+    def _retry_until(self, attempt, poll=0.01):
+        """Blocking by polling a non-blocking attempt (locks, waits): returns
+        attempt()'s first non-None result; interruptible between attempts."""
+        self.begin_block()
+        try:
+            while True:
+                r = attempt()
+                if r is not None:
+                    return r
+                self.wait_ready(None, timeout=poll)
         finally:
             self.end_block()
 
@@ -125,6 +196,7 @@ class PosixHost(PosixNetHost):
     def read_blocking(self, fd, n):
         self.begin_block()
         try:
+            self.wait_ready(fd)
             return os.read(fd, n)
         except OSError as e:
             raise oserror_to_linux(e)
@@ -140,6 +212,7 @@ class PosixHost(PosixNetHost):
     def write_blocking(self, fd, data):
         self.begin_block()
         try:
+            self.wait_ready(fd, write=True)
             return os.write(fd, data)
         except OSError as e:
             raise oserror_to_linux(e)
@@ -431,16 +504,22 @@ class PosixHost(PosixNetHost):
         for bit, name in ((1, "LOCK_SH"), (2, "LOCK_EX"), (4, "LOCK_NB"), (8, "LOCK_UN")):
             if op & bit:
                 h |= getattr(fcntl, name)
-        blocks = not (op & 4)
-        if blocks:
-            self.begin_block()
-        try:
-            fcntl.flock(fd, h)
-        except OSError as e:
-            raise oserror_to_linux(e)
-        finally:
-            if blocks:
-                self.end_block()
+        if op & 4 or op & 8:
+            try:
+                fcntl.flock(fd, h)
+            except OSError as e:
+                raise oserror_to_linux(e)
+            return
+
+        def attempt():
+            try:
+                fcntl.flock(fd, h | fcntl.LOCK_NB)
+                return True
+            except OSError as e:
+                if e.errno in (_host_errno.EWOULDBLOCK, _host_errno.EAGAIN):
+                    return None
+                raise oserror_to_linux(e)
+        self._retry_until(attempt)
 
     def lock(self, fd, cmd, ltype, whence, start, length):
         """Record locks. cmd: 'get'|'set'|'setw'; ltype 0=RDLCK 1=WRLCK 2=UNLCK (Linux).
@@ -453,16 +532,20 @@ class PosixHost(PosixNetHost):
         else:
             fmt = "hhqqi4x"
             buf = struct.pack(fmt, htype, whence, start, length, 0)
-        blocks = cmd == "setw"
-        if blocks:
-            self.begin_block()
-        try:
-            out = fcntl.fcntl(fd, hcmd, buf)
-        except OSError as e:
-            raise oserror_to_linux(e)
-        finally:
-            if blocks:
-                self.end_block()
+        if cmd == "setw":
+            def attempt():
+                try:
+                    return fcntl.fcntl(fd, fcntl.F_SETLK, buf)
+                except OSError as e:
+                    if e.errno in (_host_errno.EAGAIN, _host_errno.EACCES):
+                        return None
+                    raise oserror_to_linux(e)
+            out = self._retry_until(attempt)
+        else:
+            try:
+                out = fcntl.fcntl(fd, hcmd, buf)
+            except OSError as e:
+                raise oserror_to_linux(e)
         if IS_MACOS:
             s, ln, pid, t, w = struct.unpack(fmt, out)
         else:
@@ -585,16 +668,15 @@ class PosixHost(PosixNetHost):
         Returns (pid, linux_status, rusage) or (0, 0, None) with WNOHANG."""
         hopt = (os.WNOHANG if options & 1 else 0) | (os.WUNTRACED if options & 2 else 0) | \
             (os.WCONTINUED if options & 8 else 0)
-        blocks = not (options & 1)
-        if blocks:
-            self.begin_block()
-        try:
-            rpid, status, ru = os.wait4(pid, hopt)
-        except OSError as e:
-            raise oserror_to_linux(e)
-        finally:
-            if blocks:
-                self.end_block()
+        def attempt():
+            try:
+                r = os.wait4(pid, hopt | os.WNOHANG)
+            except OSError as e:
+                raise oserror_to_linux(e)
+            return r if (r[0] != 0 or options & 1) else None
+        # Polled so that a signal can interrupt it at a point where no child
+        # has been reaped yet; SIGCHLD pokes the waker, the poll is a fallback.
+        rpid, status, ru = self._retry_until(attempt, poll=0.05)
         if rpid == 0:
             return 0, 0, None
         return rpid, self._status_to_linux(status), ru
@@ -621,16 +703,15 @@ class PosixHost(PosixNetHost):
                           (0x01000000, "WNOWAIT")):
             if options & bit:
                 hopt |= getattr(os, name)
-        blocks = not (options & 1)
-        if blocks:
-            self.begin_block()
-        try:
-            r = os.waitid(hid, ident, hopt)
-        except OSError as e:
-            raise oserror_to_linux(e)
-        finally:
-            if blocks:
-                self.end_block()
+        def attempt():
+            try:
+                r = os.waitid(hid, ident, hopt | os.WNOHANG)
+            except OSError as e:
+                raise oserror_to_linux(e)
+            if (r is None or r.si_pid == 0) and not options & 1:
+                return None
+            return (r,)
+        r = self._retry_until(attempt, poll=0.05)[0]
         if r is None or r.si_pid == 0:
             return None
         code = {os.CLD_EXITED: 1, os.CLD_KILLED: 2, os.CLD_DUMPED: 3, os.CLD_TRAPPED: 4,
@@ -729,10 +810,10 @@ class PosixHost(PosixNetHost):
         return int(time.clock_getres(c) * 1e9)
 
     def sleep_ns(self, ns):
-        """Sleep; HostInterrupt may come out of it (then the caller computes what remains)."""
+        """Sleep; interrupt_exc may come out of it (then the caller computes what remains)."""
         self.begin_block()
         try:
-            time.sleep(ns / 1e9)
+            self.wait_ready(None, timeout=ns / 1e9)
         finally:
             self.end_block()
 
@@ -782,6 +863,10 @@ class PosixHost(PosixNetHost):
             return fn(*args, **kw)
         except OSError as e:
             raise oserror_to_linux(e)
+
+
+def _noop_handler(signum, frame):
+    pass
 
 
 class SignalBridge(object):
@@ -844,7 +929,11 @@ class SignalBridge(object):
         if hsig is None or hsig in (signal.SIGKILL, signal.SIGSTOP):
             return
         try:
-            if mode == "default":
+            if mode == "default" and hsig == signal.SIGCHLD:
+                # Still the default action (no auto-reaping), but a handler
+                # makes the wakeup fd fire, so a guest blocked in wait4 wakes.
+                signal.signal(hsig, _noop_handler)
+            elif mode == "default":
                 signal.signal(hsig, signal.SIG_DFL)
             elif mode == "ignore":
                 signal.signal(hsig, signal.SIG_IGN)

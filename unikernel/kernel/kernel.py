@@ -255,12 +255,31 @@ class Kernel(object):
     # -- host signals ----------------------------------------------------------------------
     def start_signals(self, bridge_factory):
         self.signal_bridge = bridge_factory(self._kick)
+        self.host.interrupt_exc = E.Interrupted
+        self.host.should_interrupt = self._should_interrupt
+        self.signal_bridge.set(S.SIGCHLD, "default", self._host_signal)
 
     def _kick(self):
-        """A host signal arrived (watcher thread): stop the running guest soon."""
+        """A host signal arrived (watcher thread): stop the running guest
+        soon, and wake threads blocked in the host so they re-check."""
         t = self.current
-        if t is not None:
+        if t is not None and t.process is not None:
+            for other in list(t.process.tasks.values()):
+                if other.waker is not None:
+                    self.host.wake(other.waker)
             t.vcpu.kick()
+
+    def _should_interrupt(self):
+        """Asked by a blocking host call: must a signal end it now?"""
+        t = getattr(self.tls, "task", None)
+        if t is None:
+            return False
+        sigs = t.signals
+        if not sigs.pending:
+            return False
+        if sigs.waitset and any(sigs.waitset & S.bit(s) for s in sigs.pending):
+            return True
+        return sigs.has_deliverable()
 
     def _mirror_disposition(self, sig, mode):
         if self.signal_bridge is not None:
@@ -278,9 +297,10 @@ class Kernel(object):
                     break
         t.signals.queue(sig, S.siginfo(sig, S.SI_USER))
         t.wants_stop = True
-        if self.host.in_blocking and (not (t.signals.mask & S.bit(sig)) or t.signals.waitset & S.bit(sig)):
-            self.host.in_blocking = False
-            raise E.Interrupted()
+        # Never raise from here (a completed host call would lose its
+        # result): the blocked call wakes on the waker and re-checks.
+        if t.waker is not None:
+            self.host.wake(t.waker)
 
     # -- running ---------------------------------------------------------------------------
     def run(self, t):
@@ -288,6 +308,7 @@ class Kernel(object):
         ProcessExit (single-threaded); with several threads the process is
         ended through self.finisher by whichever thread ends it."""
         self.tls.task = t
+        t.waker = self.host.waker()
         disp = self.dispatcher
         outside = False          # re-run the current syscall outside the hook (it blocks)
         while True:

@@ -37,7 +37,8 @@ class Process(object):
 
 class Task(object):
     __slots__ = ("process", "kernel", "host", "mem", "vcpu", "tid", "signals", "clear_child_tid",
-                 "robust_list", "robust_len", "altstack", "wants_stop", "name", "pending_regs", "__weakref__")
+                 "robust_list", "robust_len", "altstack", "wants_stop", "name", "pending_regs", "waker",
+                 "__weakref__")
 
     def __init__(self, process, vcpu, tid):
         self.process = process
@@ -55,6 +56,7 @@ class Task(object):
         self.wants_stop = False     # ask the vCPU to return to the run loop after this syscall
         self.name = b""
         self.pending_regs = None    # registers a new thread sets when it first runs
+        self.waker = None           # the host waker of the thread running this task (Kernel.run)
 
     @property
     def files(self):

@@ -45,6 +45,16 @@ KVM_EXIT_INTR = 10
 KVM_EXIT_INTERNAL_ERROR = 17
 EXIT_NAMES = {2: "IO", 5: "HLT", 6: "MMIO", 8: "SHUTDOWN", 9: "FAIL_ENTRY", 10: "INTR", 17: "INTERNAL_ERROR"}
 
+# struct kvm_run offsets (linux/kvm.h, checked with offsetof on 6.1 headers)
+RUN_VALID_REGS = 288
+RUN_DIRTY_REGS = 296
+RUN_SYNC_REGS = 304
+KVM_SYNC_X86_REGS = 1
+KVM_GET_CLOCK = 0x8030AE7C
+KVM_CLOCK_TSC_STABLE = 2
+KVM_CLOCK_REALTIME = 4
+MSR_KVM_SYSTEM_TIME_NEW = 0x4B564D01
+
 MSR_EFER = 0xC0000080
 MSR_STAR = 0xC0000081
 MSR_LSTAR = 0xC0000082
@@ -123,6 +133,11 @@ class KvmXcrs(ctypes.Structure):
 
 class KvmXsave(ctypes.Structure):
     _fields_ = [("region", u32 * 1024)]
+
+
+class KvmClockData(ctypes.Structure):
+    _fields_ = [("clock", u64), ("flags", u32), ("pad0", u32), ("realtime", u64), ("host_tsc", u64),
+                ("pad", u32 * 4)]
 
 
 class KvmRunIo(ctypes.Structure):
