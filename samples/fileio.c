@@ -1,6 +1,6 @@
 /* fileio: open/openat/creat/read/write/pread64/pwrite64/readv/writev/preadv/
  * pwritev/lseek (SEEK_END, holes beyond EOF)/ftruncate/truncate/fsync/
- * fdatasync/O_APPEND/O_EXCL/O_DIRECTORY/O_TRUNC and their errors (EBADF after
+ * fdatasync/fadvise64/sync/syncfs/O_APPEND/O_EXCL/O_DIRECTORY/O_TRUNC and their errors (EBADF after
  * close, EEXIST, ENOTDIR, EISDIR, ENOENT, ESPIPE, EFAULT, ENAMETOOLONG...).
  * Leaves a.txt, c.txt, hole.bin, big.bin, app.txt in the working directory.
  */
@@ -107,6 +107,12 @@ static int finish(const char *sample)
     return failures ? 1 : 0;
 }
 /* ---- end of common part ---- */
+
+/* posix_fadvise returns an error number, not -1 */
+static const char *adv(int rc)
+{
+    return rc == 0 ? "0" : errname(rc);
+}
 
 static off_t size_of(int fd)
 {
@@ -219,6 +225,11 @@ int main(void)
     ERR(ftruncate(fd, -1), EINVAL);
     OK(fsync(fd));
     OK(fdatasync(fd));
+    printf("posix_fadvise SEQUENTIAL: %s\n", adv(posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL)));
+    printf("posix_fadvise DONTNEED: %s\n", adv(posix_fadvise(fd, 0, 100, POSIX_FADV_DONTNEED)));
+    printf("posix_fadvise bad advice: %s\n", adv(posix_fadvise(fd, 0, 0, 99)));
+    sync();
+    OK(syncfs(fd));
     OK(close(fd));
     OK(truncate("hole.bin", 4096));
     ERR(truncate("missing.txt", 0), ENOENT);
@@ -269,6 +280,7 @@ int main(void)
         ERR(lseek(p[0], 0, SEEK_SET), ESPIPE);
         ERR(pread(p[0], buf, 1, 0), ESPIPE);
         ERR(fsync(p[1]), EINVAL);
+        printf("posix_fadvise on a pipe: %s\n", adv(posix_fadvise(p[0], 0, 0, POSIX_FADV_NORMAL)));
         OK(close(p[0]));
         OK(close(p[1]));
     }

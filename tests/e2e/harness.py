@@ -600,3 +600,81 @@ def run_tty(argv: Sequence[str], cwd, backend: Optional[str] = None, env=None, r
             _killpg(p.pid)
     return Result(list(argv), status, out, err, time.monotonic() - t0, timeout, leftovers=left,
                   label="native" if backend is None else "lxpack[%s]" % backend, pid=p.pid)
+
+
+# ---------------------------------------------------------------- conversations
+
+def converse(argv: Sequence[str], cwd, script, backend: Optional[str] = None, env=None,
+             timeout: Optional[float] = None) -> Result:
+    """Run argv natively (backend None) or under lxpack and act on it like a
+    host program would. `script` is a list of actions, in order:
+      ("send", bytes)    write to its stdin
+      ("expect", bytes)  wait until its stdout so far contains bytes
+      ("signal", signum) send a signal to the process (the runtime, under lxpack)
+      ("close",)         close its stdin
+    Then wait for it to end. An expectation that is not met within the
+    timeout ends the run (status None, "killed after timeout")."""
+    import select
+    env = fixed_env(cwd) if env is None else env
+    if timeout is None:
+        timeout = NATIVE_TIMEOUT if backend is None else LX_TIMEOUT
+    cmd = list(argv) if backend is None else lxpack_command(argv, backend)
+    t0 = time.monotonic()
+    p = subprocess.Popen(cmd, cwd=str(cwd), env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, start_new_session=True)
+    out, err, status = b"", b"", None
+    fds = {p.stdout.fileno(): "out", p.stderr.fileno(): "err"}
+
+    def pump(wait):
+        nonlocal out, err
+        r, _, _ = select.select(list(fds), [], [], wait)
+        for fd in r:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                del fds[fd]
+            elif fds[fd] == "out":
+                out += chunk
+            else:
+                err += chunk
+
+    try:
+        ok = True
+        for action in script:
+            if action[0] == "send":
+                p.stdin.write(action[1])
+                p.stdin.flush()
+            elif action[0] == "close":
+                p.stdin.close()
+            elif action[0] == "signal":
+                os.kill(p.pid, action[1])
+            elif action[0] == "expect":
+                while action[1] not in out and fds and time.monotonic() - t0 < timeout:
+                    pump(0.1)
+                if action[1] not in out:
+                    ok = False
+                    break
+        while ok and fds and time.monotonic() - t0 < timeout:
+            pump(0.1)
+        if ok:
+            try:
+                p.wait(timeout=max(0.5, timeout - (time.monotonic() - t0)))
+                status = p.returncode
+            except subprocess.TimeoutExpired:
+                pass
+    except BrokenPipeError:
+        p.wait(timeout=timeout)
+        status = p.returncode
+    finally:
+        left = [] if status is None else group_members(p.pid)
+        if left:
+            LEFTOVERS.extend("converse: %s" % x for x in left)
+        _killpg(p.pid)
+        if p.poll() is None:
+            p.wait()
+        for f in (p.stdin, p.stdout, p.stderr):
+            try:
+                f.close()
+            except (OSError, ValueError):
+                pass
+    return Result(list(argv), status, out, err, time.monotonic() - t0, timeout, leftovers=left,
+                  label="native" if backend is None else "lxpack[%s]" % backend, pid=p.pid)

@@ -1,9 +1,10 @@
-"""Copy the common block of the samples (tests/e2e/sample_common.h) into every
-samples/*.c that has one, between its marker lines, so that each sample stays
-a single self-contained file. Run after editing sample_common.h:
+"""Keep the common block of the samples (tests/e2e/sample_common.h) in the
+samples that carry one, between its marker lines, so that each sample stays a
+single self-contained file.
 
-    python tests/e2e/sync_samples.py          # rewrite the samples
-    python tests/e2e/sync_samples.py --check  # exit 1 if any is out of date
+    python tests/e2e/sync_samples.py                      # list stale copies (exit 1 if any)
+    python tests/e2e/sync_samples.py --write samples/x.c  # rewrite the block in these files
+    python tests/e2e/sync_samples.py --write-all          # ... in every sample (mind their owners)
 """
 import re
 import sys
@@ -20,25 +21,28 @@ def common() -> str:
     return (HERE / "sample_common.h").read_text().strip()
 
 
-def out_of_date():
+def out_of_date(paths=None):
     want = common()
     stale = []
-    for p in sorted(SAMPLES.glob("*.c")):
-        text = p.read_text()
-        m = BLOCK.search(text)
+    for p in paths or sorted(SAMPLES.glob("*.c")):
+        m = BLOCK.search(Path(p).read_text())
         if m and m.group(0) != want:
-            stale.append(p)
+            stale.append(Path(p))
     return stale
 
 
 def main(argv):
-    stale = out_of_date()
-    if "--check" in argv:
+    if argv[:1] == ["--write"]:
+        targets = out_of_date([Path(a) for a in argv[1:]])
+    elif argv[:1] == ["--write-all"]:
+        targets = out_of_date()
+    else:
+        stale = out_of_date()
         for p in stale:
             print("out of date: %s" % p)
         return 1 if stale else 0
     want = common()
-    for p in stale:
+    for p in targets:
         p.write_text(BLOCK.sub(lambda m: want, p.read_text(), count=1))
         print("updated %s" % p)
     return 0

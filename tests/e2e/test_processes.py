@@ -11,12 +11,8 @@ like the rest of the suite. Everything here is marked `issue4`
   signals, compared with the same done to the native bash.
 """
 import os
-import re
-import select
 import shutil
 import signal
-import subprocess
-import time
 
 import pytest
 
@@ -254,60 +250,16 @@ def test_git(backend, workdir):
 
 # ---------------------------------------------------------------- host drives guest
 
-def _start(argv, backend, cwd, lx):
-    cmd = harness.lxpack_command(argv, backend) if lx else argv
-    return subprocess.Popen(cmd, cwd=str(cwd), env=harness.fixed_env(cwd), stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
-
-
-def _read_until(p, token, timeout):
-    """Read p.stdout until `token` appears (or timeout); returns what was read."""
-    buf = b""
-    deadline = time.monotonic() + timeout
-    fd = p.stdout.fileno()
-    while token not in buf and time.monotonic() < deadline:
-        r, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
-        if not r:
-            break
-        chunk = os.read(fd, 65536)
-        if not chunk:
-            break
-        buf += chunk
-    return buf
-
-
-def _drive(argv, backend, cwd, lx, conversation, sig):
-    """Start argv, feed it lines and wait for its answers, then send `sig` and
-    collect (status, all stdout, stderr). Always leaves no process behind."""
-    p = _start(argv, backend, cwd, lx)
-    timeout = harness.LX_TIMEOUT if lx else harness.NATIVE_TIMEOUT
-    out = b""
-    try:
-        for send, expect in conversation:
-            if send is not None:
-                p.stdin.write(send)
-                p.stdin.flush()
-            out += _read_until(p, expect, timeout)
-            if expect not in out:
-                raise AssertionError("%s never printed %r; got %r; stderr %r" % (
-                    "lxpack" if lx else "native", expect, out, p.stderr.read1(4000) if p.poll() is not None else b""))
-        if sig is not None:
-            os.kill(p.pid, sig)
-        rest, err = p.communicate(timeout=timeout)
-        return p.returncode, out + rest, err
-    finally:
-        if p.poll() is None:
-            os.killpg(p.pid, signal.SIGKILL)
-            p.wait()
-
-
 HOST_CASES = {
     "sigint-trap": (r"""trap 'echo "caught INT"; exit 3' INT
 echo ready; read line; echo "got $line"; read line2; echo "not reached" """,
-                    [(None, b"ready\n"), (b"hello\n", b"got hello\n")], signal.SIGINT),
+                    [("expect", b"ready\n"), ("send", b"hello\n"), ("expect", b"got hello\n"),
+                     ("signal", signal.SIGINT)]),
     "sigterm-default": ("echo ready; read line; echo \"got $line\"; read line2",
-                        [(None, b"ready\n"), (b"x\n", b"got x\n")], signal.SIGTERM),
-    "pipe-filter": ("tr a-z A-Z; echo done", [(b"abc" * 30000 + b"\nlast line\n", b"LAST LINE\n")], None),
+                        [("expect", b"ready\n"), ("send", b"x\n"), ("expect", b"got x\n"),
+                         ("signal", signal.SIGTERM)]),
+    "pipe-filter": ("tr a-z A-Z; echo done",
+                    [("send", b"abc" * 30000 + b"\nlast line\n"), ("close",), ("expect", b"done\n")]),
 }
 
 
@@ -315,17 +267,8 @@ echo ready; read line; echo "got $line"; read line2; echo "not reached" """,
 def test_host_drives_bash(case, backend, workdir):
     """A host program talks to bash through pipes and signals; lxpack-run bash
     must answer and end exactly like the native bash."""
-    script, conversation, sig = HOST_CASES[case]
+    script, actions = HOST_CASES[case]
     argv = [_which("bash"), "-c", script]
-    results = []
-    for lx in (False, True):
-        if case == "pipe-filter":
-            p = _start(argv, backend, workdir, lx)
-            out, err = p.communicate(conversation[0][0], timeout=harness.LX_TIMEOUT)
-            results.append((p.returncode, out, err))
-        else:
-            results.append(_drive(argv, backend, workdir, lx, conversation, sig))
-    (ns, no, ne), (ls, lo, le) = results
-    native = harness.Result(argv, ns, no, ne, 0, harness.NATIVE_TIMEOUT)
-    lx = harness.Result(argv, ls, lo, le, 0, harness.LX_TIMEOUT)
+    native = harness.converse(argv, workdir, actions)
+    lx = harness.converse(argv, workdir, actions, backend=backend)
     harness.assert_same(native, lx)

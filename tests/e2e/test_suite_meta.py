@@ -11,7 +11,7 @@ import sync_samples
 
 def test_common_block_in_sync():
     stale = sync_samples.out_of_date()
-    assert not stale, "run `python tests/e2e/sync_samples.py`; out of date: %s" % [str(p) for p in stale]
+    assert not stale, "run `python tests/e2e/sync_samples.py --write FILE`; out of date: %s" % [str(p) for p in stale]
 
 
 def test_headers_parse():
