@@ -101,7 +101,7 @@ def run_program(argv, backend="auto", root=None, strace=False, strace_file=None,
     st = Stats() if stats else None
     warn = (lambda msg: sys.stderr.write("lxpack: %s\n" % msg)) if (strace or os.environ.get("LXPACK_WARN")) else None
     config = Config(strace=trace_stream, stats=st, host_exec=host_exec, warn=warn)
-    vdso = pkgutil.get_data("lxpack.unikernel.guest", "vdso.so")
+    vdso = _vdso_for(be)
     kernel = Kernel(host, be, vfs, cpu, vdso, config)
     t = kernel.new_process()
     from lxpack.unikernel.kernel import execve as X
@@ -147,6 +147,21 @@ def run_program(argv, backend="auto", root=None, strace=False, strace_file=None,
     kernel.finisher = finish
     result = kernel.run(t)
     return finish(result, from_thread=False)
+
+
+VDSO_MARKER = b"XLTPAGE!"
+
+
+def _vdso_for(be):
+    """The vDSO image, patched with the backend's time page address (0 = none:
+    the vDSO then makes real system calls)."""
+    import struct
+    vdso = bytearray(pkgutil.get_data("lxpack.unikernel.guest", "vdso.so"))
+    addr = getattr(be, "timepage_address", 0)
+    i = vdso.find(VDSO_MARKER)
+    if i >= 0 and addr:
+        struct.pack_into("<Q", vdso, i + 8, addr)
+    return bytes(vdso)
 
 
 def _start_error(prog, errno):

@@ -64,6 +64,7 @@ def probe():
 class KvmBackend(base.Backend):
     name = "kvm"
     parallel = True            # each guest thread runs on its own vCPU concurrently
+    timepage_address = L.TIMEPAGE_VA    # the vDSO reads kvmclock here (patched in by boot)
 
     def __init__(self):
         self.guest_code = None
@@ -129,6 +130,7 @@ class KvmVm(base.Vm):
         self.vcpus = []
         self.lock = threading.Lock()
         self._setup_kernel()
+        self.set_clock_offsets()
 
     def _move_fds_high(self):
         import fcntl
@@ -189,7 +191,30 @@ class KvmVm(base.Vm):
         # The trampoline: user-accessible views of the entry code and tables.
         self.aspace.map(L.TRAMPOLINE, 0x1000, base.PROT_READ | base.PROT_EXEC, gpa=L.CODE)
         self.aspace.map(L.TRAMPOLINE + 0x1000, 0x3000, base.PROT_READ | base.PROT_WRITE, gpa=L.FASTMASK)
+        self.aspace.map(L.TIMEPAGE_VA, 0x1000, base.PROT_READ, gpa=L.TIMEPAGE)
 
+    # -- time for the vDSO -------------------------------------------------------------------
+    timepage_address = L.TIMEPAGE_VA
+
+    def set_clock_offsets(self):
+        """kvmclock (which KVM writes into the time page for vCPU 0) counts
+        from VM creation; store the offsets that make it CLOCK_MONOTONIC and
+        CLOCK_REALTIME, then mark the page valid for the vDSO."""
+        import time as _time
+        c = K.KvmClockData()
+        try:
+            t1 = _time.clock_gettime_ns(_time.CLOCK_MONOTONIC)
+            K.ioctl(self.fd, K.KVM_GET_CLOCK, c)
+            t2 = _time.clock_gettime_ns(_time.CLOCK_MONOTONIC)
+        except OSError:
+            return
+        mono = (t1 + t2) // 2 - c.clock
+        if c.flags & K.KVM_CLOCK_REALTIME:
+            real = c.realtime - c.clock
+        else:
+            real = _time.time_ns() - (t2 - mono)
+        self._pw(L.TIMEPAGE + 64, struct.pack("<Qqq", 0, mono, real))
+        self._pw(L.TIMEPAGE + 64, struct.pack("<Q", 1))
     def patch_cpl3_syscall(self):
         """SYSCALL left CPL at 3 here: return with `jmp rcx` instead of sysretq."""
         self.backend.cpl3_syscall = True
@@ -280,8 +305,10 @@ class KvmVm(base.Vm):
         self._move_fds_high()
         for slot, gpa, size, host in self.slots:
             self._set_slot(slot, gpa, size, host)
+        self._pw(L.TIMEPAGE, b"\0" * 96)          # a new kvmclock: stale until rewritten
         for v, st in zip(self.vcpus, states):
             v.recreate(st)
+        self.set_clock_offsets()
 
 
 class KvmVcpu(object):
@@ -364,6 +391,8 @@ class KvmVcpu(object):
         msrs = [(K.MSR_STAR, (L.SEL_UCODE32 << 48) | (L.SEL_KCODE << 32)),
                 (K.MSR_LSTAR, L.TRAMPOLINE), (K.MSR_CSTAR, 0),
                 (K.MSR_SFMASK, 0x47700), (K.MSR_KERNEL_GS_BASE, 0)]
+        if self.index == 0:
+            msrs.append((K.MSR_KVM_SYSTEM_TIME_NEW, L.TIMEPAGE | 1))     # kvmclock for the vDSO
         M = K.msrs_type(len(msrs))
         m = M()
         m.nmsrs = len(msrs)

@@ -33,6 +33,8 @@ CODE = 0x14000
 FASTMASK = 0x18000
 FASTVALS = 0x19000
 FASTCOUNT = 0x1A000
+TIMEPAGE = 0x1B000            # kvmclock record + offsets (see unikernel/guest/vdso.c)
+TIMEPAGE_VA = 0x6000         # its user address, read by the vDSO
 TRAMPOLINE = 0x2000          # user VA of CODE; TRAMPOLINE+0x1000.. = FASTMASK..FASTCOUNT
 SYSRET_OFFSET = 0x27         # the sysretq in entry.bin (checked at load)
 KSTACKS = 0x40000
