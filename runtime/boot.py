@@ -180,12 +180,26 @@ def _start_error(prog, errno):
 
 
 def _stats_extra(host, t, t_start):
+    """The lines --stats adds below the syscall table: hypercalls (calls into
+    the host layer), VM exits and what the guest code served itself."""
+    from lxpack.abi.syscalls_x86_64 import SYSCALL_NAMES
     counts = getattr(host, "counts", {})
     total = sum(counts.values())
-    runs = getattr(t.vcpu, "runs", None)
-    lines = ["hypercalls: %d (%s)" % (total, ", ".join("%s %d" % kv for kv in sorted(counts.items(), key=lambda kv: -kv[1])[:12])),
-             "vm exits: %s" % (runs if runs is not None else "n/a (unicorn: syscalls are served by a hook, no exits)"),
-             "wall time: %.3f s" % (time.perf_counter() - t_start)]
+    top = ", ".join("%s %d" % kv for kv in sorted(counts.items(), key=lambda kv: -kv[1])[:12])
+    lines = ["hypercalls: %d (%s)" % (total, top)]
+    vcpu = t.vcpu
+    vm = vcpu.vm
+    exits = getattr(vcpu, "exits", None)
+    if exits is None:
+        lines.append("vm exits: none (unicorn: every syscall is served by the emulator's hook)")
+    else:
+        fast = vm.fast_counts() if hasattr(vm, "fast_counts") else {}
+        nfast = sum(fast.values())
+        lines.append("vm exits: %d; syscalls served inside the VM: %d (%s)" % (
+            exits, nfast, ", ".join("%s %d" % (SYSCALL_NAMES.get(nr, nr), c) for nr, c in sorted(fast.items()))
+            or "none"))
+        lines.append("clock_gettime/gettimeofday/time through the vDSO time page never exit (not counted)")
+    lines.append("wall time: %.3f s" % (time.perf_counter() - t_start))
     return lines
 
 
