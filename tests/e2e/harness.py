@@ -48,7 +48,7 @@ NATIVE_TIMEOUT = float(os.environ.get("LXPACK_E2E_NATIVE_TIMEOUT", "30"))
 # After this many lxpack runs have timed out in one session, later runs get
 # SHORT_TIMEOUT so a runtime that hangs everywhere cannot eat CI's budget.
 TIMEOUT_BREAKER = 3
-SHORT_TIMEOUT = 10.0
+SHORT_TIMEOUT = 20.0
 
 # Every runtime process this session starts carries this in its command line
 # (`python -X lxpack_e2e=<id>`): Python ignores unknown -X options, the guest
@@ -259,18 +259,27 @@ def lxpack_command(argv: Sequence[str], backend: str, lxpack_args: Sequence[str]
     return [sys.executable, "-X", SESSION_MARK] + tail
 
 
+def lx_timeout() -> float:
+    """The timeout for the next lxpack run (shorter once the breaker tripped)."""
+    return SHORT_TIMEOUT if TIMEOUT_COUNT[0] >= TIMEOUT_BREAKER else LX_TIMEOUT
+
+
+def _count_timeout(r: "Result", backend) -> "Result":
+    if backend is not None and r.timed_out:
+        TIMEOUT_COUNT[0] += 1
+    return r
+
+
 def run_lxpack(argv: Sequence[str], backend: str, cwd, env=None, stdin: Optional[bytes] = None,
                timeout: Optional[float] = None, lxpack_args: Sequence[str] = ()) -> Result:
     """Run argv under `python -m lxpack run --backend B -- argv` (or natively in
     self-test mode). Killed with its process group after `timeout`."""
     env = fixed_env(cwd) if env is None else env
     if timeout is None:
-        timeout = SHORT_TIMEOUT if TIMEOUT_COUNT[0] >= TIMEOUT_BREAKER else LX_TIMEOUT
+        timeout = lx_timeout()
     r = _run(lxpack_command(argv, backend, lxpack_args), cwd, env, stdin, timeout,
              "lxpack[%s]" % backend, argv)
-    if r.timed_out:
-        TIMEOUT_COUNT[0] += 1
-    return r
+    return _count_timeout(r, backend)
 
 
 # ---------------------------------------------------------------- files
@@ -562,7 +571,7 @@ def run_tty(argv: Sequence[str], cwd, backend: Optional[str] = None, env=None, r
     import termios
     env = fixed_env(cwd) if env is None else env
     if timeout is None:
-        timeout = NATIVE_TIMEOUT if backend is None else LX_TIMEOUT
+        timeout = NATIVE_TIMEOUT if backend is None else lx_timeout()
     cmd = list(argv) if backend is None else lxpack_command(argv, backend)
     master, slave = os.openpty()
     fcntl.ioctl(master, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
@@ -598,8 +607,9 @@ def run_tty(argv: Sequence[str], cwd, backend: Optional[str] = None, env=None, r
         if left:
             LEFTOVERS.extend("tty: %s" % x for x in left)
             _killpg(p.pid)
-    return Result(list(argv), status, out, err, time.monotonic() - t0, timeout, leftovers=left,
-                  label="native" if backend is None else "lxpack[%s]" % backend, pid=p.pid)
+    return _count_timeout(Result(list(argv), status, out, err, time.monotonic() - t0, timeout, leftovers=left,
+                                 label="native" if backend is None else "lxpack[%s]" % backend, pid=p.pid),
+                          backend)
 
 
 # ---------------------------------------------------------------- conversations
@@ -617,7 +627,7 @@ def converse(argv: Sequence[str], cwd, script, backend: Optional[str] = None, en
     import select
     env = fixed_env(cwd) if env is None else env
     if timeout is None:
-        timeout = NATIVE_TIMEOUT if backend is None else LX_TIMEOUT
+        timeout = NATIVE_TIMEOUT if backend is None else lx_timeout()
     cmd = list(argv) if backend is None else lxpack_command(argv, backend)
     t0 = time.monotonic()
     p = subprocess.Popen(cmd, cwd=str(cwd), env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -676,5 +686,6 @@ def converse(argv: Sequence[str], cwd, script, backend: Optional[str] = None, en
                 f.close()
             except (OSError, ValueError):
                 pass
-    return Result(list(argv), status, out, err, time.monotonic() - t0, timeout, leftovers=left,
-                  label="native" if backend is None else "lxpack[%s]" % backend, pid=p.pid)
+    return _count_timeout(Result(list(argv), status, out, err, time.monotonic() - t0, timeout, leftovers=left,
+                                 label="native" if backend is None else "lxpack[%s]" % backend, pid=p.pid),
+                          backend)
