@@ -17,8 +17,9 @@ Linux abstract Unix socket names (leading NUL) are native on a Linux host;
 elsewhere (or with LXPACK_ABSTRACT=emulate) they live as sockets in a
 private per-user directory (/tmp/lxpack-UID/abstract/<sha1 of the name>,
 with the name beside it in <sha1>.name for the way back), so two lxpack
-processes meeting on one abstract name connect. A stale file left by a dead
-process is detected at bind (nobody answers a connect) and replaced.
+processes meeting on one abstract name connect. A name is taken while its
+binder holds an flock on <sha1>.lock; a socket file left by a process that
+died is replaced at the next bind.
 
 Linux sun_path holds 108 bytes, macOS's 104: a longer path is bound or
 connected relative to its directory (chdir there and back).
@@ -163,8 +164,74 @@ def _abstract_name(path):
     return None
 
 
-def linux_to_host_addr(data):
-    """(host family, address for Python's socket module) from Linux sockaddr bytes."""
+_MIN_LEN = {socket.AF_INET: 16, socket.AF_INET6: 24}
+
+
+_ABSTRACT_HELD = {}     # host path -> (guest fd bound to it, lock fd)
+
+
+def _claim_abstract(fd, path):
+    """Take an abstract name (emulated): a socket file in the private
+    directory plus an exclusive flock on <path>.lock held by this process
+    (and its forks) while the socket lives. A name whose lock nobody holds
+    is free: a stale socket file left by a dead process is removed."""
+    held = _ABSTRACT_HELD.get(path)
+    if held is not None:
+        old_fd, lock = held
+        try:
+            with _Detached(old_fd) as s:
+                alive = os.fsencode(s.getsockname() or "") == path
+        except (OSError, LinuxError):
+            alive = False
+        if alive:
+            raise LinuxError(_EADDRINUSE)
+        _release_abstract(path, lock)
+    try:
+        lock = os.open(path + b".lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    except OSError as e:
+        raise _oserr(e)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(lock)
+        raise LinuxError(_EADDRINUSE)
+    lock = _high(lock)
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+    _ABSTRACT_HELD[path] = (fd, lock)
+    return lock
+
+
+def _release_abstract(path, lock):
+    if lock is None:
+        return
+    _ABSTRACT_HELD.pop(path, None)
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+    try:
+        os.close(lock)
+    except OSError:
+        pass
+
+
+def linux_to_host_addr(data, sock_family=None):
+    """(host family, address for Python's socket module) from Linux sockaddr
+    bytes; with the socket's host family, Linux's checks first: too short
+    for the socket's family is EINVAL, another family EAFNOSUPPORT (EINVAL
+    for Unix sockets)."""
+    if sock_family is not None and len(data) >= 2:
+        fam = SK.SOCKADDR_FAMILY.unpack_from(data)[0]
+        if sock_family in _MIN_LEN:
+            if len(data) < _MIN_LEN[sock_family]:
+                raise LinuxError(_EINVAL)
+            if NX.af_to_host(fam) != sock_family:
+                raise LinuxError(_EAFNOSUPPORT)
+        elif sock_family == socket.AF_UNIX and fam != SK.AF_UNIX:
+            raise LinuxError(_EINVAL)
     try:
         fam, addr = SK.unpack_sockaddr(data)
     except ValueError:
@@ -405,37 +472,18 @@ class PosixNetHost(object):
         return fd
 
     def bind(self, fd, addr):
-        hfam, a = linux_to_host_addr(addr)
         with _Detached(fd) as s:
-            if hfam == socket.AF_UNIX and not ABSTRACT_NATIVE and SK.unpack_sockaddr(addr)[1][:1] == b"\0":
-                self._clear_stale(a, s.type)
+            hfam, a = linux_to_host_addr(addr, s.family)
+            abstract = hfam == socket.AF_UNIX and not ABSTRACT_NATIVE and a.startswith(_abstract_dir() + b"/")
+            lock = _claim_abstract(fd, a) if abstract else None
             try:
                 _unix_call(a, s.bind) if hfam == socket.AF_UNIX else s.bind(a)
             except OSError as e:
-                if e.errno == _herrno.EEXIST and hfam == socket.AF_UNIX and not ABSTRACT_NATIVE \
-                        and a.startswith(_abstract_dir()):
-                    raise LinuxError(_EADDRINUSE)
+                _release_abstract(a, lock)
                 raise _oserr(e)
             except (TypeError, ValueError, OverflowError):
+                _release_abstract(a, lock)
                 raise LinuxError(_EINVAL)
-
-    @staticmethod
-    def _clear_stale(path, stype):
-        """An abstract name's host file whose socket is gone (its process
-        ended without unlinking it): remove it so bind can succeed."""
-        if not os.path.exists(path):
-            return
-        probe = socket.socket(socket.AF_UNIX, stype)
-        try:
-            probe.connect(path)
-        except OSError as e:
-            if e.errno in (_herrno.ECONNREFUSED, _herrno.ENOENT):
-                try:
-                    os.unlink(path)
-                except OSError:
-                    pass
-        finally:
-            probe.close()
 
     def connect(self, fd, addr, blocking=True):
         """connect(2). blocking: the fd is a blocking socket (the wait may be
@@ -446,8 +494,8 @@ class PosixNetHost(object):
             raise LinuxError(_EINVAL)
         if fam == SK.AF_UNSPEC:
             return self._disconnect(fd)
-        hfam, a = linux_to_host_addr(addr)
         with _Detached(fd) as s:
+            hfam, a = linux_to_host_addr(addr, s.family)
             if blocking:
                 self.begin_block()
             try:
@@ -565,10 +613,8 @@ class PosixNetHost(object):
                 anc.append((hl[0], hl[1], data))
             else:
                 raise LinuxError(_EINVAL)
-        a = None
-        if addr:
-            hfam, a = linux_to_host_addr(addr)
         with _Detached(fd) as s:
+            a = linux_to_host_addr(addr, s.family)[1] if addr else None
             if blocking:
                 self.begin_block()
             try:
@@ -578,6 +624,9 @@ class PosixNetHost(object):
                     return _unix_call(a, lambda x: s.sendmsg(buffers, anc, hflags, x))
                 return s.sendmsg(buffers, anc, hflags, a)
             except OSError as e:
+                if e.errno == _herrno.ENOENT and not ABSTRACT_NATIVE and s.family == socket.AF_UNIX \
+                        and isinstance(a, bytes) and a.startswith(_abstract_dir() + b"/"):
+                    raise LinuxError(_ECONNREFUSED)
                 raise _oserr(e)
             except (TypeError, ValueError, OverflowError):
                 raise LinuxError(_EINVAL)
@@ -726,33 +775,55 @@ class PosixNetHost(object):
     def poll(self, fds, timeout_ms):
         """Wait until one of [(fd, Linux POLL* events)] is ready or
         timeout_ms passes (-1: forever, 0: just look). Returns {fd: Linux
-        revents} for the ready ones. An fd may appear twice (events OR'ed)."""
-        if IS_MACOS:
-            return self._select_poll(fds, timeout_ms)
-        p = select.poll()
+        revents} for the ready ones (an fd may appear twice: events OR'ed).
+        A blocking wait also watches this thread's waker (posix.py): a poke
+        ends it early with what is ready (possibly nothing), after raising
+        the unikernel's interruption if a signal must interrupt the call."""
         want = {}
         for fd, ev in fds:
             want[fd] = want.get(fd, 0) | ev
+        if timeout_ms == 0:
+            return self._poll_once(want, 0)
+        waker = self.waker()[0] if hasattr(self, "waker") else None
+        self.begin_block()
+        try:
+            self._interruption()
+            res = self._poll_once(want, timeout_ms, waker)
+            if waker is not None and waker in res:
+                del res[waker]
+                self.drain_fd(waker)
+                self._interruption()
+            return res
+        finally:
+            self.end_block()
+
+    def _interruption(self):
+        chk = getattr(self, "_check_interrupt", None)
+        if chk is not None:
+            chk()
+
+    def _poll_once(self, want, timeout_ms, extra=None):
+        if IS_MACOS:
+            return self._select_poll(want, timeout_ms, extra)
+        p = select.poll()
         to_host = NX.poll_events_to_host
         for fd, ev in want.items():
             p.register(fd, to_host(ev))
-        if timeout_ms == 0:
-            res = p.poll(0)
-        else:
-            self.begin_block()
-            try:
-                res = p.poll(None if timeout_ms < 0 else timeout_ms)
-            finally:
-                self.end_block()
+        if extra is not None:
+            p.register(extra, select.POLLIN)
+        res = p.poll(None if timeout_ms < 0 else timeout_ms)
         to_linux = NX.poll_events_to_linux
-        return {fd: to_linux(rev) & (want[fd] | P.POLL_ALWAYS) for fd, rev in res}
+        out = {}
+        for fd, rev in res:
+            if fd == extra and fd not in want:
+                out[fd] = P.POLLIN
+            else:
+                out[fd] = to_linux(rev) & (want[fd] | P.POLL_ALWAYS)
+        return out
 
-    def _select_poll(self, fds, timeout_ms):
+    def _select_poll(self, want, timeout_ms, extra=None):
         """poll on macOS, whose poll() does not support devices (ttys):
         select() instead. POLLHUP shows as readable, as select reports it."""
-        want = {}
-        for fd, ev in fds:
-            want[fd] = want.get(fd, 0) | ev
         r = [fd for fd, ev in want.items() if ev & (P.POLLIN | P.POLLRDNORM | P.POLLRDHUP)]
         w = [fd for fd, ev in want.items() if ev & (P.POLLOUT | P.POLLWRNORM)]
         x = [fd for fd, ev in want.items() if ev & P.POLLPRI]
@@ -764,18 +835,12 @@ class PosixNetHost(object):
                 bad[fd] = P.POLLNVAL
         if bad:
             return bad
-        timeout = None if timeout_ms < 0 else timeout_ms / 1000.0
-        if timeout_ms == 0:
-            rr, ww, xx = select.select(r, w, x, 0)
-        else:
-            self.begin_block()
-            try:
-                rr, ww, xx = select.select(r, w, x, timeout)
-            finally:
-                self.end_block()
+        if extra is not None:
+            r.append(extra)
+        rr, ww, xx = select.select(r, w, x, None if timeout_ms < 0 else timeout_ms / 1000.0)
         out = {}
         for fd in rr:
-            out[fd] = out.get(fd, 0) | (want[fd] & (P.POLLIN | P.POLLRDNORM))
+            out[fd] = out.get(fd, 0) | (want.get(fd, P.POLLIN) & (P.POLLIN | P.POLLRDNORM))
         for fd in ww:
             out[fd] = out.get(fd, 0) | (want[fd] & (P.POLLOUT | P.POLLWRNORM))
         for fd in xx:
@@ -811,14 +876,14 @@ class PosixNetHost(object):
         return r, w
 
     @staticmethod
-    def wake(w):
+    def wake_fd(w):
         try:
             os.write(w, b"!")
         except OSError:
             pass      # full: the waiter wakes anyway
 
     @staticmethod
-    def drain(r):
+    def drain_fd(r):
         try:
             while len(os.read(r, 512)) == 512:
                 pass

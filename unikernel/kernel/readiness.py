@@ -103,7 +103,7 @@ class Waiter(object):
 
     def wake(self):
         if not self.dead:
-            self.host.wake(self.w)
+            self.host.wake_fd(self.w)
 
 
 class WaiterPool(object):
@@ -125,7 +125,7 @@ class WaiterPool(object):
         return w
 
     def put(self, w):
-        self.host.drain(w.r)
+        self.host.drain_fd(w.r)
         with self.lock:
             self.free.append(w)
 

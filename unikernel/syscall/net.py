@@ -11,6 +11,8 @@ translates by name). AF_NETLINK sockets are served by the unikernel
 
 SIGPIPE: the host is always asked not to raise it; a send that fails with
 EPIPE without MSG_NOSIGNAL queues SIGPIPE to the caller here, as Linux does.
+Errors from the host are plain LinuxError carrying .errno (not the
+per-errno subclasses): handlers compare e.errno.
 Edge-triggered epoll items of a socket are re-armed by every call here that
 moves data or accepts (kernel/epoll.touch).
 Travels inside bundles: Python 3.9.
@@ -302,8 +304,9 @@ def _send(t, fd, buffers, addr, cmsgs, flags):
         return nl.send(t, b"".join(buffers))
     try:
         return t.host.sendmsg(fd, buffers, addr or None, cmsgs, flags, _blocking(t, fd, flags))
-    except EPIPE:
-        _sigpipe(t, flags)
+    except LinuxError as e:
+        if e.errno == EPIPE.errno:
+            _sigpipe(t, flags)
         raise
     finally:
         touch(t, fd, _OUT)
@@ -521,7 +524,9 @@ def sys_setsockopt(t, fd: Int, level: Int, name: Int, val: Ptr, vlen: Int):
         return 0
     try:
         t.host.setsockopt(fd, level, name, value)
-    except ENOPROTOOPT:
+    except LinuxError as e:
+        if e.errno != ENOPROTOOPT.errno:
+            raise
         if level == SK.SOL_SOCKET and name in FORCE_TO:
             t.host.setsockopt(fd, level, FORCE_TO[name], value)
             return 0
@@ -545,7 +550,9 @@ def sys_getsockopt(t, fd: Int, level: Int, name: Int, val: Out[Ptr], vlenp: Ptr)
     else:
         try:
             value = t.host.getsockopt(fd, level, name, size)
-        except ENOPROTOOPT:
+        except LinuxError as e:
+            if e.errno != ENOPROTOOPT.errno:
+                raise
             value = _computed_opt(t, fd, level, name)
     n = min(size, len(value))
     t.mem.write(val, value[:n])
