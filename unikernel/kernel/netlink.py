@@ -83,6 +83,11 @@ class NetlinkSocket(Pollable):
         self._autobind(t)
         return SK.SOCKADDR_NL.pack(SK.AF_NETLINK, 0, self.portid, self.groups)
 
+    def closed(self, t):
+        used = t.process.__dict__.get("_lx_nl_ports")
+        if used is not None:
+            used.discard(self.portid)
+
     @staticmethod
     def peername():
         return SK.SOCKADDR_NL.pack(SK.AF_NETLINK, 0, 0, 0)

@@ -348,13 +348,13 @@ def sys_ioctl(t, fd: Int, req: UInt, arg: ULong):
         _need_tty(t, fd)
         t.mem.write_i32(arg, h.getsid(h.tcgetpgrp(fd)))
         return 0
-    if req in (TCSBRK, TCXONC, TCFLSH, TIOCSCTTY, TIOCNOTTY, TIOCOUTQ):
+    if req in (TCSBRK, TCXONC, TCFLSH, TIOCOUTQ):
         _need_tty(t, fd)
         if req == TIOCOUTQ:
             t.mem.write_i32(arg, 0)
         return 0
-    h.fstat(fd)
-    raise ENOTTY()
+    from lxpack.unikernel.syscall import tty     # ptys, TIOCSCTTY/TIOCNOTTY, socket ioctls; else ENOTTY
+    return tty.ioctl(t, fd, req, arg)
 
 
 # ---- pipes and misc -----------------------------------------------------------------------------

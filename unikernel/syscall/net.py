@@ -21,8 +21,9 @@ import struct
 
 from lxpack.abi import epoll as EP
 from lxpack.abi import socket as SK
-from lxpack.unikernel.errors import (EAFNOSUPPORT, EFAULT, EINVAL, ENOPROTOOPT, ENOTSOCK,
-                                     EOPNOTSUPP, EPIPE, EPROTONOSUPPORT, ESOCKTNOSUPPORT, LinuxError)
+from lxpack.unikernel.errors import (EADDRNOTAVAIL, EAFNOSUPPORT, EFAULT, EINVAL, ENODEV, ENOPROTOOPT,
+                                     ENOTSOCK, EOPNOTSUPP, EPERM, EPIPE, EPROTONOSUPPORT, ESOCKTNOSUPPORT,
+                                     LinuxError)
 from lxpack.unikernel.kernel import signals as S
 from lxpack.unikernel.kernel.epoll import touch
 from lxpack.unikernel.kernel.netlink import NetlinkSocket
@@ -584,3 +585,103 @@ def _netlink_opt(nl, level, name):
         return _I32.pack(0)
     raise ENOPROTOOPT()
 
+
+
+# ---- socket ioctls (reached through io.py's sys_ioctl -> tty.ioctl) ------------------------------
+SIOCGIFNAME, SIOCGIFCONF, SIOCGIFFLAGS, SIOCGIFADDR = 0x8910, 0x8912, 0x8913, 0x8915
+SIOCGIFDSTADDR, SIOCGIFBRDADDR, SIOCGIFNETMASK, SIOCGIFMTU = 0x8917, 0x8919, 0x891B, 0x8921
+SIOCGIFHWADDR, SIOCGIFINDEX, SIOCGIFTXQLEN, SIOCATMARK = 0x8927, 0x8933, 0x8942, 0x8905
+SIOCGIFMETRIC = 0x891D
+SIOCSIF_FIRST, SIOCSIF_LAST = 0x8911, 0x8960
+IFREQ_SIZE = 40
+IFNAMSIZ = 16
+ARPHRD_ETHER, ARPHRD_LOOPBACK = 1, 772
+_ADDR_IOCTLS = {SIOCGIFADDR: "addr", SIOCGIFDSTADDR: "dst", SIOCGIFBRDADDR: "brd", SIOCGIFNETMASK: "mask"}
+_GETTERS = set(_ADDR_IOCTLS) | {SIOCGIFINDEX, SIOCGIFFLAGS, SIOCGIFMTU, SIOCGIFMETRIC, SIOCGIFTXQLEN, SIOCGIFHWADDR}
+
+
+def _is_socket(t, fd):
+    o = t.files.emulated.get(fd)
+    if o is not None:
+        return isinstance(o, NetlinkSocket)
+    try:
+        t.host.socket_family(fd)
+        return True
+    except LinuxError:
+        return False
+
+
+def _mask4(plen):
+    m = (0xFFFFFFFF << (32 - plen)) & 0xFFFFFFFF if plen else 0
+    return struct.pack("!I", m)
+
+
+def sock_ioctl(t, fd, req, arg):
+    """The interface ioctls (SIOCGIF*) on any socket, from the host's
+    interface list. Returns None when req is not a socket ioctl."""
+    if not (0x8900 <= req <= 0x89FF):
+        return None
+    if not _is_socket(t, fd):
+        return None
+    if req == SIOCATMARK:
+        t.mem.write_i32(arg, 0)
+        return 0
+    links = t.host.interfaces()
+    if req == SIOCGIFCONF:
+        ln, buf = struct.unpack("<i4xQ", t.mem.read(arg, 16))
+        recs = []
+        for i in links:
+            for fam, addr, _plen, _brd, _scope in i["addrs"]:
+                if fam == "inet":
+                    recs.append(i["name"][:IFNAMSIZ - 1].ljust(IFNAMSIZ, b"\0") +
+                                SK.pack_sockaddr_in(addr, 0).ljust(24, b"\0"))
+        if not buf:
+            t.mem.write_i32(arg, len(recs) * IFREQ_SIZE)
+            return 0
+        room = max(0, ln) // IFREQ_SIZE
+        data = b"".join(recs[:room])
+        t.mem.write(buf, data)
+        t.mem.write_i32(arg, len(data))
+        return 0
+    ifr = t.mem.read(arg, IFREQ_SIZE)
+    if req == SIOCGIFNAME:
+        idx = struct.unpack_from("<i", ifr, IFNAMSIZ)[0]
+        for i in links:
+            if i["index"] == idx:
+                t.mem.write(arg, i["name"][:IFNAMSIZ - 1].ljust(IFNAMSIZ, b"\0"))
+                return 0
+        raise ENODEV()
+    if req not in _GETTERS:
+        if SIOCSIF_FIRST <= req <= SIOCSIF_LAST:
+            raise EPERM()             # SIOCSIF*: changing interfaces needs CAP_NET_ADMIN
+        raise EINVAL()
+    name = ifr[:IFNAMSIZ].split(b"\0", 1)[0]
+    link = next((i for i in links if i["name"] == name), None)
+    if link is None:
+        raise ENODEV()
+    out = None
+    if req == SIOCGIFINDEX:
+        out = struct.pack("<i", link["index"])
+    elif req == SIOCGIFFLAGS:
+        out = struct.pack("<H", link["flags"] & 0xFFFF)
+    elif req == SIOCGIFMTU:
+        out = struct.pack("<i", link["mtu"])
+    elif req == SIOCGIFMETRIC:
+        out = struct.pack("<i", 0)
+    elif req == SIOCGIFTXQLEN:
+        out = struct.pack("<i", 1000)
+    elif req == SIOCGIFHWADDR:
+        typ = ARPHRD_LOOPBACK if link["flags"] & SK.IFF_LOOPBACK else ARPHRD_ETHER
+        out = struct.pack("<H", typ) + link["mac"][:14].ljust(14, b"\0")
+    elif req in _ADDR_IOCTLS:
+        v4 = [a for a in link["addrs"] if a[0] == "inet"]
+        if not v4:
+            raise EADDRNOTAVAIL()
+        _fam, addr, plen, brd, _scope = v4[0]
+        which = _ADDR_IOCTLS[req]
+        val = {"addr": addr, "dst": addr, "brd": brd or b"\0\0\0\0", "mask": _mask4(plen)}[which]
+        out = SK.pack_sockaddr_in(val, 0)
+    if out is None:
+        raise EINVAL()
+    t.mem.write(arg + IFNAMSIZ, out.ljust(24, b"\0")[:24])
+    return 0

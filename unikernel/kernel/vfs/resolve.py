@@ -50,6 +50,8 @@ class Vfs(object):
                 return Resolved("proc", parts=(b"..sys",) + tuple(n.split(b"/")[2:]))
             if n in _DEV_EMULATED or n.startswith(b"/dev/fd/"):
                 return Resolved("dev", path=n)
+            if n.startswith(b"/dev/pts/") and n[9:].isdigit() and hasattr(self.host, "pts_path"):
+                return Resolved("host", AT_FDCWD, self.host.pts_path(int(n[9:])))   # the host's slave
         if self.root is not None:
             return Resolved("host", AT_FDCWD, self._overlay(path, follow))
         return Resolved("host", AT_FDCWD, path)
