@@ -141,8 +141,10 @@ class Kernel(object):
     def set_fast_paths(self, t):
         """Tell a hardware backend's guest code which syscalls it may answer
         itself (results that are constant for this process). Not with
-        --strace, which must see every call."""
+        --strace, which must see every call. Also use the backend's clock
+        (kvmclock) for time syscalls, so they agree with its vDSO."""
         vm = t.vcpu.vm
+        self.host.clock_override = getattr(vm, "clock_ns", None)
         if not hasattr(vm, "set_fast_syscalls"):
             return
         if self.config.strace is not None:

@@ -215,6 +215,21 @@ class KvmVm(base.Vm):
             real = _time.time_ns() - (t2 - mono)
         self._pw(L.TIMEPAGE + 64, struct.pack("<Qqq", 0, mono, real))
         self._pw(L.TIMEPAGE + 64, struct.pack("<Q", 1))
+        self.clock_offsets = (mono, real)
+
+    def clock_ns(self, linux_clock):
+        """The time the vDSO would compute now (kvmclock + the same offsets),
+        so clock_gettime by syscall and through the vDSO agree and stay
+        ordered. None for clocks the time page does not serve."""
+        offs = getattr(self, "clock_offsets", None)
+        if offs is None or linux_clock not in (0, 1, 4, 5, 6, 7):
+            return None
+        c = K.KvmClockData()
+        try:
+            K.ioctl(self.fd, K.KVM_GET_CLOCK, c)
+        except OSError:
+            return None
+        return c.clock + (offs[1] if linux_clock in (0, 5) else offs[0])
     def patch_cpl3_syscall(self):
         """SYSCALL left CPL at 3 here: return with `jmp rcx` instead of sysretq."""
         self.backend.cpl3_syscall = True
