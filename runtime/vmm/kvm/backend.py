@@ -510,23 +510,22 @@ class KvmVcpu(object):
         return False
 
     def get_fpu_state(self):
-        f = K.KvmFpu()
-        K.ioctl(self.fd, K.KVM_GET_FPU, f)
-        area = bytearray(512)
-        struct.pack_into("<HHBxHQQII", area, 0, f.fcw, f.fsw, f.ftwx, f.last_opcode, f.last_ip, f.last_dp,
-                         f.mxcsr, 0xFFFF)
-        for i in range(8):
-            area[32 + 16 * i:48 + 16 * i] = bytes(f.fpr[16 * i:16 * i + 16])
-        area[160:416] = bytes(f.xmm)
-        return bytes(area)
+        """The FXSAVE-format 512-byte FPU/SSE area (for signal frames): the
+        legacy region at the start of the XSAVE area."""
+        x = K.KvmXsave()
+        K.ioctl(self.fd, K.KVM_GET_XSAVE, x)
+        return ctypes.string_at(ctypes.addressof(x), 512)
 
     def set_fpu_state(self, area):
-        f = K.KvmFpu()
-        fcw, fsw, ftw, op, ip, dp, mxcsr = struct.unpack_from("<HHBxHQQI", area, 0)
-        f.fcw, f.fsw, f.ftwx, f.last_opcode, f.last_ip, f.last_dp, f.mxcsr = fcw, fsw, ftw, op, ip, dp, mxcsr & 0xFFFF
-        ctypes.memmove(f.fpr, bytes(area[32:160]), 128)
-        ctypes.memmove(f.xmm, bytes(area[160:416]), 256)
-        K.ioctl(self.fd, K.KVM_SET_FPU, f)
+        # Through XSAVE, marking x87 and SSE state present (XSTATE_BV bits 0-1):
+        # with those bits clear XRSTOR would load the init state instead.
+        x = K.KvmXsave()
+        K.ioctl(self.fd, K.KVM_GET_XSAVE, x)
+        base = ctypes.addressof(x)
+        ctypes.memmove(base, bytes(area[:512]), 512)
+        bv = ctypes.c_uint64.from_address(base + 512)
+        bv.value |= 3
+        K.ioctl(self.fd, K.KVM_SET_XSAVE, x)
 
     # -- running -----------------------------------------------------------------------------------
     def request_stop(self):
