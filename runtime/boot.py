@@ -128,6 +128,8 @@ def run_program(argv, backend="auto", root=None, strace=False, strace_file=None,
     finally:
         host.close(plan.fd)
     kernel.start_signals(posix.SignalBridge)
+    if be.name == "kvm":
+        _setup_kvm_kick()
 
     def finish(result, from_thread=True):
         """End the program: --stats, then the exit status or fatal signal."""
@@ -147,6 +149,19 @@ def run_program(argv, backend="auto", root=None, strace=False, strace_file=None,
     kernel.finisher = finish
     result = kernel.run(t)
     return finish(result, from_thread=False)
+
+
+def _setup_kvm_kick():
+    """A host signal with a no-op handler pulls a vCPU thread out of KVM_RUN
+    (EINTR) when another thread must stop it (a signal for the guest,
+    exit_group). SIGRTMAX: Linux programs rarely use the last RT signal."""
+    import signal
+    from lxpack.runtime.vmm.kvm import backend as kb
+    sig = getattr(signal, "SIGRTMAX", None)
+    if sig is None:
+        return
+    signal.signal(sig, lambda s, f: None)
+    kb.set_kick_signal(sig)
 
 
 VDSO_MARKER = b"XLTPAGE!"

@@ -603,9 +603,12 @@ class KvmVcpu(object):
                 try:
                     K.ioctl(self.fd, K.KVM_RUN)
                 except OSError as e:
-                    if e.errno == 4:          # EINTR: a host signal
+                    if e.errno == 4:          # EINTR: a host signal, or a kick
                         rp.immediate_exit = 0
-                        return base.StopExit()
+                        if self._interrupted_at():
+                            return base.StopExit()
+                        self._stop = False    # inside an exception stub: let it exit first
+                        continue
                     raise
                 finally:
                     if leave is not None:
@@ -636,6 +639,28 @@ class KvmVcpu(object):
                 self._crash("unexpected VM exit %s" % K.EXIT_NAMES.get(reason, reason))
         finally:
             self.runs += 1
+
+    def _interrupted_at(self):
+        """KVM_RUN was interrupted: make the unikernel's register view right
+        for wherever the guest stopped. Returns False when it stopped inside
+        an exception stub (ring 0), which must be left to finish."""
+        r = self.regs
+        rip = r.rip
+        if rip >= L.KBASE:
+            return False
+        off = rip - L.TRAMPOLINE
+        if 0 <= off < 0x1000:
+            # In the syscall entry: past the result (fast path done, or back
+            # from the host) the call is complete and returns to rcx; before
+            # it the call has not happened and `syscall` must run again.
+            done = off in (L.ENTRY_FAST_DONE, L.SYSRET_OFFSET)
+            r.rip = r.rcx if done else r.rcx - 2
+            r.rflags = r.r11
+            self._user_segments(self.sregs)
+            self.sregs_dirty = True
+            self.regs_dirty = True
+        self.state = "user"
+        return True
 
     def _exception(self, vector):
         K.ioctl(self.fd, K.KVM_GET_SREGS, self.sregs)

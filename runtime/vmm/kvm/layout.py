@@ -37,6 +37,7 @@ TIMEPAGE = 0x1B000            # kvmclock record + offsets (see unikernel/guest/v
 TIMEPAGE_VA = 0x6000         # its user address, read by the vDSO
 TRAMPOLINE = 0x2000          # user VA of CODE; TRAMPOLINE+0x1000.. = FASTMASK..FASTCOUNT
 SYSRET_OFFSET = 0x27         # the sysretq in entry.bin (checked at load)
+ENTRY_FAST_DONE = 0x23       # the jmp after the fast path has written rax
 KSTACKS = 0x40000
 KSTACK_SIZE = 0x2000
 MAX_VCPUS = 64
