@@ -44,8 +44,11 @@ _GPR_IDS = [getattr(X, "UC_X86_REG_" + ("EFLAGS" if n == "rflags" else n.upper()
 _SYSCALL_IDS = [X.UC_X86_REG_RAX, X.UC_X86_REG_RDI, X.UC_X86_REG_RSI, X.UC_X86_REG_RDX,
                 X.UC_X86_REG_R10, X.UC_X86_REG_R8, X.UC_X86_REG_R9]
 
+# Unicorn reports the idiv overflow (INT_MIN / -1) as interrupt 8, where the
+# CPU raises #DE (vector 0): both are a divide error for the guest.
 _INTR_KIND = {0: "divide", 1: "debug", 3: "breakpoint", 4: "overflow", 5: "bound", 6: "invalid_opcode",
-              7: "device_na", 13: "general_protection", 14: "page", 16: "fpu", 17: "alignment", 19: "simd"}
+              7: "device_na", 8: "divide", 13: "general_protection", 14: "page", 16: "fpu", 17: "alignment",
+              19: "simd"}
 _ACCESS = {
     unicorn.UC_MEM_READ_UNMAPPED: ("read", "unmapped"), unicorn.UC_MEM_WRITE_UNMAPPED: ("write", "unmapped"),
     unicorn.UC_MEM_FETCH_UNMAPPED: ("exec", "unmapped"), unicorn.UC_MEM_READ_PROT: ("read", "protection"),
