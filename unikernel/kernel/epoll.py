@@ -17,8 +17,9 @@ happens when
     (touch(); recv/send/accept...),
   * for emulated objects, their generation changed (every eventfd write,
     timer expiry, new signal: exactly Linux's wake-ups),
-  * for host fds, the bytes queued to read (or to send) differ from when
-    it was reported (new data arrived, or data was sent),
+  * for host fds, more bytes are queued to read than at the report (or
+    at the lowest point seen since: new data arrived), or the bytes queued
+    to send changed,
   * or, last resort against a lost wake-up (drained with read() and the
     same amount arrived again before the next wait), REARM_IN_NS (input) or
     REARM_OUT_NS (output) passed: the item is reported again, a harmless
@@ -238,7 +239,11 @@ class Epoll(Pollable):
             return it.obj.generation(t) != it.fp_in
         inq, outq = t.host.queued_bytes(it.fd)
         if it.sup & IN_BITS:
-            if inq != it.fp_in or now - it.at >= REARM_IN_NS:
+            if inq is not None and it.fp_in is not None:
+                if inq > it.fp_in:
+                    return True               # more to read than ever seen since the report: new data
+                it.fp_in = inq                # the program read some: new data shows as growth from here
+            if now - it.at >= REARM_IN_NS:
                 return True
         if it.sup & OUT_BITS:
             if (outq is not None and outq != it.fp_out) or now - it.at >= REARM_OUT_NS:

@@ -18,6 +18,12 @@ How a wait wakes up:
     too); other threads poll in slices of SLICE and look at their pending
     set in between.
 
+Rule for callers: a wait that may block must come before any change of
+state in the system call, because a blocking host call made inside the
+engine's syscall hook re-runs the whole call from outside it
+(sched.LeaveHook): take the counter, the signal, the datagram only after
+the last possible wait.
+
 Who may import this: unikernel modules (syscall/poll.py, net.py, the
 emulated objects). Lock order: callers hold the CPU (unicorn CpuLock or the
 unikernel lock); block() gives it up only inside the host poll.

@@ -14,7 +14,7 @@ import struct
 
 from lxpack.abi import poll as P
 from lxpack.abi.signalfd import SIGNALFD_SIGINFO
-from lxpack.unikernel.errors import EAGAIN, EINVAL
+from lxpack.unikernel.errors import EAGAIN, EINVAL, LinuxError
 from lxpack.unikernel.kernel import signals as S
 from lxpack.unikernel.kernel.readiness import Pollable, wait_object
 
@@ -51,6 +51,9 @@ class SignalFd(Pollable):
                     return sigs, sig
         return None, 0
 
+    def _has(self, t, sig):
+        return any(sig in task.signals.pending for task, _ in self._sources(t))
+
     def poll_mask(self, t):
         sigs, _ = self._find(t)
         return P.POLLIN | P.POLLRDNORM if sigs is not None else 0
@@ -70,11 +73,18 @@ class SignalFd(Pollable):
         out = []
 
         def take():
+            # Everything that may reach the host comes before the first signal
+            # is taken: a blocking host call made inside the engine's hook
+            # re-runs the whole system call (sched.LeaveHook).
+            child = _peek_child(t) if self.mask & S.bit(S.SIGCHLD) and self._has(t, S.SIGCHLD) else None
             while len(out) < n // RECORD:
                 sigs, sig = self._find(t)
                 if sigs is None:
                     break
-                out.append(_record(sig, sigs.take(sig)))
+                info = sigs.take(sig)
+                if sig == S.SIGCHLD and child is not None and not struct.unpack_from("<i", info, 16)[0]:
+                    info, child = child, None
+                out.append(_record(sig, info))
             if out:
                 return b"".join(out)
             if self.nonblocking(t):
@@ -84,6 +94,23 @@ class SignalFd(Pollable):
 
     def write(self, t, data):
         raise EINVAL()
+
+
+WAIT_PEEK = 1 | 2 | 4 | 8 | 0x01000000     # WNOHANG|WSTOPPED|WEXITED|WCONTINUED|WNOWAIT
+
+
+def _peek_child(t):
+    """A SIGCHLD that came from the host carries no child: peek at one
+    (waitid WNOWAIT, nothing is reaped) so ssi_pid/ssi_code/ssi_status say
+    what Linux would. Returns a siginfo, or None."""
+    try:
+        r = t.host.waitid("all", 0, WAIT_PEEK)
+    except LinuxError:
+        return None
+    if not r:
+        return None
+    pid, uid, code, status = r
+    return S.siginfo(S.SIGCHLD, code, pid=pid, uid=uid, status=status)
 
 
 def _record(sig, info):
