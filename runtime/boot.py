@@ -127,6 +127,7 @@ def run_program(argv, backend="auto", root=None, strace=False, strace_file=None,
         raise _start_error(prog, e.errno)
     finally:
         host.close(plan.fd)
+    _reset_python_signal_dispositions()
     kernel.start_signals(posix.SignalBridge)
     if be.name == "kvm":
         _setup_kvm_kick()
@@ -149,6 +150,20 @@ def run_program(argv, backend="auto", root=None, strace=False, strace_file=None,
     kernel.finisher = finish
     result = kernel.run(t)
     return finish(result, from_thread=False)
+
+
+def _reset_python_signal_dispositions():
+    """Python starts with SIGPIPE and SIGXFSZ ignored; a Linux program (and
+    any host program it execs: ignored signals survive exec) expects the
+    default actions, so put them back before the guest starts."""
+    import signal
+    for name in ("SIGPIPE", "SIGXFSZ"):
+        sig = getattr(signal, name, None)
+        if sig is not None:
+            try:
+                signal.signal(sig, signal.SIG_DFL)
+            except (OSError, ValueError):
+                pass
 
 
 def _setup_kvm_kick():

@@ -12,6 +12,9 @@ have sqlite3 || need="$need sqlite3"
 have strace || need="$need strace"
 have tmux || need="$need tmux"
 have file || need="$need file"
+have git || need="$need git"
+have make || need="$need make"
+have tput || need="$need ncurses-bin"
 [ -e /usr/share/man/man2/read.2.gz ] || need="$need manpages-dev"
 [ -z "$need" ] && exit 0
 if [ "$(id -u)" = 0 ] && have apt-get; then
