@@ -5,7 +5,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: test demo bench compat sysdeps docs clean
+.PHONY: test test-issue4 demo bench compat sysdeps docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,9 +16,15 @@ $(STAMP): pyproject.toml
 sysdeps:
 	sh tools/install-sysdeps.sh
 
+# The issue-4 end-to-end tests (processes, threads, signals across
+# processes) are not part of `make test` until issue 4 lands: several of them
+# hang until their timeout today. `make test-issue4` runs them.
 test: $(STAMP) sysdeps
 	$(PY) tools/gen_syscalls_doc.py --check
-	$(PY) -m pytest -q $(PYTEST_ARGS)
+	$(PY) -m pytest -q -m "not issue4" $(PYTEST_ARGS)
+
+test-issue4: $(STAMP) sysdeps
+	$(PY) -m pytest -q -m issue4 $(PYTEST_ARGS)
 
 demo: $(STAMP) sysdeps
 	sh tools/demo.sh $(PY)
