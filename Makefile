@@ -5,7 +5,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: test test-issue4 demo bench compat sysdeps docs clean
+.PHONY: test test-issue4 test-issue6 demo bench compat sysdeps docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,10 +21,14 @@ sysdeps:
 # hang until their timeout today. `make test-issue4` runs them.
 test: $(STAMP) sysdeps
 	$(PY) tools/gen_syscalls_doc.py --check
-	$(PY) -m pytest -q -m "not issue4" $(PYTEST_ARGS)
+	$(PY) -m pytest -q -m "not issue4 and not issue6" $(PYTEST_ARGS)
 
 test-issue4: $(STAMP) sysdeps
 	$(PY) -m pytest -q -m issue4 $(PYTEST_ARGS)
+
+# Likewise the issue-6 files (networking, poll/epoll, pseudo-terminals).
+test-issue6: $(STAMP) sysdeps
+	$(PY) -m pytest -q -m issue6 $(PYTEST_ARGS)
 
 demo: $(STAMP) sysdeps
 	sh tools/demo.sh $(PY)

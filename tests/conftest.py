@@ -28,7 +28,19 @@ def _load():
     return out
 
 
+# Issue-6 end-to-end files still being written (networking, multiplexing,
+# pseudo-terminals): outside `make test` until issue 6 lands; `make test-issue6`.
+_ISSUE6_FILES = ("tests/e2e/test_net.py", "tests/e2e/test_poll.py", "tests/e2e/test_tty_pty.py")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "issue6: network, multiplexing and pty cases (make test-issue6)")
+
+
 def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.nodeid.startswith(_ISSUE6_FILES):
+            item.add_marker(pytest.mark.issue6)
     known = _load()
     if not known:
         return
