@@ -899,6 +899,22 @@ class SignalBridge(object):
         th = threading.Thread(target=self._watch, name="lxpack-signals", daemon=True)
         th.start()
 
+    def inherited_ignored(self):
+        """Linux numbers of the signals this process started with ignored
+        (nohup's SIGHUP, a shell's background SIGINT/SIGQUIT): the guest
+        inherits them ignored, as a Linux program would."""
+        out = []
+        for lsig in range(1, 32):
+            hsig = X.signal_to_host(lsig)
+            if hsig is None or hsig in (signal.SIGKILL, signal.SIGSTOP):
+                continue
+            try:
+                if signal.getsignal(hsig) == signal.SIG_IGN:
+                    out.append(lsig)
+            except (ValueError, OSError):
+                pass
+        return out
+
     def after_fork_child(self):
         """The watcher thread did not survive fork, and the wakeup pipe is
         shared with the parent: make new ones."""

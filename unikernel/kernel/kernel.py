@@ -257,6 +257,10 @@ class Kernel(object):
     # -- host signals ----------------------------------------------------------------------
     def start_signals(self, bridge_factory):
         self.signal_bridge = bridge_factory(self._kick)
+        p = self.process
+        if p is not None:
+            for sig in self.signal_bridge.inherited_ignored():
+                p.sigactions.actions[sig] = S.Action(S.SIG_IGN)
         self.host.interrupt_exc = E.Interrupted
         self.host.should_interrupt = self._should_interrupt
         self.signal_bridge.set(S.SIGCHLD, "default", self._host_signal)
