@@ -1,0 +1,1 @@
+"""lxpack benchmarks (`make bench`, `make bench-quick`): see bench/run.py."""

@@ -1,0 +1,196 @@
+"""Shared machinery of the benchmark and compatibility runs: which runners
+exist on this machine (native, qemu-user, every usable lxpack backend), the
+fixed environment, running one command with a timeout, and facts about the
+machine for the report headers.
+
+A *runner* turns a program's argv into the command that runs it natively,
+under qemu-x86_64, or under `lxpack run --backend B`.  Backends that
+`lxpack.runtime.boot.probe_backends()` reports as not usable are kept, with
+their reason, so reports can say "not available: why".
+"""
+import dataclasses
+import datetime
+import os
+import platform
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence
+
+REPO = Path(__file__).resolve().parents[1]
+FIXED_PATH = "/usr/local/bin:/usr/bin:/bin"
+
+
+@dataclasses.dataclass
+class Runner:
+    name: str                 # native, qemu, lxpack-unicorn, lxpack-kvm...
+    prefix: List[str]         # prepended to the program's argv
+    ok: bool = True
+    reason: str = ""
+    backend: Optional[str] = None   # lxpack backend name, or None
+
+    def argv(self, prog_argv: Sequence[str]) -> List[str]:
+        return list(self.prefix) + list(prog_argv)
+
+
+def lxpack_prefix(backend: str) -> List[str]:
+    return [sys.executable, "-m", "lxpack", "run", "--backend", backend, "--"]
+
+
+def ensure_qemu(install: bool = True) -> Optional[str]:
+    """Path of qemu-x86_64, installing Debian's qemu-user with apt-get when
+    missing and we are root (never fails: returns None when unavailable)."""
+    path = shutil.which("qemu-x86_64")
+    if path or not install:
+        return path
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        sys.stderr.write("bench: installing qemu-user with apt-get\n")
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        subprocess.run("apt-get update -qq >/dev/null 2>&1; apt-get install -y -qq --no-install-recommends "
+                       "qemu-user >/dev/null 2>&1", shell=True, env=env)
+    return shutil.which("qemu-x86_64")
+
+
+def probe_lxpack() -> List[Runner]:
+    """One runner per lxpack backend that probe_backends() knows, usable or
+    not (with the reason)."""
+    try:
+        from lxpack.runtime.boot import probe_backends
+        probes = list(probe_backends())
+    except Exception as e:  # noqa: BLE001 - a broken import is itself a result
+        return [Runner("lxpack", [], ok=False, reason="lxpack import failed: %s" % e)]
+    out = []
+    for p in probes:
+        out.append(Runner("lxpack-" + p.name, lxpack_prefix(p.name), ok=bool(p.ok),
+                          reason=str(p.reason or ""), backend=p.name))
+    return out
+
+
+def all_runners(with_qemu: bool = True, install_qemu: bool = True,
+                only: Optional[Sequence[str]] = None) -> List[Runner]:
+    """native, qemu (or not available) and each lxpack backend, in that order.
+    `only` restricts to these runner names (native is always kept)."""
+    runners = [Runner("native", [])]
+    if with_qemu:
+        q = ensure_qemu(install_qemu)
+        runners.append(Runner("qemu", [q] if q else [], ok=bool(q),
+                              reason="qemu-x86_64 (%s)" % q if q else "qemu-x86_64 not installed (Debian package qemu-user)"))
+    runners += probe_lxpack()
+    if only:
+        runners = [r for r in runners if r.name == "native" or r.name in only or r.backend in only]
+    return runners
+
+
+def fixed_env(home: str, extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
+    env = {"PATH": FIXED_PATH, "HOME": str(home), "LANG": "C", "LC_ALL": "C", "TZ": "UTC",
+           "TERM": "dumb", "USER": "bench", "LOGNAME": "bench"}
+    if extra:
+        env.update(extra)
+    return env
+
+
+@dataclasses.dataclass
+class Proc:
+    status: Optional[int]      # exit code, -N for a signal death, None on timeout
+    stdout: bytes
+    stderr: bytes
+    wall: float
+    timed_out: bool = False
+
+
+def run_cmd(argv: Sequence[str], cwd: str, env: Dict[str, str], timeout: float,
+            stdin: Optional[bytes] = None) -> Proc:
+    """Run argv in its own process group; on timeout the whole group is
+    killed (a runtime and the children it forked) and status is None."""
+    t0 = time.perf_counter()
+    try:
+        p = subprocess.Popen(list(argv), cwd=cwd, env=env, stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    except OSError as e:
+        return Proc(127, b"", ("cannot start: %s\n" % e).encode(), 0.0)
+    try:
+        out, err = p.communicate(stdin, timeout=timeout)
+        wall = time.perf_counter() - t0
+        _kill_group(p.pid)   # leftovers (daemonised children) never outlive a run
+        return Proc(p.returncode, out, err, wall)
+    except subprocess.TimeoutExpired:
+        _kill_group(p.pid)
+        try:
+            out, err = p.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            out, err = b"", b""
+        return Proc(None, out, err, time.perf_counter() - t0, timed_out=True)
+
+
+def _kill_group(pgid: int) -> None:
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+# ---- facts for report headers -------------------------------------------------
+
+def git_rev() -> Dict[str, str]:
+    def g(*a):
+        try:
+            return subprocess.run(["git", *a], cwd=REPO, capture_output=True, text=True, timeout=20).stdout.strip()
+        except (OSError, subprocess.TimeoutExpired):
+            return ""
+    return {"rev": g("rev-parse", "HEAD"), "short": g("rev-parse", "--short", "HEAD") or "norev",
+            "subject": g("log", "-1", "--format=%s")}
+
+
+def cpu_model() -> str:
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def tool_version(argv: Sequence[str]) -> str:
+    try:
+        r = subprocess.run(list(argv), capture_output=True, text=True, timeout=20)
+        first = (r.stdout or r.stderr).strip().splitlines()
+        return first[0] if first else ""
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+
+
+def machine_facts(runners: Sequence[Runner]) -> Dict[str, object]:
+    now = datetime.datetime.now(datetime.timezone.utc)
+    q = next((r for r in runners if r.name == "qemu" and r.ok), None)
+    return {
+        "date": now.strftime("%Y-%m-%d %H:%M UTC"),
+        "git": git_rev(),
+        "cpu_model": cpu_model(),
+        "cpus": os.cpu_count(),
+        "kernel": platform.release(),
+        "python": sys.version.split()[0],
+        "qemu": tool_version([q.prefix[0], "--version"]) if q else "not available",
+        "gcc": tool_version(["gcc", "--version"]),
+        "runners": [{"name": r.name, "ok": r.ok, "reason": r.reason} for r in runners],
+    }
+
+
+def results_dir(base: Path, suffix: str = "") -> Path:
+    day = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")
+    d = base / ("%s-%s%s" % (day, git_rev()["short"], suffix))
+    d.mkdir(parents=True, exist_ok=True)
+    return d
+
+
+def first_line(b: bytes, limit: int = 200) -> str:
+    s = b.decode("utf-8", "replace").strip().splitlines()
+    return s[0][:limit] if s else ""
+
+
+LXPACK_LINE = re.compile(rb"^lxpack: .*$", re.M)

@@ -1,0 +1,8 @@
+/* Start-up: the smallest useful program. */
+#include <stdio.h>
+
+int main(void)
+{
+    puts("hello, world");
+    return 0;
+}
