@@ -5,7 +5,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: test test-issue4 test-issue6 demo bench compat sysdeps docs clean
+.PHONY: test test-issue4 test-issue6 demo bench bench-quick compat sysdeps docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,13 @@ demo: $(STAMP) sysdeps
 
 bench: $(STAMP) sysdeps
 	$(PY) -m bench.run
+
+bench-quick: $(STAMP) sysdeps
+	$(PY) -m bench.run --quick
+
+compat: $(STAMP) sysdeps
+	sh tools/install-compat-deps.sh
+	$(PY) -m compat.run
 
 docs: $(STAMP)
 	$(PY) tools/gen_syscalls_doc.py

@@ -1,0 +1,1 @@
+"""lxpack compatibility corpus and report (`make compat`): see compat/run.py."""
