@@ -37,8 +37,55 @@ class Runner:
         return list(self.prefix) + list(prog_argv)
 
 
+# Which lxpack code runs the guests: None = the working tree (through the
+# installed package), else a site folder from snapshot_tree().
+_SITE: Optional[Path] = None
+_LAUNCH = ("import runpy, sys; sys.path.insert(0, sys.argv[1]); sys.argv = ['lxpack'] + sys.argv[2:]; "
+           "runpy.run_module('lxpack', run_name='__main__')")
+
+
 def lxpack_prefix(backend: str) -> List[str]:
+    if _SITE is not None:
+        return [sys.executable, "-c", _LAUNCH, str(_SITE), "run", "--backend", backend, "--"]
     return [sys.executable, "-m", "lxpack", "run", "--backend", backend, "--"]
+
+
+def snapshot_tree(rev: str = "HEAD") -> Dict[str, str]:
+    """Measure a committed revision, not the shared working tree (other
+    engineers edit it while a run goes on): `git archive REV` into
+    out/lxpack-snapshot/<rev>/, with an importable `lxpack` package laid out
+    as pyproject's package-dir maps it.  Later runners use it."""
+    global _SITE
+    full = subprocess.run(["git", "rev-parse", rev], cwd=REPO, capture_output=True, text=True,
+                          check=True).stdout.strip()
+    root = REPO / "out" / "lxpack-snapshot" / full[:12]
+    site = root / "site"
+    if not (root / ".complete").exists():
+        shutil.rmtree(root, ignore_errors=True)
+        (root / "src").mkdir(parents=True)
+        arch = subprocess.run(["git", "archive", full], cwd=REPO, capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(root / "src")], input=arch, check=True)
+        site.mkdir()
+        pkg = site / "lxpack"
+        shutil.copytree(root / "src" / "lxpack", pkg, symlinks=True)
+        text = (root / "src" / "pyproject.toml").read_text()
+        for sub, folder in re.findall(r'^"lxpack\.(\w+)"\s*=\s*"([^"]+)"', text, re.M):
+            if not (pkg / sub).exists():
+                os.symlink(root / "src" / folder, pkg / sub)
+        (root / ".complete").write_text(full + "\n")
+    _SITE = site
+    return {"rev": full, "short": full[:7], "source": "snapshot of %s (git archive of %s)" % (rev, full[:12])}
+
+
+def select_code(tree: str) -> Dict[str, str]:
+    """`--tree`: a revision to snapshot (default HEAD) or `worktree`."""
+    if tree == "worktree":
+        g = git_rev()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO,
+                               capture_output=True, text=True).stdout.strip()
+        return {"rev": g["rev"], "short": g["short"],
+                "source": "working tree%s" % (" with uncommitted changes" if dirty else "")}
+    return snapshot_tree(tree)
 
 
 def ensure_qemu(install: bool = True) -> Optional[str]:
@@ -165,12 +212,13 @@ def tool_version(argv: Sequence[str]) -> str:
         return ""
 
 
-def machine_facts(runners: Sequence[Runner]) -> Dict[str, object]:
+def machine_facts(runners: Sequence[Runner], code: Optional[Dict[str, str]] = None) -> Dict[str, object]:
     now = datetime.datetime.now(datetime.timezone.utc)
     q = next((r for r in runners if r.name == "qemu" and r.ok), None)
     return {
         "date": now.strftime("%Y-%m-%d %H:%M UTC"),
-        "git": git_rev(),
+        "git": _git_for(code),
+        "code": (code or {}).get("source", "working tree"),
         "cpu_model": cpu_model(),
         "cpus": os.cpu_count(),
         "kernel": platform.release(),
@@ -181,9 +229,18 @@ def machine_facts(runners: Sequence[Runner]) -> Dict[str, object]:
     }
 
 
-def results_dir(base: Path, suffix: str = "") -> Path:
+def _git_for(code: Optional[Dict[str, str]]) -> Dict[str, str]:
+    g = git_rev()
+    if code and code.get("rev") and code["rev"] != g["rev"]:
+        subj = subprocess.run(["git", "log", "-1", "--format=%s", code["rev"]], cwd=REPO,
+                              capture_output=True, text=True).stdout.strip()
+        g = {"rev": code["rev"], "short": code["short"], "subject": subj}
+    return g
+
+
+def results_dir(base: Path, suffix: str = "", short: Optional[str] = None) -> Path:
     day = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")
-    d = base / ("%s-%s%s" % (day, git_rev()["short"], suffix))
+    d = base / ("%s-%s%s" % (day, short or git_rev()["short"], suffix))
     d.mkdir(parents=True, exist_ok=True)
     return d
 

@@ -264,7 +264,7 @@ def write_reports(out: Path, facts: dict, runners: List[Runner], results: Dict[s
     g = facts["git"]
     L = ["# lxpack benchmarks", "",
          "- date: %s" % facts["date"],
-         "- git revision: `%s` (%s)" % (g["rev"], g["subject"]),
+         "- git revision: `%s` (%s); lxpack code: %s" % (g["rev"], g["subject"], facts.get("code", "")),
          "- machine: %s, %s CPUs, Linux %s" % (facts["cpu_model"], facts["cpus"], facts["kernel"]),
          "- python: %s; qemu: %s; gcc: %s" % (facts["python"], facts["qemu"], facts["gcc"]),
          "- runners: " + "; ".join("%s (%s)" % (r.name, r.reason or "host") if r.ok else
@@ -418,6 +418,8 @@ def main(argv=None) -> int:
     ap.add_argument("--out", help="results folder (default bench/results/<date>-<rev>[-quick])")
     ap.add_argument("--no-charts", action="store_true")
     ap.add_argument("--no-net", action="store_true", help="skip bench/net_bench.py")
+    ap.add_argument("--tree", default="HEAD",
+                    help="lxpack code to measure: a git revision, snapshotted (default HEAD), or 'worktree'")
     a = ap.parse_args(argv)
     t_start = time.monotonic()
     reps = a.reps or (3 if a.quick else 5)
@@ -428,13 +430,15 @@ def main(argv=None) -> int:
         workloads = by_name([x.strip() for x in a.only.split(",") if x.strip()])
     else:
         workloads = [w for w in WORKLOADS if w.quick or not a.quick]
+    code = harness.select_code(a.tree)
     runners = harness.all_runners(only=a.runners.split(",") if a.runners else None)
     for r in runners:
         log("bench: %-16s %s" % (r.name, ("ok: " if r.ok else "not available: ") + (r.reason or "host")))
     ctx = build(log)
-    out = Path(a.out) if a.out else harness.results_dir(REPO / "bench" / "results", "-quick" if a.quick else "")
+    out = Path(a.out) if a.out else harness.results_dir(REPO / "bench" / "results", "-quick" if a.quick else "",
+                                                         code["short"])
     out.mkdir(parents=True, exist_ok=True)
-    facts = harness.machine_facts(runners)
+    facts = harness.machine_facts(runners, code)
     opts = {"reps": reps, "target": target, "budget": budget, "cell_budget": cell_budget, "quick": a.quick,
             "command": "python -m bench.run " + " ".join(argv if argv is not None else sys.argv[1:])}
     tmp_root = Path(tempfile.mkdtemp(prefix="lxpack-bench-"))

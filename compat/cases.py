@@ -158,7 +158,7 @@ CASES: List[Dict] = [
     case("findutils/xargs-P", "seq 1 8 | xargs -P 2 -I{} sh -c 'echo {} > out.{}'; cat out.* | sort -n"),
 
     # ---- diffutils ------------------------------------------------------------
-    case("diffutils/diff-u", "diff -u a b", setup="seq 1 20 > a; seq 1 20 | sed 's/^1[05]$/X/' > b"),
+    case("diffutils/diff-u", "diff -u a b", setup="seq 1 20 > a; seq 1 20 | sed 's/^1[05]$/X/' > b; touch -d @1000000000 a b"),
     case("diffutils/diff-r", "diff -r tree t2",
          setup="cp -a tree t2 && echo changed > t2/a/new.txt && echo x >> t2/a/b/deep.txt"),
     case("diffutils/cmp", "cmp a b", setup="printf 'abcdef' > a; printf 'abcxef' > b"),
@@ -166,7 +166,7 @@ CASES: List[Dict] = [
     case("diffutils/diff3", "diff3 a o b",
          setup="printf '1\\n2\\n3\\n' > o; printf '1\\nA\\n3\\n' > a; printf '1\\n2\\nB\\n' > b"),
     case("diffutils/patch", "diff -u a b > p.diff; patch a < p.diff && cmp a b && echo patched",
-         setup="seq 1 30 > a; seq 1 30 | sed 's/^7$/seven/' > b", needs=["patch"]),
+         setup="seq 1 30 > a; seq 1 30 | sed 's/^7$/seven/' > b; touch -d @1000000000 a b", needs=["patch"]),
 
     # ---- grep -----------------------------------------------------------------
     case("grep/basic", "grep -n the text.txt"),

@@ -336,7 +336,7 @@ def write_report(out: Path, facts: dict, runners: List[Runner], results: List[di
     g = facts["git"]
     L = ["# lxpack compatibility report", "",
          "- date: %s" % facts["date"],
-         "- git revision: `%s` (%s)" % (g["rev"], g["subject"]),
+         "- git revision: `%s` (%s); lxpack code: %s" % (g["rev"], g["subject"], facts.get("code", "")),
          "- machine: %s, %s CPUs, Linux %s; python %s" % (facts["cpu_model"], facts["cpus"], facts["kernel"], facts["python"]),
          "- backends: " + "; ".join(("%s: %s" % (r.name, r.reason)) if r.ok else "%s not available: %s" % (r.name, r.reason)
                                     for r in runners[1:]),
@@ -413,18 +413,21 @@ def main(argv=None) -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--budget", type=float, default=1140, help="overall time limit in seconds")
     ap.add_argument("--out", help="report folder (default compat/results/<date>-<rev>)")
+    ap.add_argument("--tree", default="HEAD",
+                    help="lxpack code to run: a git revision, snapshotted (default HEAD), or 'worktree'")
     a = ap.parse_args(argv)
     t0 = time.monotonic()
     cases = CASES
     if a.only:
         pats = [p.strip() for p in a.only.split(",") if p.strip()]
         cases = [c for c in CASES if any(fnmatch.fnmatch(c["id"], p) for p in pats)]
+    code = harness.select_code(a.tree)
     runners = harness.all_runners(with_qemu=False, only=a.runners.split(",") if a.runners else None)
     for r in runners:
         log("compat: %-16s %s" % (r.name, ("ok: " if r.ok else "not available: ") + (r.reason or "host")))
-    out = Path(a.out) if a.out else harness.results_dir(REPO / "compat" / "results")
+    out = Path(a.out) if a.out else harness.results_dir(REPO / "compat" / "results", short=code["short"])
     out.mkdir(parents=True, exist_ok=True)
-    facts = harness.machine_facts(runners)
+    facts = harness.machine_facts(runners, code)
     scratch = Path(tempfile.mkdtemp(prefix="lxpack-compat-"))
     make_shared(scratch / "shared")
     make_www(scratch / "www")
