@@ -625,6 +625,7 @@ class KvmVcpu(object):
                             if self.sregs.cs.dpl == 3:
                                 self.vm.patch_cpl3_syscall()
                         handler.syscall(self)
+                        rp = self.run_page        # a fork served by this call re-creates it in the child
                         if self.state == "syscall":
                             # back to the stub's sysretq
                             pass
