@@ -250,4 +250,15 @@ def first_line(b: bytes, limit: int = 200) -> str:
     return s[0][:limit] if s else ""
 
 
+def first_diff(a: str, b: str, width: int = 160) -> str:
+    """Where two outputs part: 'line N: got X | native Y'."""
+    la, lb = a.splitlines(), b.splitlines()
+    for i in range(max(len(la), len(lb))):
+        x = la[i] if i < len(la) else "<end>"
+        y = lb[i] if i < len(lb) else "<end>"
+        if x != y:
+            return "line %d: got %r | native %r" % (i + 1, x[:width], y[:width])
+    return "trailing newline/whitespace differs"
+
+
 LXPACK_LINE = re.compile(rb"^lxpack: .*$", re.M)

@@ -89,9 +89,11 @@ class Bench:
             detail = first_line(r["stderr"]) or first_line(r["stdout"])
             return "%s (native %s)%s" % (what, exp["status"], ": " + detail if detail else "")
         if r["stdout"] != exp["stdout"]:
-            return "wrong stdout: %r (native %r)" % (first_line(r["stdout"], 80), first_line(exp["stdout"], 80))
+            return "wrong stdout, " + harness.first_diff(r["stdout"].decode("utf-8", "replace"),
+                                                         exp["stdout"].decode("utf-8", "replace"), 100)
         if r["stderr"] != exp["stderr"]:
-            return "wrong stderr: %r (native %r)" % (first_line(r["stderr"], 80), first_line(exp["stderr"], 80))
+            return "wrong stderr, " + harness.first_diff(r["stderr"].decode("utf-8", "replace"),
+                                                         exp["stderr"].decode("utf-8", "replace"), 100)
         for name, h in r["files"].items():
             if h != exp["files"].get(name):
                 return "output file %s differs from native" % name
@@ -412,7 +414,7 @@ def main(argv=None) -> int:
     ap.add_argument("--quick", action="store_true", help="a subset, ~2 minutes (make bench-quick)")
     ap.add_argument("--only", help="comma-separated workload names")
     ap.add_argument("--runners", help="comma-separated runners/backends to keep (native always runs)")
-    ap.add_argument("--reps", type=int, help="repetitions per runner (default 5, quick 3)")
+    ap.add_argument("--reps", type=int, help="repetitions per runner (default 7, quick 3)")
     ap.add_argument("--target", type=float, help="seconds of loop time per run on slow runners")
     ap.add_argument("--budget", type=float, help="overall time limit in seconds (default 1080, quick 150)")
     ap.add_argument("--out", help="results folder (default bench/results/<date>-<rev>[-quick])")
@@ -422,8 +424,8 @@ def main(argv=None) -> int:
                     help="lxpack code to measure: a git revision, snapshotted (default HEAD), or 'worktree'")
     a = ap.parse_args(argv)
     t_start = time.monotonic()
-    reps = a.reps or (3 if a.quick else 5)
-    target = a.target or (0.2 if a.quick else 0.5)
+    reps = a.reps or (3 if a.quick else 7)
+    target = a.target or (0.2 if a.quick else 0.7)
     budget = a.budget or (150 if a.quick else 1080)
     cell_budget = 15.0 if a.quick else 80.0
     if a.only:

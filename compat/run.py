@@ -235,15 +235,7 @@ def run_one(c: dict, runner: Runner, ctx: Env) -> dict:
         shutil.rmtree(d, ignore_errors=True)
 
 
-def first_diff(a: str, b: str) -> str:
-    """Where two outputs part: 'line N: got X | native Y'."""
-    la, lb = a.splitlines(), b.splitlines()
-    for i in range(max(len(la), len(lb))):
-        x = la[i] if i < len(la) else "<end>"
-        y = lb[i] if i < len(lb) else "<end>"
-        if x != y:
-            return "line %d: got %r | native %r" % (i + 1, x[:160], y[:160])
-    return "trailing newline/whitespace differs"
+first_diff = harness.first_diff
 
 
 def compare(r: dict, n: dict) -> Optional[str]:

@@ -57,7 +57,7 @@ def test_bench_wrong_output_is_a_failure(tmp_path):
     good = b._run_once(w, runners[0], 100, 30)
     assert b.check(w, good) is None
     bad = dict(good, stdout=b"getppid n=100 MISMATCH\n")
-    assert "wrong stdout" in b.check(w, bad)
+    assert "wrong stdout, line 1: got" in b.check(w, bad)
     assert "exit 3" in b.check(w, dict(good, status=3))
     assert "timeout" in b.check(w, dict(good, timed_out=True))
 
