@@ -308,6 +308,7 @@ def write_reports(out: Path, facts: dict, runners: List[Runner], results: Dict[s
             c = cells[r.name]
             row.append("FAIL" if c["status"] == "fail" else fmt_ratio(c["ratio"]) if c.get("ratio") else "–")
         L.append("| %s | %s |" % (w.name, " | ".join(row)))
+    L += targets_table(results, workloads)
     for p in pngs:
         L += ["", "![%s](%s)" % (p.stem, p.name)]
     L += ["", "## Counts and repetitions", "",
@@ -333,6 +334,44 @@ def write_reports(out: Path, facts: dict, runners: List[Runner], results: Dict[s
         L += ["", "## Network (bench/net_bench.py)", "", render_net(net)]
     L += ["", "Raw numbers: results.json. Reproduce with `make bench` (or `make bench-quick`).", ""]
     (out / "results.md").write_text("\n".join(L))
+
+
+# Targets the issues set for this machine: (issue, what, workload, runner,
+# reference runner or None for an absolute limit, limit in seconds or as a ratio).
+TARGETS = [
+    ("3", "CPU loop within 1.5x of qemu-user", "cpu_int", "lxpack-unicorn", "qemu", 1.5),
+    ("3", "getppid under 8 us", "getppid", "lxpack-unicorn", None, 8e-6),
+    ("3", "hello-world start-up under 0.3 s", "hello", "lxpack-unicorn", None, 0.3),
+    ("5", "CPU-bound within 1.05x of native", "cpu_int", "lxpack-kvm", "native", 1.05),
+    ("5", "fast-path getpid under 1 us", "getpid", "lxpack-kvm", None, 1e-6),
+    ("5", "clock_gettime under 0.2 us", "clock_gettime", "lxpack-kvm", None, 0.2e-6),
+    ("5", "forwarded getppid under 20 us", "getppid", "lxpack-kvm", None, 20e-6),
+    ("5", "forwarded 64-byte write/read under 20 us", "fileio", "lxpack-kvm", None, 20e-6),
+    ("5", "gcc within 1.5x of native", "gcc", "lxpack-kvm", "native", 1.5),
+]
+
+
+def targets_table(results: Dict[str, dict], workloads: List[Workload]) -> List[str]:
+    wmap = {w.name: w for w in workloads}
+    rows = []
+    for issue, what, wname, runner, ref, limit in TARGETS:
+        if wname not in results or runner not in results[wname]:
+            continue
+        w, c = wmap[wname], results[wname][runner]
+        if c.get("median") is None:
+            rows.append("| %s | %s | %s | %s | – |" % (issue, what, runner, c["status"]))
+            continue
+        if ref:
+            rc = results[wname].get(ref, {})
+            if rc.get("median") is None:
+                continue
+            val, shown = c["median"] / rc["median"], "%.2fx %s" % (c["median"] / rc["median"], ref)
+        else:
+            val, shown = c["median"], fmt_metric(w, c["median"]) + " " + unit_of(w).split("/")[0].split(" ")[0]
+        rows.append("| %s | %s | %s | %s | %s |" % (issue, what, runner, shown, "met" if val <= limit else "**not met**"))
+    if not rows:
+        return []
+    return ["", "## Targets from the issues", "", "| issue | target | runner | measured | |", "|---|---|---|---|---|"] + rows
 
 
 def render_net(net) -> str:
