@@ -8,6 +8,7 @@ run loop. Everything the guest asks for goes through the dispatcher
 (syscall table); everything the host does goes through `host`.
 Travels inside bundles: Python 3.9.
 """
+import collections
 import struct
 import threading
 
@@ -68,6 +69,12 @@ class Kernel(object):
         self.tls = threading.local()  # .task: the guest task this host thread runs
         self.finisher = None          # ends the host process with a ProcessExit (boot)
         self.next_tid = 0
+        # Host signals for the guest, appended by the host handler (main
+        # thread, any moment) and moved into the pending sets by
+        # drain_signals under the unikernel lock (see signal_state()).
+        self.inbox = collections.deque()
+        self.last_child = None        # siginfo of the last child reaped by wait4/waitid (SIGCHLD info)
+        self.host_caught_dfl = 0      # SIG_DFL signals caught on the host while every thread blocks them
 
     def _warn_unimplemented(self, nr, name):
         if self.config.warn:
@@ -129,10 +136,11 @@ class Kernel(object):
         mm = Mm(vm, total)
         p = Process(self, mm, FdTable(), self.host.getpid())
         p.sigactions = S.SignalActions(self._mirror_disposition)
+        p.shared_pending = S.PendingSet()
         self.process = p
         vcpu = vm.new_vcpu()
         t = Task(p, vcpu, p.pid)
-        t.signals = S.SignalState(p.sigactions)
+        t.signals = S.SignalState(p.sigactions, p.shared_pending)
         p.tasks[t.tid] = t
         self.current = t
         self.set_fast_paths(t)
@@ -182,32 +190,37 @@ class Kernel(object):
         return res
 
     def exec_in_place(self, t, plan):
-        """execve of a Linux ELF: a fresh address space in this process."""
+        """execve of a Linux ELF: a fresh address space in this process.
+        From a multithreaded process the other threads end first (Linux's
+        de_thread) and the caller takes over the thread-group leader's tid."""
         h = self.host
         closed = h.close_cloexec_fds(keep=(plan.fd,))
         t.files.cloexec_closed(closed)
         p = t.process
+        old_vm = t.vcpu.vm
+        release_old = True
         if self.sched is not None:
-            # Other threads vanish: they stay parked on the old CPU lock,
-            # which this thread never gives back.
+            release_old = self._end_other_threads(t)
             self.sched.stop = True
             self.sched = None
             self.host.block_hooks = None
             self.dispatcher.guest_enter = self.dispatcher.guest_leave = None
+            t.tid = p.pid
             p.tasks = {t.tid: t}
         p.sigactions.reset_for_exec()
         t.altstack = (0, 2, 0)
         t.clear_child_tid = 0
-        old_vm = t.vcpu.vm
+        t.robust_list = 0
         vm = self.backend.create_vm()
         total, _ = h.memory()
         p.mm = Mm(vm, total)
         t.mem = p.mm
         t.vcpu = vm.new_vcpu()
         t.vcpu.task = t
-        if hasattr(old_vm, "close"):
+        if release_old and hasattr(old_vm, "close"):
             old_vm.close()
         self.set_fast_paths(t)
+        self.update_blocked_mirror()
         try:
             self.exec_image(t, plan.fd, plan.path, plan.argv, plan.envp, execfn=plan.execfn)
         except LinuxError:
@@ -216,6 +229,24 @@ class Kernel(object):
             h.close(plan.fd)
         self.vfork_release()
         return t
+
+    def _end_other_threads(self, t, wait=1.0):
+        """Stop every other thread of t's process for good: each is marked
+        doomed, woken and kicked out of guest code, and parks (Scheduler.take)
+        without running guest code or serving calls again. Returns True when
+        all parked within `wait` seconds, so the old address space may go."""
+        import time
+        sched = self.sched
+        others = [o for o in list(t.process.tasks.values()) if o is not t]
+        for o in others:
+            o.doomed = True
+            self.wake_task(o)
+        end = time.monotonic() + wait
+        while time.monotonic() < end:
+            if all(o in sched.parked or o in sched.lock.queue for o in others):
+                return True
+            time.sleep(0.002)
+        return False
 
     def vfork_release(self):
         fd = getattr(self, "vfork_release_fd", None)
@@ -237,7 +268,8 @@ class Kernel(object):
             t.vcpu.request_stop()      # the run loop yields after this syscall
 
     def after_fork_child(self, t):
-        """In the child of a fork: own PID, one thread, own signal watcher."""
+        """In the child of a fork: own PID, one thread (the one that forked),
+        no pending signals, own signal watcher and waker."""
         p = t.process
         p.pid = self.host.getpid()
         t.tid = p.pid
@@ -246,24 +278,54 @@ class Kernel(object):
             self.sched.stop = True
             self.sched = None
             self.host.block_hooks = None
+            self.dispatcher.guest_enter = self.dispatcher.guest_leave = None
         self.next_tid = 0
+        t.signals.own.clear()
+        p.shared_pending.clear()
+        self.inbox.clear()
+        self.last_child = None
+        t.waker = self.host.waker()
         vm = t.vcpu.vm
         if hasattr(vm, "after_fork_child"):
             vm.after_fork_child()
         self.set_fast_paths(t)
         if self.signal_bridge is not None:
             self.signal_bridge.after_fork_child()
+        self.update_blocked_mirror()
 
     # -- host signals ----------------------------------------------------------------------
+    # A host signal for the guest (one whose host disposition is 'catch')
+    # runs _host_signal in the main host thread, at any point of its Python
+    # code. It only appends to self.inbox and wakes the thread chosen to
+    # take it; drain_signals, called under the unikernel lock, turns inbox
+    # entries into pending signals. Every other host thread of the runtime
+    # blocks the asynchronous host signals (SignalBridge.start_thread), so
+    # the host kernel interrupts the main thread wherever it waits.
+    #
+    # Waking a guest thread (wake_task): its host thread's waker pipe is
+    # poked (every blocking host call also polls it, and then asks
+    # _should_interrupt whether to raise Interrupted), and a vCPU running
+    # guest code is kicked (kvm: a signal to that host thread ends KVM_RUN;
+    # unicorn: the engine's owner stops at its next system call, or the hard
+    # way after a grace period).
     def start_signals(self, bridge_factory):
         self.signal_bridge = bridge_factory(self._kick)
         p = self.process
         if p is not None:
             for sig in self.signal_bridge.inherited_ignored():
-                p.sigactions.actions[sig] = S.Action(S.SIG_IGN)
+                p.sigactions.set_initial(sig, S.Action(S.SIG_IGN))
         self.host.interrupt_exc = E.Interrupted
         self.host.should_interrupt = self._should_interrupt
         self.signal_bridge.set(S.SIGCHLD, "default", self._host_signal)
+
+    def start_thread(self, target, args, name):
+        """A host thread for the runtime (guest threads, the preemption
+        timer), with the asynchronous host signals blocked."""
+        if self.signal_bridge is not None:
+            return self.signal_bridge.start_thread(target, args, name)
+        th = threading.Thread(target=target, args=args, name=name, daemon=True)
+        th.start()
+        return th
 
     def _kick(self):
         """A host signal arrived (watcher thread): stop the running guest
@@ -280,33 +342,161 @@ class Kernel(object):
         t = getattr(self.tls, "task", None)
         if t is None:
             return False
-        sigs = t.signals
-        if not sigs.pending:
-            return False
-        if sigs.waitset and any(sigs.waitset & S.bit(s) for s in sigs.pending):
+        if t.doomed:
             return True
-        return sigs.has_deliverable()
+        sigs = t.signals
+        pend = sigs.own.bits | sigs.shared.bits
+        if self.inbox:
+            acts = t.process.sigactions
+            for sig in list(self.inbox):
+                if not S.is_ignored(acts, sig) or sigs.mask & S.bit(sig):
+                    pend |= S.bit(sig)
+        if not pend:
+            return False
+        return bool(pend & ~sigs.mask or pend & sigs.waitset)
 
     def _mirror_disposition(self, sig, mode):
         if self.signal_bridge is not None:
+            if mode == "default" and self.host_caught_dfl & S.bit(sig):
+                mode = "catch"
             self.signal_bridge.set(sig, mode, self._host_signal)
 
-    def _host_signal(self, sig):
-        """A host signal arrived for a guest handler (runs in the main thread)."""
-        t = self.current
-        if t is None:
+    def update_blocked_mirror(self):
+        """A signal with the default action that every thread blocks must
+        wait in the pending set, so the host must not act on it: catch it
+        on the host meanwhile (and give it back its default action when a
+        thread unblocks it)."""
+        p = self.process
+        if p is None or self.signal_bridge is None:
             return
-        if self.sched is not None and t.signals.mask & S.bit(sig):
-            for other in list(t.process.tasks.values()):
-                if not other.signals.mask & S.bit(sig):
-                    t = other
-                    break
-        t.signals.queue(sig, S.siginfo(sig, S.SI_USER))
-        t.wants_stop = True
-        # Never raise from here (a completed host call would lose its
-        # result): the blocked call wakes on the waker and re-checks.
-        if t.waker is not None:
-            self.host.wake(t.waker)
+        m = -1
+        for o in list(p.tasks.values()):
+            m &= o.signals.mask
+        want = m & p.sigactions.default_fatal_mask()
+        have = self.host_caught_dfl
+        if want == have:
+            return
+        self.host_caught_dfl = want
+        for sig in S.sigs_of(want ^ have):
+            if p.sigactions.get(sig).handler == S.SIG_DFL:
+                self.signal_bridge.set(sig, "catch" if want & S.bit(sig) else "default", self._host_signal)
+
+    def _host_signal(self, sig):
+        """A host signal arrived for the guest (runs in the main thread, at
+        any point of its Python code): queue it in the inbox, wake a thread
+        that will take it. Never raises, never touches pending sets."""
+        self.inbox.append(sig)
+        target = self._pick_target(sig)
+        if target is not None:
+            self.wake_task(target)
+        else:
+            t = self.current
+            if t is not None:
+                t.wants_stop = True
+                if t.waker is not None:
+                    self.host.wake(t.waker)
+
+    def _pick_target(self, sig):
+        """The thread that takes a process-directed signal: the leader, else
+        the current one, else any that does not block it (None: all block)."""
+        p = self.process
+        if p is None:
+            return None
+        b = S.bit(sig)
+        lead = p.tasks.get(p.pid)
+        if lead is not None and not lead.signals.mask & b:
+            return lead
+        cur = self.current
+        if cur is not None and cur.process is p and cur.tid in p.tasks and not cur.signals.mask & b:
+            return cur
+        for o in list(p.tasks.values()):
+            if not o.signals.mask & b:
+                return o
+        return None
+
+    def wake_task(self, target):
+        """Make target look at its pending signals soon (see above)."""
+        target.wants_stop = True
+        if target.waker is not None:
+            self.host.wake(target.waker)
+        if target is not getattr(self.tls, "task", None) and getattr(self.backend, "parallel", False):
+            target.vcpu.kick()
+
+    def drain_signals(self, t):
+        """Move host signals from the inbox to the pending sets (under the
+        unikernel lock)."""
+        inbox = self.inbox
+        while inbox:
+            try:
+                sig = inbox.popleft()
+            except IndexError:
+                break
+            info = self._host_info(sig)
+            if info is not None:
+                self.send_process_signal(sig, info)
+
+    def _host_info(self, sig):
+        """The siginfo a host signal gets (the host does not tell us the
+        sender): SIGCHLD names a child that changed state, SIGALRM from the
+        guest's own timer is SI_KERNEL, anything else SI_USER."""
+        if sig == S.SIGCHLD:
+            info = None
+            try:
+                r = self.host.waitid("all", 0, 1 | 2 | 4 | 8 | 0x01000000)   # peek, WNOWAIT
+            except LinuxError:
+                r = None
+            if r:
+                pid, uid, code, status = r
+                info = S.siginfo(S.SIGCHLD, code, pid=pid, uid=uid, status=status)
+            elif self.last_child is not None:
+                info = self.last_child
+            self.last_child = None
+            if info is None:
+                info = S.siginfo(S.SIGCHLD, S.CLD_EXITED)
+            code = struct.unpack_from("<i", info, 8)[0]
+            act = self.process.sigactions.get(S.SIGCHLD)
+            if code in (S.CLD_STOPPED, S.CLD_CONTINUED) and act.flags & S.SA_NOCLDSTOP:
+                return None
+            return info
+        if sig == S.SIGALRM and getattr(self.host, "real_timer_used", False):
+            return S.siginfo(sig, S.SI_KERNEL)
+        return S.siginfo(sig, S.SI_USER)
+
+    def send_process_signal(self, sig, info):
+        """A process-directed signal (kill to this process, a host signal):
+        queued in the shared set, taken by any thread that does not block it."""
+        p = self.process
+        target = self._pick_target(sig)
+        if target is not None and S.is_ignored(p.sigactions, sig):
+            return
+        self._stop_cont(p, sig)
+        p.shared_pending.queue(sig, info)
+        if target is not None:
+            self.wake_task(target)
+
+    def send_thread_signal(self, target, sig, info):
+        """A thread-directed signal (tgkill, tkill)."""
+        p = target.process
+        if S.is_ignored(p.sigactions, sig) and not target.signals.mask & S.bit(sig):
+            return
+        self._stop_cont(p, sig)
+        target.signals.queue(sig, info)
+        self.wake_task(target)
+
+    @staticmethod
+    def _stop_cont(p, sig):
+        """SIGCONT discards pending stop signals and a stop signal a pending
+        SIGCONT (Linux's prepare_signal)."""
+        if sig == S.SIGCONT:
+            drop = S.STOP_MASK
+        elif S.bit(sig) & S.STOP_MASK:
+            drop = S.bit(S.SIGCONT)
+        else:
+            return
+        for sets in [p.shared_pending] + [o.signals.own for o in list(p.tasks.values())]:
+            if sets.bits & drop:
+                for s in S.sigs_of(sets.bits & drop):
+                    sets.discard(s)
 
     # -- running ---------------------------------------------------------------------------
     def run(self, t):
@@ -331,9 +521,9 @@ class Kernel(object):
                         # HLT at ring 3 is a #GP: SIGSEGV with si_code SI_KERNEL.
                         self.force_signal(t, S.SIGSEGV, S.siginfo(S.SIGSEGV, S.SI_KERNEL, addr=0))
                 t.wants_stop = False
-                self.deliver_signals(t)
                 if self.sched is not None:
                     self.sched.yield_cpu(t)
+                self.deliver_signals(t)
             except LeaveHook:
                 outside = True
             except ExecImage as e:
@@ -352,13 +542,19 @@ class Kernel(object):
                 if threading.current_thread() is threading.main_thread():
                     # The process lives on in its other threads; the main
                     # host thread keeps serving signals until the end.
-                    threading.Event().wait()
+                    self._park_forever()
                 return None
             except Exception as e:    # a bug in lxpack, not in the guest
                 res = self.internal_error(t, e)
                 if self.sched is not None:
                     self.finisher(res)
                 return res
+
+    @staticmethod
+    def _park_forever():
+        ev = threading.Event()
+        while True:
+            ev.wait(3600)
 
     # -- threads ---------------------------------------------------------------------------
     def clone_thread(self, t, flags, stack, ptid, ctid, tls):
@@ -380,7 +576,7 @@ class Kernel(object):
         vcpu = t.vcpu.clone()
         tid = self._new_tid()
         child = Task(p, vcpu, tid)
-        child.signals = S.SignalState(p.sigactions)
+        child.signals = S.SignalState(p.sigactions, p.shared_pending)
         child.signals.mask = t.signals.mask
         child.altstack = (0, 2, 0)
         regs = {"rax": 0, "rip": t.vcpu.syscall_insn_addr() + 2}
@@ -396,8 +592,7 @@ class Kernel(object):
         if flags & CLONE_PARENT_SETTID and ptid:
             t.mem.write_u32(ptid, tid)
         p.tasks[tid] = child
-        th = threading.Thread(target=self._thread_main, args=(child,), name="guest-%d" % tid, daemon=True)
-        th.start()
+        self.start_thread(self._thread_main, (child,), "guest-%d" % tid)
         return tid
 
     def _new_tid(self):
@@ -411,7 +606,11 @@ class Kernel(object):
         self.sched.take(t)
         t.vcpu.set_regs(t.pending_regs)
         t.pending_regs = None
-        self.run(t)
+        res = self.run(t)
+        if res is not None and self.finisher is not None:
+            # This thread ended the process after becoming its only one
+            # (fork or execve from it): the host main thread is gone or parked.
+            self.finisher(res)
 
     def thread_exit(self, t):
         """A thread ends: clear_child_tid + futex wake, robust futexes, CPU hand-off."""
@@ -424,6 +623,15 @@ class Kernel(object):
                 pass
         self._robust_cleanup(t)
         p.tasks.pop(t.tid, None)
+        # Signals sent to this thread die with it; ones it alone did not
+        # block may now be blocked by every thread left.
+        t.signals.own.clear()
+        self.update_blocked_mirror()
+        if p.shared_pending.bits:
+            for sig in S.sigs_of(p.shared_pending.bits):
+                target = self._pick_target(sig)
+                if target is not None:
+                    self.wake_task(target)
         self.sched.lock.release(t)
 
     def _robust_cleanup(self, t):
@@ -510,6 +718,10 @@ class Kernel(object):
         t.signals.queue(sig, info)
 
     def deliver_signals(self, t):
+        """Act on t's deliverable signals: default actions, or one handler
+        frame (the rest after its sigreturn or at the next stop)."""
+        if self.inbox:
+            self.drain_signals(t)
         sigs = t.signals
         while True:
             sig = sigs.deliverable()
@@ -517,7 +729,7 @@ class Kernel(object):
                 if sigs.saved_mask is not None:
                     sigs.mask, sigs.saved_mask = sigs.saved_mask, None
                 return
-            info = sigs.take(sig)
+            info = sigs.take(sig) or S.siginfo(sig, S.SI_USER)
             act = t.process.sigactions.get(sig)
             if act.handler == S.SIG_IGN:
                 continue
@@ -526,14 +738,17 @@ class Kernel(object):
                 if what in ("ignore", "continue"):
                     continue
                 if what == "stop":
-                    self.host.kill(self.host.getpid(), sig)
+                    # The host stops the whole process (its parent sees
+                    # WIFSTOPPED); SIGSTOP if the host would hand sig back.
+                    caught = self.host_caught_dfl & S.bit(sig) or self.signal_bridge is None
+                    self.host.kill(self.host.getpid(), S.SIGSTOP if caught else sig)
                     continue
                 raise ProcessExit(signal=sig, core=(what == "core"))
             if sigs.saved_mask is not None:
-                # rt_sigsuspend: the handler's frame must restore the old mask.
-                sigs.mask = sigs.saved_mask
-                sigs.saved_mask = None
-                S.setup_frame(t, sig, info, act)
+                # rt_sigsuspend/ppoll/pselect: the handler runs with the
+                # temporary mask; its frame restores the one from before.
+                old, sigs.saved_mask = sigs.saved_mask, None
+                S.setup_frame(t, sig, info, act, frame_mask=old)
             else:
                 S.setup_frame(t, sig, info, act)
-            return   # one frame at a time; the rest after the handler's sigreturn or next stop
+            return

@@ -64,12 +64,12 @@ class Scheduler(object):
         self.lock = CpuLock(first_owner)
         self.futexes = FutexTable(self)
         self.stop = False
+        self.parked = set()        # doomed tasks that will never run again (execve from another thread)
         if preempt:
             # Only for backends where threads share one engine (unicorn); on
             # kvm each thread has its own vCPU and the lock is only held
             # while the unikernel serves a call.
-            th = threading.Thread(target=self._preempt_loop, name="lxpack-preempt", daemon=True)
-            th.start()
+            kernel.start_thread(self._preempt_loop, (), "lxpack-preempt")
 
     def _preempt_loop(self):
         lock = self.lock
@@ -86,9 +86,18 @@ class Scheduler(object):
         self.lock.release(t)
 
     def take(self, t):
+        if t.doomed:
+            self._park(t)
         self.lock.acquire(t)
         self.kernel.current = t
         t.vcpu.restore()
+
+    def _park(self, t):
+        """A doomed thread stops here for good, without the CPU."""
+        self.parked.add(t)
+        ev = threading.Event()
+        while True:
+            ev.wait(3600)
 
     def yield_cpu(self, t):
         """Let waiting threads run (preemption or sched_yield outside the hook)."""
@@ -108,17 +117,21 @@ class Scheduler(object):
 
 
 class _Waiter(object):
-    __slots__ = ("task", "bitset", "event", "woken")
+    __slots__ = ("task", "bitset", "woken")
 
     def __init__(self, task, bitset):
         self.task = task
         self.bitset = bitset
-        self.event = threading.Event()
         self.woken = False
 
 
 class FutexTable(object):
-    """Futex wait queues by guest address (only the CpuLock owner touches them)."""
+    """Futex wait queues by guest address (only the CpuLock owner touches them).
+
+    A waiter sleeps in a host poll on its thread's waker pipe (without the
+    CPU); FUTEX_WAKE marks it woken and pokes that pipe. A signal for the
+    waiting thread pokes the same pipe, so the wait ends with Interrupted
+    (EINTR or a restart, see Dispatcher._interrupted), as on Linux."""
 
     def __init__(self, sched):
         self.sched = sched
@@ -130,24 +143,19 @@ class FutexTable(object):
         w = _Waiter(t, bitset)
         self.queues.setdefault(addr, []).append(w)
         host = t.host
-
-        def wait_event():
-            while True:
-                if deadline_ns is None:
-                    timeout = None
-                else:
-                    timeout = (deadline_ns - host.clock_gettime_ns(clock)) / 1e9
-                    if timeout <= 0:
-                        return False
-                host.begin_block(release=False)     # the CPU is already given up
-                try:
-                    if w.event.wait(timeout if timeout is None else max(timeout, 0)):
-                        return True
-                finally:
-                    host.end_block(release=False)
         try:
-            ok = self.sched.block(t, wait_event)
+            while not w.woken:
+                if deadline_ns is None:
+                    ms = -1
+                else:
+                    left = deadline_ns - host.clock_gettime_ns(clock)
+                    if left <= 0:
+                        break
+                    ms = max(1, (left + 999999) // 1000000)
+                host.poll([], ms)          # without the CPU; ends early on a poke
         except Interrupted:
+            if w.woken:
+                return 0                   # woken first: the signal comes after
             self._remove(addr, w)
             raise
         if w.woken:
@@ -173,7 +181,9 @@ class FutexTable(object):
             if w.bitset & bitset:
                 q.remove(w)
                 w.woken = True
-                w.event.set()
+                waker = w.task.waker
+                if waker is not None:
+                    w.task.host.wake(waker)
                 woken += 1
         if not q:
             self.queues.pop(addr, None)

@@ -21,8 +21,10 @@ SA_NOCLDSTOP, SA_NOCLDWAIT, SA_SIGINFO = 1, 2, 4
 SA_RESTORER, SA_ONSTACK, SA_RESTART, SA_NODEFER, SA_RESETHAND = 0x04000000, 0x08000000, 0x10000000, 0x40000000, 0x80000000
 SS_ONSTACK, SS_DISABLE = 1, 2
 SIGKILL, SIGSTOP, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGCHLD, SIGCONT = 9, 19, 11, 7, 8, 4, 5, 17, 18
+SIGALRM, SIGTSTP, SIGTTIN, SIGTTOU, SIGRTMIN, SIGCANCEL = 14, 20, 21, 22, 32, 32
 
-SI_USER, SI_KERNEL, SI_TKILL, SI_QUEUE = 0, 0x80, -6, -1
+SI_USER, SI_KERNEL, SI_TKILL, SI_QUEUE, SI_TIMER = 0, 0x80, -6, -1, -2
+CLD_EXITED, CLD_KILLED, CLD_DUMPED, CLD_TRAPPED, CLD_STOPPED, CLD_CONTINUED = 1, 2, 3, 4, 5, 6
 SEGV_MAPERR, SEGV_ACCERR = 1, 2
 ILL_ILLOPN = 2
 FPE_INTDIV = 1
@@ -31,6 +33,7 @@ TRAP_BRKPT = 1
 _CORE = {3, 4, 5, 6, 7, 8, 11, 24, 25, 31}
 _IGNORE = {17, 23, 28}
 _STOP = {19, 20, 21, 22}
+STOP_MASK = (1 << 18) | (1 << 19) | (1 << 20) | (1 << 21)
 _CONT = {18}
 
 
@@ -84,14 +87,27 @@ class SignalActions(object):
     def __init__(self, host_mirror):
         self.actions = [Action() for _ in range(NSIG + 1)]
         self.mirror = host_mirror            # callable(sig, 'default'|'ignore'|'catch')
+        self._fatal = None                   # cache of default_fatal_mask()
 
     def get(self, sig):
         return self.actions[sig]
 
+    def default_fatal_mask(self):
+        """Signals whose action is SIG_DFL and ends or stops the process."""
+        if self._fatal is None:
+            self._fatal = fatal_default_mask(self)
+        return self._fatal
+
     def set(self, sig, act):
         self.actions[sig] = act
+        self._fatal = None
         if self.mirror is not None:
             self.mirror(sig, "default" if act.handler == SIG_DFL else "ignore" if act.handler == SIG_IGN else "catch")
+
+    def set_initial(self, sig, act):
+        """Record a disposition the host already has (no mirroring)."""
+        self.actions[sig] = act
+        self._fatal = None
 
     def reset_for_exec(self):
         """execve: caught signals go back to SIG_DFL; ignored stay ignored."""
@@ -107,49 +123,137 @@ class SignalActions(object):
         return sum(bit(s) for s in range(1, NSIG + 1) if self.actions[s].handler not in (SIG_DFL, SIG_IGN))
 
 
-class SignalState(object):
-    """Mask and pending signals of one thread."""
+class PendingSet(object):
+    """Pending signals of one thread, or of the whole process (Linux's
+    shared_pending: process-directed signals any thread may take).
 
-    def __init__(self, actions):
+    bits is the set as a mask (fast checks); infos holds the siginfo records
+    (a standard signal holds one, real-time signals queue). Mutated only by
+    the thread owning the unikernel lock (or the only thread); host signal
+    handlers never touch it (they append to the process's inbox)."""
+    __slots__ = ("bits", "infos")
+
+    def __init__(self):
+        self.bits = 0
+        self.infos = {}
+
+    def __bool__(self):
+        return self.bits != 0
+
+    def __contains__(self, sig):
+        return bool(self.bits & bit(sig))
+
+    def __iter__(self):
+        return iter(sigs_of(self.bits))
+
+    def queue(self, sig, info):
+        """Returns False when a standard signal was already pending (merged)."""
+        q = self.infos.get(sig)
+        if not q:
+            self.infos[sig] = [info]
+        elif sig >= SIGRTMIN:
+            q.append(info)
+        else:
+            return False
+        self.bits |= bit(sig)
+        return True
+
+    def take(self, sig):
+        q = self.infos.get(sig)
+        info = q.pop(0) if q else None
+        if not q:
+            self.infos.pop(sig, None)
+            self.bits &= ~bit(sig)
+        return info
+
+    def discard(self, sig):
+        self.infos.pop(sig, None)
+        self.bits &= ~bit(sig)
+
+    def clear(self):
+        self.infos.clear()
+        self.bits = 0
+
+
+class PendingView(object):
+    """What `SignalState.pending` shows: the thread's own pending signals and
+    the process's shared ones together (what rt_sigpending, signalfd and
+    a blocked call's wake-up check look at)."""
+    __slots__ = ("own", "shared")
+
+    def __init__(self, own, shared):
+        self.own = own
+        self.shared = shared
+
+    def __bool__(self):
+        return (self.own.bits | self.shared.bits) != 0
+
+    def __contains__(self, sig):
+        return bool((self.own.bits | self.shared.bits) & bit(sig))
+
+    def __iter__(self):
+        return iter(sigs_of(self.own.bits | self.shared.bits))
+
+    def pop(self, sig, default=None):
+        had = sig in self
+        self.own.discard(sig)
+        self.shared.discard(sig)
+        return True if had else default
+
+
+def sigs_of(bits):
+    """Signal numbers in a mask, lowest first."""
+    out = []
+    while bits:
+        low = bits & -bits
+        out.append(low.bit_length())
+        bits ^= low
+    return out
+
+
+# Linux delivers these first (next_signal's SYNCHRONOUS_MASK).
+SYNCHRONOUS_MASK = (1 << (SIGSEGV - 1)) | (1 << (SIGBUS - 1)) | (1 << (SIGILL - 1)) | (1 << (SIGTRAP - 1)) | \
+    (1 << (SIGFPE - 1)) | (1 << (31 - 1))
+
+
+class SignalState(object):
+    """Mask and pending signals of one thread (plus a view of the process's
+    shared pending set)."""
+
+    def __init__(self, actions, shared=None):
         self.actions = actions
         self.mask = 0
-        self.pending = {}          # sig -> [siginfo bytes, ...] (standard signals hold one)
+        self.own = PendingSet()
+        self.shared = shared if shared is not None else PendingSet()
+        self.pending = PendingView(self.own, self.shared)
         self.restart_hint = False  # the last interruption asks for SA_RESTART
         self.saved_mask = None     # rt_sigsuspend / pselect restore this after the handler
         self.waitset = 0           # signals rt_sigtimedwait is waiting for (blocked, yet they wake it)
 
     def pending_mask(self):
-        m = 0
-        for s in self.pending:
-            m |= bit(s)
-        return m
+        return self.own.bits | self.shared.bits
 
     def queue(self, sig, info):
-        q = self.pending.get(sig)
-        if q is None:
-            self.pending[sig] = [info]
-        elif sig >= 32:
-            q.append(info)
+        """A thread-directed signal (tgkill, a fault, SIGPIPE)."""
+        return self.own.queue(sig, info)
 
     def deliverable(self):
-        """The lowest pending signal not blocked, or 0."""
-        if not self.pending:
+        """The pending signal to deliver next (synchronous ones first, then
+        the lowest number) that is not blocked, or 0."""
+        b = (self.own.bits | self.shared.bits) & ~self.mask
+        if not b:
             return 0
-        best = 0
-        for s in self.pending:
-            if not (self.mask & bit(s)) and (best == 0 or s < best):
-                best = s
-        return best
+        if b & SYNCHRONOUS_MASK:
+            b &= SYNCHRONOUS_MASK
+        return (b & -b).bit_length()
 
     def has_deliverable(self):
-        return self.deliverable() != 0
+        return ((self.own.bits | self.shared.bits) & ~self.mask) != 0
 
     def take(self, sig):
-        q = self.pending[sig]
-        info = q.pop(0)
-        if not q:
-            del self.pending[sig]
-        return info
+        if self.own.bits & bit(sig):
+            return self.own.take(sig)
+        return self.shared.take(sig)
 
     def should_restart(self):
         sig = self.deliverable()
@@ -161,6 +265,24 @@ class SignalState(object):
         return bool(a.flags & SA_RESTART)
 
 
+def is_ignored(actions, sig):
+    """The signal's action is to do nothing (SIG_IGN, or SIG_DFL whose
+    default is to ignore): Linux drops it when sent, unless blocked."""
+    h = actions.get(sig).handler
+    return h == SIG_IGN or (h == SIG_DFL and sig in _IGNORE)
+
+
+def fatal_default_mask(actions):
+    """Signals whose action is SIG_DFL with a default that ends or stops the
+    process (the ones the host must not act on while every thread blocks them)."""
+    m = 0
+    for sig in range(1, NSIG + 1):
+        if actions.actions[sig].handler == SIG_DFL and sig not in _IGNORE and sig not in _CONT \
+                and sig not in (SIGKILL, SIGSTOP):
+            m |= bit(sig)
+    return m
+
+
 # ---- frames ---------------------------------------------------------------------
 _SC_ORDER = ("r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "rdi", "rsi", "rbp", "rbx", "rdx",
              "rax", "rcx", "rsp", "rip")
@@ -168,8 +290,9 @@ UC_SIGCONTEXT_SS, UC_STRICT_RESTORE_SS = 2, 4
 FRAME_SIZE = 8 + 304 + 128          # pretcode + ucontext + siginfo
 
 
-def setup_frame(t, sig, info, act):
-    """Push an rt_sigframe and point the vCPU at the handler."""
+def setup_frame(t, sig, info, act, frame_mask=None):
+    """Push an rt_sigframe and point the vCPU at the handler. frame_mask is
+    the mask sigreturn restores (default: the current one)."""
     vcpu = t.vcpu
     regs = vcpu.get_regs()
     fp = vcpu.get_fpu_state()
@@ -186,12 +309,13 @@ def setup_frame(t, sig, info, act):
     sc = struct.pack("<17Q", *[regs[n] for n in _SC_ORDER])
     sc += struct.pack("<Q", regs["rflags"])
     sc += struct.pack("<HHHH", 0x33, 0, 0, 0x2b)   # cs, gs, fs, ss
+    saved = t.signals.mask if frame_mask is None else frame_mask
     sc += struct.pack("<QQQQ", 0, 14 if sig == SIGSEGV else 0,
-                      t.signals.mask & 0xFFFFFFFFFFFFFFFF, info_addr_of(info))
+                      saved & 0xFFFFFFFFFFFFFFFF, info_addr_of(info))
     sc += struct.pack("<Q", fp_addr) + b"\0" * 64
     stack = struct.pack("<Qi4xQ", ss_sp, (SS_ONSTACK if on_alt else 0) | (ss_flags & SS_DISABLE), ss_size)
     uc = struct.pack("<QQ", UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS, 0) + stack + sc + \
-        struct.pack("<Q", t.signals.mask)
+        struct.pack("<Q", saved)
     assert len(uc) == 304, len(uc)
     restorer = act.restorer if act.flags & SA_RESTORER else 0
     try:

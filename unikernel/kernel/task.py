@@ -22,6 +22,7 @@ class Process(object):
         self.files = files
         self.pid = pid
         self.sigactions = None      # SignalActions, set by signals.new_process
+        self.shared_pending = None  # PendingSet of process-directed signals (any thread takes them)
         self.tasks = {}
         self.exe = b""              # the guest path of the running program (/proc/self/exe)
         self.argv = []
@@ -38,7 +39,7 @@ class Process(object):
 class Task(object):
     __slots__ = ("process", "kernel", "host", "mem", "vcpu", "tid", "signals", "clear_child_tid",
                  "robust_list", "robust_len", "altstack", "wants_stop", "name", "pending_regs", "waker",
-                 "__weakref__")
+                 "doomed", "__weakref__")
 
     def __init__(self, process, vcpu, tid):
         self.process = process
@@ -57,6 +58,7 @@ class Task(object):
         self.name = b""
         self.pending_regs = None    # registers a new thread sets when it first runs
         self.waker = None           # the host waker of the thread running this task (Kernel.run)
+        self.doomed = False         # another thread's execve ends this one (Kernel._end_other_threads)
 
     @property
     def files(self):

@@ -12,6 +12,8 @@ import struct
 
 from lxpack.unikernel.errors import EAGAIN, ECHILD, EFAULT, EINVAL, ENOSYS, ExecImage, LinuxError
 from lxpack.unikernel.kernel import execve as X
+from lxpack.unikernel.kernel import signals as S
+from lxpack.unikernel.kernel.sched import LeaveHook
 from lxpack.unikernel.syscall.args import CStr, Hex, Int, Out, Path, Ptr, ULong
 from lxpack.unikernel.syscall.table import NORETURN, syscall
 
@@ -25,6 +27,10 @@ CSIGNAL = 0xff
 def fork_process(t, flags, stack, ptid, ctid, tls):
     """The common path of fork/vfork/clone without CLONE_THREAD."""
     k = t.kernel
+    if k.sched is not None and t.vcpu.in_guest():
+        # The parent may block below (vfork) and other threads must run
+        # meanwhile: leave the engine's hook before anything is done.
+        raise LeaveHook()
     vfork_pipe = None
     if flags & CLONE_VFORK:
         vfork_pipe = t.host.vfork_pipe()
@@ -152,6 +158,8 @@ def sys_wait4(t, pid: Int, status: Out[Ptr], options: Hex, rusage: Out[Ptr]):
     if options & ~(1 | 2 | 8 | 0x20000000 | 0x40000000 | 0x80000000):
         raise EINVAL()
     rpid, st, ru = t.host.wait4(pid, options)
+    if rpid:
+        _note_child(t, rpid, st)
     if rpid and status:
         t.mem.write_i32(status, st)
     if rpid and rusage:
@@ -174,4 +182,20 @@ def sys_waitid(t, idtype: Int, ident: Int, infop: Out[Ptr], options: Hex, rusage
         else:
             pid, uid, code, st = r
             t.mem.write(infop, struct.pack("<iii4xiIi", 17, 0, code, pid, uid, st).ljust(128, b"\0"))
+    if r is not None and not options & 0x01000000:
+        t.kernel.last_child = S.siginfo(S.SIGCHLD, r[2], pid=r[0], uid=r[1], status=r[3])
     return 0
+
+
+def _note_child(t, pid, st):
+    """Remember what wait4 reaped: a SIGCHLD that arrives from the host
+    after its child was reaped still names it (Kernel._host_info)."""
+    if st & 0x7f == 0:
+        code, val = S.CLD_EXITED, (st >> 8) & 0xff
+    elif st == 0xffff:
+        code, val = S.CLD_CONTINUED, S.SIGCONT
+    elif st & 0xff == 0x7f:
+        code, val = S.CLD_STOPPED, (st >> 8) & 0xff
+    else:
+        code, val = (S.CLD_DUMPED if st & 0x80 else S.CLD_KILLED), st & 0x7f
+    t.kernel.last_child = S.siginfo(S.SIGCHLD, code, pid=pid, uid=t.host.getuid(), status=val)

@@ -38,9 +38,13 @@ def sys_rt_sigaction(t, sig: Int, act: Ptr, oact: Out[Ptr], sigsetsize: Size):
             raise EINVAL()
         handler, flags, restorer, mask = struct.unpack("<QQQQ", t.mem.read(act, 32))
         acts.set(sig, S.Action(handler, flags, restorer, mask & ~S.UNBLOCKABLE))
-        # Setting SIG_IGN discards a pending instance (POSIX).
-        if handler == S.SIG_IGN or (handler == S.SIG_DFL and S.default_action(sig) == "ignore"):
-            t.signals.pending.pop(sig, None)
+        # Setting SIG_IGN discards a pending instance (POSIX), in every thread.
+        if S.is_ignored(acts, sig):
+            t.process.shared_pending.discard(sig)
+            for o in list(t.process.tasks.values()):
+                o.signals.own.discard(sig)
+        if (old.handler == S.SIG_DFL) != (handler == S.SIG_DFL):
+            t.kernel.update_blocked_mirror()
     if oact:
         t.mem.write(oact, old.pack())
     return 0
@@ -64,7 +68,10 @@ def sys_rt_sigprocmask(t, how: Int, nset: Ptr, oset: Out[Ptr], sigsetsize: Size)
         else:
             raise EINVAL()
         sigs.mask &= ~S.UNBLOCKABLE
-        if sigs.pending and sigs.has_deliverable():
+        changed = old ^ sigs.mask
+        if changed & t.process.sigactions.default_fatal_mask():
+            t.kernel.update_blocked_mirror()
+        if changed & old and (t.kernel.inbox or sigs.has_deliverable()):
             t.wants_stop = True
     if oset:
         t.mem.write_u64(oset, old)
@@ -104,22 +111,45 @@ def sys_sigaltstack(t, ss: Ptr, old: Out[Ptr]):
     return 0
 
 
-def _self_signal(t, sig, info):
+def _send_self(t, sig, info):
+    """kill/sigqueue to the own process: process-directed, queued here so
+    that it is delivered before the call returns (to this thread when it
+    does not block the signal), as on Linux."""
     if sig == 0:
         return 0
-    t.signals.queue(sig, info)
-    t.wants_stop = True
+    if sig in (S.SIGKILL, S.SIGSTOP):
+        t.host.kill(t.process.pid, sig)     # the host acts on these itself
+        return 0
+    t.kernel.send_process_signal(sig, info)
     return 0
 
 
 @syscall(62, "kill")
 def sys_kill(t, pid: Int, sig: Int):
-    """Implements kill(2); signals to the own process are queued directly."""
+    """Implements kill(2); signals to the own process are queued directly,
+    others (groups, other processes) go through the host."""
     if not 0 <= sig <= S.NSIG:
         raise EINVAL()
     if pid == t.process.pid:
-        return _self_signal(t, sig, S.siginfo(sig, S.SI_USER, pid=t.process.pid, uid=t.host.getuid()))
+        return _send_self(t, sig, S.siginfo(sig, S.SI_USER, pid=t.process.pid, uid=t.host.getuid()))
     t.host.kill(pid, sig)
+    if pid <= 0 and sig:
+        # The own process may be among the receivers: its handler should
+        # run before kill returns, as on Linux.
+        t.wants_stop = True
+    return 0
+
+
+def _thread_signal(t, tid, sig, info):
+    target = t.process.tasks.get(tid)
+    if target is None:
+        raise ESRCH()
+    if sig == 0:
+        return 0
+    if sig in (S.SIGKILL, S.SIGSTOP):
+        t.host.kill(t.process.pid, sig)     # whole-process actions
+        return 0
+    t.kernel.send_thread_signal(target, sig, info)
     return 0
 
 
@@ -131,54 +161,74 @@ def sys_tkill(t, tid: Int, sig: Int):
 
 @syscall(234, "tgkill")
 def sys_tgkill(t, tgid: Int, tid: Int, sig: Int):
-    """Implements tgkill(2) for threads of this process, and for the main
+    """Implements tgkill(2) for threads of this process (per-thread
+    delivery; a thread blocked in the host is woken), and for the main
     thread of another process (through the host)."""
     if not 0 <= sig <= S.NSIG or tid <= 0 or tgid <= 0:
         raise EINVAL()
-    info = S.siginfo(sig, S.SI_TKILL, pid=t.process.pid, uid=t.host.getuid())
     if tgid == t.process.pid:
-        target = t.process.tasks.get(tid)
-        if target is None:
-            raise ESRCH()
-        if sig == 0:
-            return 0
-        target.signals.queue(sig, info)
-        target.wants_stop = True
-        if target is not t:
-            t.kernel.wake(target) if hasattr(t.kernel, "wake") else None
-        return 0
+        info = S.siginfo(sig, S.SI_TKILL, pid=t.process.pid, uid=t.host.getuid())
+        return _thread_signal(t, tid, sig, info)
     if tgid != tid:
         raise ESRCH()
     t.host.kill(tid, sig)
     return 0
 
 
-@syscall(129, "rt_sigqueueinfo")
-def sys_rt_sigqueueinfo(t, pid: Int, sig: Int, info: Ptr):
-    """Implements rt_sigqueueinfo(2) (to other processes the value is lost)."""
-    _check_sig(sig)
+def _user_info(t, sig, info):
     raw = t.mem.read(info, 128)
     code = struct.unpack_from("<i", raw, 8)[0]
     if code >= 0 or code == S.SI_TKILL:
         raise EPERM()
+    return struct.pack("<i", sig) + raw[4:]
+
+
+@syscall(129, "rt_sigqueueinfo")
+def sys_rt_sigqueueinfo(t, pid: Int, sig: Int, info: Ptr):
+    """Implements rt_sigqueueinfo(2). Differences: to another process the
+    signal goes through the host, and the value is lost."""
+    _check_sig(sig)
+    data = _user_info(t, sig, info)
     if pid == t.process.pid:
-        return _self_signal(t, sig, struct.pack("<i", sig) + raw[4:])
+        return _send_self(t, sig, data)
     t.host.kill(pid, sig)
     return 0
 
 
+@syscall(297, "rt_tgsigqueueinfo")
+def sys_rt_tgsigqueueinfo(t, tgid: Int, tid: Int, sig: Int, info: Ptr):
+    """Implements rt_tgsigqueueinfo(2) for threads of this process."""
+    _check_sig(sig)
+    data = _user_info(t, sig, info)
+    if tgid != t.process.pid:
+        if tgid != tid or tgid <= 0:
+            raise ESRCH()
+        t.host.kill(tid, sig)
+        return 0
+    return _thread_signal(t, tid, sig, data)
+
+
 @syscall(127, "rt_sigpending")
 def sys_rt_sigpending(t, out: Out[Ptr], sigsetsize: Size):
-    """Implements rt_sigpending(2)."""
+    """Implements rt_sigpending(2): blocked signals pending for the thread
+    or the process."""
     if sigsetsize > SIGSET_SIZE:
         raise EINVAL()
+    k = t.kernel
+    if k.inbox:
+        k.drain_signals(t)
     t.mem.write(out, struct.pack("<Q", t.signals.pending_mask() & t.signals.mask)[:sigsetsize])
     return 0
 
 
 def _wait_for_signal(t):
     """Block until a signal for the guest arrives (host sleep, interrupted)."""
-    while not t.signals.has_deliverable():
+    k = t.kernel
+    while True:
+        if k.inbox:
+            k.drain_signals(t)
+        if t.signals.has_deliverable():
+            break
         try:
             t.host.sleep_ns(3600 * 10**9)
         except Interrupted:
@@ -219,11 +269,17 @@ def sys_rt_sigtimedwait(t, sset: Ptr, info: Out[Ptr], timeout: Ptr, sigsetsize: 
         deadline = t.host.clock_gettime_ns(1) + s * 10**9 + ns
     sigs = t.signals
     sigs.waitset = want
+    k = t.kernel
     try:
         while True:
-            for sig in sorted(sigs.pending):
+            if k.inbox:
+                k.drain_signals(t)
+            b = sigs.pending_mask() & want
+            if b & S.SYNCHRONOUS_MASK:
+                b &= S.SYNCHRONOUS_MASK
+            for sig in S.sigs_of(b):
                 if want & S.bit(sig):
-                    data = sigs.take(sig)
+                    data = sigs.take(sig) or S.siginfo(sig, S.SI_USER)
                     if info:
                         t.mem.write(info, data)
                     return sig

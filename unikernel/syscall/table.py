@@ -146,6 +146,8 @@ class Dispatcher(object):
         """A blocking call was cut short by a signal: restart it after the
         handler (SA_RESTART) or fail it with EINTR."""
         t.wants_stop = True
+        if t.kernel.inbox:
+            t.kernel.drain_signals(t)        # host signals decide too
         if e.restartable and t.signals.should_restart():
             t.restart_syscall(vcpu, e.nr)
             return NORETURN

@@ -2,8 +2,8 @@
 
 futex keys are guest virtual addresses of this process (FUTEX_PRIVATE_FLAG
 is accepted either way: one host process per Linux process means no other
-process shares them, except through shared mappings, where wakeups across
-processes are not supported yet). The wait queue lives in
+process shares them, except through shared mappings: there a wait watches
+the word itself, since the waker may be another host process). The wait queue lives in
 t.kernel.futexes when a scheduler with several threads exists; with one
 thread a matching wait can only end by timeout or signal.
 Travels inside bundles: Python 3.9.
@@ -33,7 +33,32 @@ def _timeout_deadline(t, op, utime, clock_realtime):
     return t.host.clock_gettime_ns(1) + s * 10**9 + ns, 1
 
 
-@syscall(202, "futex", support="partial", note="no PI futexes; no wakeups across processes")
+SHARED_POLL_MIN_NS = 20 * 1000
+SHARED_POLL_MAX_NS = 2 * 1000 * 1000
+
+
+def _shared_wait(t, uaddr, val, deadline, clock):
+    """FUTEX_WAIT on memory shared with other processes (MAP_SHARED): the
+    waker may be another host process, so watch the word itself, backing
+    off to 2 ms. Every futex user changes the word before waking (a
+    spurious 0 is allowed), so a changed word ends the wait."""
+    delay = SHARED_POLL_MIN_NS
+    host = t.host
+    while True:
+        if t.mem.read_u32(uaddr) != val:
+            return 0
+        if deadline is None:
+            nap = delay
+        else:
+            left = deadline - host.clock_gettime_ns(clock)
+            if left <= 0:
+                raise ETIMEDOUT()
+            nap = min(delay, left)
+        host.sleep_ns(nap)           # without the CPU; a signal ends it (Interrupted)
+        delay = min(delay * 2, SHARED_POLL_MAX_NS)
+
+
+@syscall(202, "futex", support="partial", note="no PI futexes; across processes (shared memory) by polling")
 def sys_futex(t, uaddr: Ptr, op: Int, val: UInt, utime: ULong, uaddr2: Ptr, val3: UInt):
     """Implements futex(2): WAIT, WAKE, WAIT_BITSET, WAKE_BITSET, REQUEUE,
     CMP_REQUEUE, WAKE_OP."""
@@ -48,6 +73,9 @@ def sys_futex(t, uaddr: Ptr, op: Int, val: UInt, utime: ULong, uaddr2: Ptr, val3
         deadline, clock = _timeout_deadline(t, cmd, utime, op & FUTEX_CLOCK_REALTIME)
         if t.mem.read_u32(uaddr) != val:
             raise EAGAIN()
+        v = t.mem.find(uaddr)
+        if v is not None and v.shared:
+            return _shared_wait(t, uaddr, val, deadline, clock)
         if sched is not None:
             return sched.wait(t, uaddr, bitset, deadline, clock)
         # A single thread: nobody can wake us but a signal or the clock.
