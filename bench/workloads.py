@@ -82,8 +82,8 @@ WORKLOADS: List[Workload] = [
     Workload("files", "create/stat/list/delete 2,000 files", "op", _bin("files"), 2_000, 50, "us/file"),
     Workload("mmap", "mmap/munmap 64 KiB x 20,000", "op", _bin("mmap"), 20_000, 200, "us/pair"),
     Workload("forkexec", "fork+exec+wait /bin/true x 200", "op", _bin("forkexec"), 200, 3, "ms/proc", quick=True),
-    Workload("threads", "4 threads, mutex counter", "op", _bin("threads"), 500_000, 1000, "us/lock"),
-    Workload("tcp_rr", "loopback TCP 64-byte round trips", "op", _bin("tcp"), 10_000, 100, "us/rt"),
+    Workload("threads", "4 threads, mutex counter", "op", _bin("threads"), 500_000, 1000, "us/lock", quick=True),
+    Workload("tcp_rr", "loopback TCP 64-byte round trips", "op", _bin("tcp"), 10_000, 100, "us/rt", quick=True),
     Workload("sh_pipes", "sh: 200-iteration loop with pipes", "op",
              lambda ctx, n: ["/bin/sh", "-c", SH_LOOP, "sh", str(n)], 200, 3, "ms/iter", timing="wall"),
     Workload("hello", "hello-world start-up (dynamic)", "program", _bin("hello"), quick=True),
@@ -96,10 +96,10 @@ WORKLOADS: List[Workload] = [
     Workload("tar_czf", "tar czf of a 4 MB tree", "program",
              lambda ctx, n: [_which("tar"), "--sort=name", "--mtime=@0", "--owner=0", "--group=0",
                              "--numeric-owner", "-czf", "tree.tgz", "-C", str(ctx.data / "tree"), "."],
-             outputs=["tree.tgz"], needs=["tar", "gzip"], timeout=240),
+             outputs=["tree.tgz"], needs=["tar", "gzip"], timeout=240, quick=True),
     Workload("sqlite3", "sqlite3: insert 10,000 rows", "program",
              lambda ctx, n: [_which("sqlite3"), "bench.db", ".read %s" % (ctx.data / "inserts.sql")],
-             needs=["sqlite3"], timeout=240),
+             needs=["sqlite3"], timeout=240, quick=True),
 ]
 
 # Built from bench/workloads/<src>.c (dynamic unless noted).
