@@ -26,11 +26,10 @@ import time
 
 from lxpack.abi import errno as E
 from lxpack.runtime.host.api import LinuxError, StatResult, StatfsResult
-from lxpack.runtime.host import _tmp_xlat as _xlat  # TODO(issue 3): switch to xlat.py
-from lxpack.runtime.host.posix_net import PosixNetHost
+from lxpack.runtime.host.posix_net import NX, PosixNetHost
 
 IS_MACOS = sys.platform == "darwin"
-X = _xlat.Xlat(_xlat.live())
+X = NX      # the running host's translations (runtime/host/xlat.py), shared with posix_net
 
 
 def oserror_to_linux(e):
@@ -293,16 +292,27 @@ class PosixHost(PosixNetHost):
         else:
             self._call(os.unlink, path, dir_fd=_dirfd(dirfd))
 
-    def rename(self, olddirfd, old, newdirfd, new, noreplace=False, exchange=False):
-        if exchange:
-            raise LinuxError(E.EINVAL)  # no portable atomic exchange
-        if noreplace:
-            try:
-                os.lstat(new, dir_fd=_dirfd(newdirfd))
-                raise LinuxError(E.EEXIST)
-            except OSError:
-                pass
-        self._call(os.rename, old, new, src_dir_fd=_dirfd(olddirfd), dst_dir_fd=_dirfd(newdirfd))
+    def rename(self, olddirfd, old, newdirfd, new, flags=0):
+        """rename/renameat/renameat2. flags: Linux RENAME_NOREPLACE,
+        RENAME_EXCHANGE, RENAME_WHITEOUT, translated by name (macOS:
+        RENAME_EXCL, RENAME_SWAP through renameatx_np)."""
+        if not flags:
+            self._call(os.rename, old, new, src_dir_fd=_dirfd(olddirfd), dst_dir_fd=_dirfd(newdirfd))
+            return
+        hflags = X.rename_flags_to_host(flags)
+        fn = _renameat2()
+        if fn is None:
+            raise LinuxError(E.EINVAL)
+        import ctypes
+        # SAFETY: plain C call on bytes paths the caller owns; no memory is retained.
+        rc = fn(self._host_dirfd(olddirfd), os.fsencode(old), self._host_dirfd(newdirfd), os.fsencode(new),
+                ctypes.c_uint(hflags))
+        if rc != 0:
+            raise LinuxError(X.errno_to_linux(ctypes.get_errno()))
+
+    @staticmethod
+    def _host_dirfd(fd):
+        return X.at_fdcwd if fd == AT_FDCWD else fd
 
     def link(self, olddirfd, old, newdirfd, new, follow=False):
         self._call(os.link, old, new, src_dir_fd=_dirfd(olddirfd), dst_dir_fd=_dirfd(newdirfd),
@@ -566,9 +576,12 @@ class PosixHost(PosixNetHost):
 
     def tcsetattr(self, fd, when, linux_termios):
         import termios
-        hwhen = {0: termios.TCSANOW, 1: termios.TCSADRAIN, 2: termios.TCSAFLUSH}[when]
+        hwhen = X.tcsetattr_when_to_host(when)
+        if hwhen is None:
+            raise LinuxError(E.EINVAL)
         try:
-            termios.tcsetattr(fd, hwhen, X.termios_to_host(linux_termios))
+            # The host's current settings keep its host-only flags and cc slots.
+            termios.tcsetattr(fd, hwhen, X.termios_to_host(linux_termios, base=termios.tcgetattr(fd)))
         except termios.error as e:
             raise LinuxError(X.errno_to_linux(e.args[0]))
 
@@ -760,17 +773,21 @@ class PosixHost(PosixNetHost):
         self._call(os.kill, pid, hsig)
 
     def getrlimit(self, linux_res):
-        name = X.rlimit_host(linux_res)
-        if name is None:
+        """(soft, hard) as Linux rlim_t values, or None when the host has no
+        such resource (the kernel keeps those itself)."""
+        res = X.rlimit_to_host(linux_res)
+        if res is None:
             return None
-        return resource.getrlimit(name)
+        soft, hard = resource.getrlimit(res)
+        return X.rlim_value_to_linux(soft), X.rlim_value_to_linux(hard)
 
     def setrlimit(self, linux_res, soft, hard):
-        name = X.rlimit_host(linux_res)
-        if name is None:
+        """Set a limit from Linux rlim_t values (RLIM_INFINITY translated)."""
+        res = X.rlimit_to_host(linux_res)
+        if res is None:
             return
         try:
-            resource.setrlimit(name, (soft, hard))
+            resource.setrlimit(res, (X.rlim_value_to_host(soft), X.rlim_value_to_host(hard)))
         except ValueError:
             raise LinuxError(E.EINVAL)
         except OSError as e:
@@ -1131,3 +1148,31 @@ def _libc():
         _LIBC = lib
     return _LIBC
 
+
+_RENAMEAT2 = []
+
+
+def _renameat2():
+    """The host's atomic renameat with flags: Linux renameat2 (glibc 2.28+,
+    else the raw system call), macOS renameatx_np; None elsewhere."""
+    if _RENAMEAT2:
+        return _RENAMEAT2[0]
+    import ctypes
+    fn = None
+    lib = _libc()
+    argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    if sys.platform.startswith("linux"):
+        fn = getattr(lib, "renameat2", None)
+        if fn is None:
+            raw = lib.syscall
+            raw.restype = ctypes.c_long
+
+            def fn(a, b, c, d, f, _raw=raw):
+                return _raw(ctypes.c_long(316), a, b, c, d, f)   # SYS_renameat2 on x86-64
+    elif IS_MACOS:
+        fn = getattr(lib, "renameatx_np", None)
+    if fn is not None and hasattr(fn, "argtypes"):
+        fn.argtypes = argtypes
+        fn.restype = ctypes.c_int
+    _RENAMEAT2.append(fn)
+    return fn

@@ -404,13 +404,16 @@ class Kernel(object):
             return None
         b = S.bit(sig)
         lead = p.tasks.get(p.pid)
-        if lead is not None and not lead.signals.mask & b:
+        # A thread waiting for the signal in rt_sigtimedwait (or a signalfd
+        # poll) takes it although it blocks it (Linux unblocks it meanwhile).
+        if lead is not None and (not lead.signals.mask & b or lead.signals.waitset & b):
             return lead
         cur = self.current
-        if cur is not None and cur.process is p and cur.tid in p.tasks and not cur.signals.mask & b:
+        if cur is not None and cur.process is p and cur.tid in p.tasks and \
+                (not cur.signals.mask & b or cur.signals.waitset & b):
             return cur
         for o in list(p.tasks.values()):
-            if not o.signals.mask & b:
+            if not o.signals.mask & b or o.signals.waitset & b:
                 return o
         return None
 
@@ -718,8 +721,10 @@ class Kernel(object):
         t.signals.queue(sig, info)
 
     def deliver_signals(self, t):
-        """Act on t's deliverable signals: default actions, or one handler
-        frame (the rest after its sigreturn or at the next stop)."""
+        """Act on t's deliverable signals: default actions, or handler
+        frames. As Linux does before returning to user mode, a frame is set
+        up for every signal still deliverable under the mask of the handler
+        before it, each on top of the last (so the last one runs first)."""
         if self.inbox:
             self.drain_signals(t)
         sigs = t.signals
@@ -751,4 +756,3 @@ class Kernel(object):
                 S.setup_frame(t, sig, info, act, frame_mask=old)
             else:
                 S.setup_frame(t, sig, info, act)
-            return

@@ -255,14 +255,16 @@ class SignalState(object):
             return self.own.take(sig)
         return self.shared.take(sig)
 
-    def should_restart(self):
+    def should_restart(self, sa_restart=True):
+        """Restart the interrupted call (no handler will run for the
+        signal, or it has SA_RESTART and sa_restart allows that)?"""
         sig = self.deliverable()
         if not sig:
             return True
         a = self.actions.get(sig)
-        if a.handler == SIG_IGN or (a.handler == SIG_DFL and default_action(sig) in ("ignore", "continue")):
+        if a.handler == SIG_IGN or (a.handler == SIG_DFL and default_action(sig) in ("ignore", "continue", "stop")):
             return True
-        return bool(a.flags & SA_RESTART)
+        return sa_restart and bool(a.flags & SA_RESTART)
 
 
 def is_ignored(actions, sig):

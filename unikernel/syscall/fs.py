@@ -554,7 +554,7 @@ def _rename(t, olddirfd, old, newdirfd, new, flags):
         raise EINVAL()
     a = _host_only(t, olddirfd, old)
     b = _host_only(t, newdirfd, new)
-    t.host.rename(a.dirfd, a.path, b.dirfd, b.path, noreplace=bool(flags & 1), exchange=bool(flags & 2))
+    t.host.rename(a.dirfd, a.path, b.dirfd, b.path, flags)
     return 0
 
 
@@ -570,9 +570,11 @@ def sys_renameat(t, olddirfd: Fd, old: Path, newdirfd: Fd, new: Path):
     return _rename(t, olddirfd, old, newdirfd, new, 0)
 
 
-@syscall(316, "renameat2", support="partial", note="RENAME_EXCHANGE is EINVAL (no portable host call)")
+@syscall(316, "renameat2")
 def sys_renameat2(t, olddirfd: Fd, old: Path, newdirfd: Fd, new: Path, flags: Hex):
-    """Implements renameat2(2): RENAME_NOREPLACE; not RENAME_EXCHANGE/WHITEOUT."""
+    """Implements renameat2(2): RENAME_NOREPLACE and RENAME_EXCHANGE (the
+    host's renameat2, or renameatx_np on macOS). Differences: RENAME_WHITEOUT
+    works only on a Linux host."""
     return _rename(t, olddirfd, old, newdirfd, new, flags)
 
 

@@ -8,7 +8,11 @@ Travels inside bundles: Python 3.9.
 """
 import struct
 
-from lxpack.unikernel.errors import (EBADF, EFAULT, EINVAL, ENOTTY, EPIPE, ESPIPE, EAGAIN, EPERM, LinuxError)
+from lxpack.abi.fcntl import O_ACCMODE, O_APPEND, O_RDONLY, O_WRONLY
+from lxpack.abi.stat import S_ISDIR, S_ISREG
+from lxpack.abi.termios import TERMIOS, Termios, pack_termios
+from lxpack.unikernel.errors import (EBADF, EFAULT, EINVAL, EISDIR, ENOTTY, EPIPE, ESPIPE, EAGAIN, EPERM,
+                                     LinuxError)
 from lxpack.unikernel.kernel import signals as S
 from lxpack.unikernel.syscall.args import Fd, Hex, Int, Long, Out, Ptr, Size, UInt, ULong, CStr
 from lxpack.unikernel.syscall.table import syscall
@@ -288,7 +292,6 @@ TCSBRK, TCXONC, TCFLSH = 0x5409, 0x540A, 0x540B
 TIOCSCTTY, TIOCGPGRP, TIOCSPGRP, TIOCOUTQ = 0x540E, 0x540F, 0x5410, 0x5411
 TIOCGWINSZ, TIOCSWINSZ, FIONREAD, TIOCNOTTY, FIONBIO = 0x5413, 0x5414, 0x541B, 0x5422, 0x5421
 TIOCGSID, FIONCLEX, FIOCLEX, FIOASYNC, TIOCGPTN, TIOCSPTLCK = 0x5429, 0x5450, 0x5451, 0x5452, 0x80045430, 0x40045431
-TERMIOS = struct.Struct("<IIIIB19s")
 
 
 def _need_tty(t, fd):
@@ -315,18 +318,11 @@ def sys_ioctl(t, fd: Int, req: UInt, arg: ULong):
         return 0
     if req == TCGETS:
         _need_tty(t, fd)
-        iflag, oflag, cflag, lflag, ispeed, ospeed, cc = h.tcgetattr(fd)
-        ccb = bytes(c if isinstance(c, int) else (c[0] if c else 0) for c in cc[:19]).ljust(19, b"\0")
-        t.mem.write(arg, TERMIOS.pack(iflag, oflag, cflag, lflag, 0, ccb))
+        t.mem.write(arg, pack_termios(h.tcgetattr(fd)))
         return 0
     if req in (TCSETS, TCSETSW, TCSETSF):
         _need_tty(t, fd)
-        iflag, oflag, cflag, lflag, _line, ccb = TERMIOS.unpack(t.mem.read(arg, TERMIOS.size))
-        cur = h.tcgetattr(fd)
-        cc = list(cur[6])
-        for i in range(min(19, len(cc))):
-            cc[i] = ccb[i] if isinstance(cc[i], int) else bytes([ccb[i]])
-        h.tcsetattr(fd, req - TCSETS, [iflag, oflag, cflag, lflag, cur[4], cur[5], cc])
+        h.tcsetattr(fd, req - TCSETS, Termios(*TERMIOS.unpack(t.mem.read(arg, TERMIOS.size))))
         return 0
     if req == TIOCGWINSZ:
         _need_tty(t, fd)
@@ -493,26 +489,52 @@ def sys_sendfile(t, out_fd: Int, in_fd: Int, offset: Ptr, count: Size):
 
 @syscall(326, "copy_file_range")
 def sys_copy_file_range(t, in_fd: Int, off_in: Ptr, out_fd: Int, off_out: Ptr, count: Size, flags: UInt):
-    """Implements copy_file_range(2) by reading and writing."""
+    """Implements copy_file_range(2) by reading and writing, with the
+    kernel's checks in its order (generic_copy_file_checks): flags, fds,
+    directories (EISDIR), other non-regular files (EINVAL), access modes and
+    O_APPEND (EBADF), the length cut at the source's EOF, then overlap
+    within one file (EINVAL)."""
     if flags:
         raise EINVAL()
+    h = t.host
+    st_in = h.fstat(in_fd)
+    st_out = h.fstat(out_fd)
     in_off = struct.unpack("<q", t.mem.read(off_in, 8))[0] if off_in else None
     out_off = struct.unpack("<q", t.mem.read(off_out, 8))[0] if off_out else None
-    total = 0
+    if S_ISDIR(st_in.st_mode) or S_ISDIR(st_out.st_mode):
+        raise EISDIR()
+    if not S_ISREG(st_in.st_mode) or not S_ISREG(st_out.st_mode):
+        raise EINVAL()
+    fl_in = h.get_status_flags(in_fd)
+    fl_out = h.get_status_flags(out_fd)
+    if (fl_in & O_ACCMODE) == O_WRONLY or (fl_out & O_ACCMODE) == O_RDONLY or fl_out & O_APPEND:
+        raise EBADF()
+    pos_in = in_off if in_off is not None else h.lseek(in_fd, 0, 1)
+    pos_out = out_off if out_off is not None else h.lseek(out_fd, 0, 1)
     count = min(count, IO_MAX)
+    count = 0 if pos_in >= st_in.st_size else min(count, st_in.st_size - pos_in)
+    if (st_in.st_dev, st_in.st_ino) == (st_out.st_dev, st_out.st_ino) and \
+            pos_out + count > pos_in and pos_out < pos_in + count:
+        raise EINVAL()
+    if pos_in < 0 or pos_out < 0:
+        raise EINVAL()
+    total = 0
     while total < count:
-        n = min(1 << 20, count - total)
-        data = t.host.pread(in_fd, n, in_off + total) if in_off is not None else t.host.read(in_fd, n)
+        data = h.pread(in_fd, min(1 << 20, count - total), pos_in + total)
         if not data:
             break
-        w = t.host.pwrite(out_fd, data, out_off + total) if out_off is not None else t.host.write(out_fd, data)
+        w = h.pwrite(out_fd, data, pos_out + total)
         total += w
         if w < len(data):
             break
     if off_in:
-        t.mem.write(off_in, struct.pack("<q", in_off + total))
+        t.mem.write(off_in, struct.pack("<q", pos_in + total))
+    else:
+        h.lseek(in_fd, pos_in + total, 0)
     if off_out:
-        t.mem.write(off_out, struct.pack("<q", out_off + total))
+        t.mem.write(off_out, struct.pack("<q", pos_out + total))
+    else:
+        h.lseek(out_fd, pos_out + total, 0)
     return total
 
 

@@ -241,7 +241,7 @@ def _getrlimit(t, res):
     lim = t.host.getrlimit(res)
     if lim is None:
         return _RLIMIT_DEFAULTS.get(res, (RLIM_INFINITY, RLIM_INFINITY))
-    return tuple(RLIM_INFINITY if v < 0 or v >= (1 << 63) else v for v in lim)
+    return lim
 
 
 def _setrlimit(t, res, soft, hard):
@@ -250,12 +250,10 @@ def _setrlimit(t, res, soft, hard):
     if res == 3:     # RLIMIT_STACK: the guest stack is ours, not the host's
         t.process.rlimits[res] = (soft, hard)
         return
-    s = -1 if soft == RLIM_INFINITY else soft
-    hh = -1 if hard == RLIM_INFINITY else hard
     if t.host.getrlimit(res) is None:
         t.process.rlimits[res] = (soft, hard)
         return
-    t.host.setrlimit(res, s, hh)
+    t.host.setrlimit(res, soft, hard)
 
 
 @syscall(97, "getrlimit")

@@ -11,6 +11,7 @@ import struct
 
 from lxpack.unikernel.errors import EAGAIN, EINVAL, EINTR, ENOMEM, EPERM, ESRCH, Interrupted
 from lxpack.unikernel.kernel import signals as S
+from lxpack.unikernel.kernel.sched import LeaveHook
 from lxpack.unikernel.syscall.args import Hex, Int, Out, Ptr, Size, UInt
 from lxpack.unikernel.syscall.table import NORETURN, syscall
 
@@ -221,6 +222,13 @@ def sys_rt_sigpending(t, out: Out[Ptr], sigsetsize: Size):
     return 0
 
 
+def _leave_hook(t):
+    """A call that changes state and then blocks must leave the engine's
+    hook before it changes anything (the call is re-run outside it)."""
+    if t.kernel.sched is not None and t.vcpu.in_guest():
+        raise LeaveHook()
+
+
 def _wait_for_signal(t):
     """Block until a signal for the guest arrives (host sleep, interrupted)."""
     k = t.kernel
@@ -237,11 +245,12 @@ def _wait_for_signal(t):
     raise EINTR()
 
 
-@syscall(130, "rt_sigsuspend", restartable=False)
+@syscall(130, "rt_sigsuspend", restartable="nohand")
 def sys_rt_sigsuspend(t, mask: Ptr, sigsetsize: Size):
     """Implements rt_sigsuspend(2): always ends with EINTR after a handler."""
     if sigsetsize != SIGSET_SIZE:
         raise EINVAL()
+    _leave_hook(t)
     new = t.mem.read_u64(mask) & ~S.UNBLOCKABLE
     sigs = t.signals
     sigs.saved_mask = sigs.mask
@@ -249,7 +258,7 @@ def sys_rt_sigsuspend(t, mask: Ptr, sigsetsize: Size):
     return _wait_for_signal(t)
 
 
-@syscall(34, "pause", restartable=False)
+@syscall(34, "pause", restartable="nohand")
 def sys_pause(t):
     """Implements pause(2)."""
     return _wait_for_signal(t)

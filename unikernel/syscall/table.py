@@ -70,7 +70,11 @@ def _make_decoder(kinds):
 
 
 def syscall(nr, name, support="full", note="", restartable=True):
-    """Register `fn` as the handler of Linux syscall `nr` named `name`."""
+    """Register `fn` as the handler of Linux syscall `nr` named `name`.
+    restartable: what a signal interrupting it does (Dispatcher._interrupted):
+    True restarts it after a handler with SA_RESTART (Linux's ERESTARTSYS),
+    "nohand" only when no handler runs (ERESTARTNOHAND and
+    ERESTART_RESTARTBLOCK: nanosleep, sigsuspend), False never (EINTR)."""
     def register(fn):
         if SYSCALL_NAMES.get(nr) != name:
             raise ValueError("syscall %d is %r, not %r" % (nr, SYSCALL_NAMES.get(nr), name))
@@ -148,7 +152,7 @@ class Dispatcher(object):
         t.wants_stop = True
         if t.kernel.inbox:
             t.kernel.drain_signals(t)        # host signals decide too
-        if e.restartable and t.signals.should_restart():
+        if e.restartable and t.signals.should_restart(e.restartable is True):
             t.restart_syscall(vcpu, e.nr)
             return NORETURN
         return -EINTR

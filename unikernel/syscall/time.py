@@ -79,14 +79,14 @@ def _sleep(t, clock, deadline_ns, rem_addr):
             raise
 
 
-@syscall(35, "nanosleep")
+@syscall(35, "nanosleep", restartable="nohand")
 def sys_nanosleep(t, req: Ptr, rem: Out[Ptr]):
     """Implements nanosleep(2)."""
     ns = _read_ts(t, req)
     return _sleep(t, 1, t.host.clock_gettime_ns(1) + ns, rem)
 
 
-@syscall(230, "clock_nanosleep")
+@syscall(230, "clock_nanosleep", restartable="nohand")
 def sys_clock_nanosleep(t, clock: Int, flags: Int, req: Ptr, rem: Out[Ptr]):
     """Implements clock_nanosleep(2), relative and TIMER_ABSTIME."""
     if clock not in (0, 1, 7, 8, 9, 2):
