@@ -286,6 +286,22 @@ class PosixHost(PosixNetHost):
     def mkdir(self, dirfd, path, mode):
         self._call(os.mkdir, path, mode, dir_fd=_dirfd(dirfd))
 
+    def mknod(self, dirfd, path, linux_mode, major=0, minor=0):
+        """mknodat: a FIFO through mkfifo (the portable call), an empty
+        regular file, or a device/socket node through mknod with the type
+        bits and device number translated."""
+        kind = linux_mode & 0o170000
+        perm = linux_mode & 0o7777
+        if kind == 0o010000:
+            self._call(os.mkfifo, path, perm, dir_fd=_dirfd(dirfd))
+        elif kind in (0, 0o100000):
+            fd = self._call(os.open, path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, perm,
+                            dir_fd=_dirfd(dirfd))
+            os.close(fd)
+        else:
+            self._call(os.mknod, path, X.mode_to_host(kind | perm), os.makedev(major, minor),
+                       dir_fd=_dirfd(dirfd))
+
     def unlink(self, dirfd, path, rmdir=False):
         if rmdir:
             self._call(os.rmdir, path, dir_fd=_dirfd(dirfd))

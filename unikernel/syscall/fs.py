@@ -41,6 +41,23 @@ class EmulatedDir(Emulated):
         self.link_name = link_name
 
 
+class OPath(Emulated):
+    """An O_PATH descriptor: it names a file without opening it for I/O
+    (read/write are EBADF). O_PATH is Linux-only, so the host fd behind it
+    is an ordinary read-only open of the file for directories and regular
+    files (fstat, fchdir and *at lookups go straight to the host), and a
+    /dev/null placeholder for what cannot be opened without side effects or
+    at all: symlinks (O_NOFOLLOW), FIFOs, sockets, devices. Those are
+    served from host_path."""
+    kind = "opath"
+
+    def __init__(self, host_path, link_name, flags, backed):
+        self.host_path = host_path      # absolute host path of the file itself
+        self.link_name = link_name      # what /proc/self/fd/N shows
+        self.flags = flags              # what F_GETFL shows
+        self.backed = backed            # the host fd is an open of the file
+
+
 class DevFull(Emulated):
     """/dev/full: reads zeros (from the host's /dev/zero), writes fail ENOSPC."""
     kind = "full"
@@ -124,6 +141,8 @@ def _reopen_fd(t, n, flags, mode):
     if not t.kernel.fd_exists(t, n):
         raise ENOENT()
     sp = t.files.special(n)
+    if sp is not None and sp.kind == "opath":
+        return _open_path(t, AT_FDCWD, sp.host_path, flags, mode)
     if sp is None:
         try:
             p = t.host.fd_path(n)
@@ -145,9 +164,32 @@ def _open_path(t, dirfd, path, flags, mode):
     if r.kind != "host":
         return _open_special(t, r, flags, mode)
     if flags & O_PATH:
-        # O_PATH is not portable; an O_RDONLY open serves fstat/fchdir/*at uses.
-        flags = (flags & (O_CLOEXEC | O_DIRECTORY | O_NOFOLLOW))
+        return _open_o_path(t, r, flags)
     return t.host.openat(r.dirfd, r.path, flags, mode)
+
+
+def _open_o_path(t, r, flags):
+    """open(O_PATH): see OPath."""
+    h = t.host
+    st = h.stat(r.dirfd, r.path, not (flags & O_NOFOLLOW))
+    kind = st.st_mode & 0o170000
+    if flags & O_DIRECTORY and kind != 0o040000:
+        raise ENOTDIR()
+    cloexec = flags & O_CLOEXEC
+    if r.path.startswith(b"/"):
+        host_path = r.path
+    else:
+        base = h.getcwd() if r.dirfd == AT_FDCWD else h.fd_path(r.dirfd)
+        host_path = base.rstrip(b"/") + b"/" + r.path
+    backed = kind in (0o040000, 0o100000)
+    if backed:
+        fd = h.openat(r.dirfd, r.path, cloexec | (flags & (O_DIRECTORY | O_NOFOLLOW)), 0)
+    else:
+        fd = h.openat(AT_FDCWD, b"/dev/null", cloexec, 0)
+    root = t.kernel.vfs.root
+    link_name = host_path[len(root):] if root and host_path.startswith(root + b"/") else host_path
+    t.files.install(fd, OPath(host_path, link_name, O_PATH | (flags & (O_DIRECTORY | O_NOFOLLOW)), backed))
+    return fd
 
 
 @syscall(2, "open")
@@ -249,6 +291,8 @@ def _fstat_of(t, fd):
     sp = t.files.special(fd)
     if sp is not None and sp.kind == "dir":
         return _proc_stat(procfs.Node("dir"), fd)
+    if sp is not None and sp.kind == "opath" and not sp.backed:
+        return t.host.stat(AT_FDCWD, sp.host_path, False)
     st = t.host.fstat(fd)
     if sp is not None and sp.kind == "full":
         st.st_rdev = (1 << 8) | 7
@@ -352,6 +396,9 @@ def sys_faccessat2(t, dirfd: Fd, path: Path, mode: Int, flags: Hex):
 
 def _readlink(t, dirfd, path):
     if not path:
+        sp = t.files.special(dirfd)
+        if sp is not None and sp.kind == "opath":     # readlinkat(O_PATH fd of a symlink, "")
+            return t.host.readlink(AT_FDCWD, sp.host_path)
         raise ENOENT()
     r = t.kernel.vfs.resolve(dirfd, path, False)
     if r.kind == "host":
@@ -418,8 +465,9 @@ def sys_chdir(t, path: Path):
 @syscall(81, "fchdir")
 def sys_fchdir(t, fd: Int):
     """Implements fchdir(2)."""
-    if t.files.special(fd) is not None:
-        raise EACCES()
+    sp = t.files.special(fd)
+    if sp is not None and not (sp.kind == "opath" and sp.backed):
+        raise ENOTDIR() if sp.kind == "opath" else EACCES()
     t.host.fchdir(fd)
     return 0
 
@@ -433,6 +481,8 @@ def sys_getdents64(t, fd: Int, buf: Out[Ptr], count: Size):
     cur = t.files.cursors.get(fd)
     if cur is None:
         sp = t.files.special(fd)
+        if sp is not None and sp.kind == "opath":
+            raise EBADF()
         if sp is not None and sp.kind == "dir":
             entries = [(b".", 1, 4), (b"..", 1, 4)] + [(n, 1000 + i, d) for i, (n, d) in enumerate(sp.entries)]
         else:
@@ -521,6 +571,29 @@ def sys_mkdirat(t, dirfd: Fd, path: Path, mode: Oct):
     r = _host_only(t, dirfd, path)
     t.host.mkdir(r.dirfd, r.path, mode)
     return 0
+
+
+def _mknod(t, dirfd, path, mode, dev):
+    kind = mode & 0o170000
+    if kind not in (0, 0o100000, 0o010000, 0o020000, 0o060000, 0o140000):
+        raise EINVAL()
+    r = _host_only(t, dirfd, path)
+    dev &= 0xFFFFFFFF      # the kernel takes a 32-bit dev_t here
+    t.host.mknod(r.dirfd, r.path, mode, (dev >> 8) & 0xFFF, (dev & 0xFF) | ((dev >> 12) & 0xFFF00))
+    return 0
+
+
+@syscall(133, "mknod")
+def sys_mknod(t, path: Path, mode: Oct, dev: Hex):
+    """Implements mknod(2): FIFOs, regular files, sockets and (as root)
+    devices, on the host file system."""
+    return _mknod(t, AT_FDCWD, path, mode, dev)
+
+
+@syscall(259, "mknodat")
+def sys_mknodat(t, dirfd: Fd, path: Path, mode: Oct, dev: Hex):
+    """Implements mknodat(2)."""
+    return _mknod(t, dirfd, path, mode, dev)
 
 
 @syscall(84, "rmdir")
@@ -646,7 +719,11 @@ def sys_fchmodat(t, dirfd: Fd, path: Path, mode: Oct):
 def _chown(t, dirfd, path, uid, gid, flags):
     follow = not (flags & AT_SYMLINK_NOFOLLOW)
     if not path and flags & AT_EMPTY_PATH:
-        t.host.fchown(dirfd, _id(uid), _id(gid))
+        sp = t.files.special(dirfd)
+        if sp is not None and sp.kind == "opath" and not sp.backed:
+            t.host.chown(AT_FDCWD, sp.host_path, _id(uid), _id(gid), follow=False)
+        else:
+            t.host.fchown(dirfd, _id(uid), _id(gid))
         return 0
     r = _host_only(t, dirfd, path, follow)
     t.host.chown(r.dirfd, r.path, _id(uid), _id(gid), follow=follow)

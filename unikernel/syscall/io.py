@@ -248,6 +248,9 @@ def sys_fcntl(t, fd: Int, cmd: Int, arg: ULong):
         h.set_cloexec(fd, bool(arg & 1))
         return 0
     if cmd == F_GETFL:
+        sp = t.files.emulated.get(fd)
+        if sp is not None and sp.kind == "opath":
+            return sp.flags
         return h.get_status_flags(fd) | 0o100000   # O_LARGEFILE, as Linux reports on 64-bit
     if cmd == F_SETFL:
         h.set_status_flags(fd, arg & (0o2000 | O_NONBLOCK | 0o20000 | O_DIRECT | 0o1000000))
