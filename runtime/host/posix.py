@@ -27,6 +27,7 @@ import time
 from lxpack.abi import errno as E
 from lxpack.runtime.host.api import LinuxError, StatResult, StatfsResult
 from lxpack.runtime.host.posix_net import NX, PosixNetHost
+from lxpack.runtime.host import clib as _clib
 
 IS_MACOS = sys.platform == "darwin"
 X = NX      # the running host's translations (runtime/host/xlat.py), shared with posix_net
@@ -925,6 +926,12 @@ class PosixHost(PosixNetHost):
             return fn(*args, **kw)
         except OSError as e:
             raise oserror_to_linux(e)
+        except (ValueError, OverflowError) as e:
+            # os.* refuse a negative or huge fd before any system call; the
+            # kernel would say EBADF.
+            if "file descriptor" in str(e) or "fd" in str(e):
+                raise LinuxError(E.EBADF)
+            raise
 
 
 def _noop_handler(signum, frame):
@@ -1154,8 +1161,7 @@ def _libc():
     global _LIBC
     if _LIBC is None:
         import ctypes
-        import ctypes.util
-        lib = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+        lib = _clib.open_libc()
         lib.mmap.restype = ctypes.c_void_p
         lib.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long]
         lib.munmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t]

@@ -47,6 +47,7 @@ from lxpack.abi import socket as SK
 from lxpack.abi import poll as P
 from lxpack.runtime.host import xlat as _xlat
 from lxpack.runtime.host.api import LinuxError
+from lxpack.runtime.host import clib as _clib
 
 IS_LINUX = sys.platform.startswith("linux")
 IS_MACOS = sys.platform == "darwin"
@@ -360,7 +361,6 @@ def host_interfaces():
     """[{index, name, flags (Linux IFF_*), mac, mtu, addrs: [(family 'inet'|'inet6',
     address bytes, prefix length, broadcast bytes or None, scope_id)]}] of the host."""
     import ctypes
-    import ctypes.util
 
     class IfAddrs(ctypes.Structure):
         pass
@@ -368,7 +368,7 @@ def host_interfaces():
                         ("flags", ctypes.c_uint), ("addr", ctypes.c_void_p),
                         ("netmask", ctypes.c_void_p), ("dstaddr", ctypes.c_void_p),
                         ("data", ctypes.c_void_p)]
-    libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+    libc = _clib.open_libc()
     head = ctypes.POINTER(IfAddrs)()
     # SAFETY: getifaddrs fills head with a list we walk read-only and free once.
     if libc.getifaddrs(ctypes.byref(head)) != 0:
@@ -517,8 +517,7 @@ class PosixNetHost(object):
     def _disconnect(self, fd):
         """connect(AF_UNSPEC): dissolve a datagram socket's association."""
         import ctypes
-        import ctypes.util
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+        libc = _clib.open_libc()
         sa = struct.pack("=H14x", socket.AF_UNSPEC) if IS_LINUX else struct.pack("=BB14x", 16, socket.AF_UNSPEC)
         # SAFETY: a 16-byte sockaddr buffer owned by this frame.
         if libc.connect(fd, sa, len(sa)) != 0:
@@ -982,8 +981,7 @@ _LIBC = []
 def _libc():
     if not _LIBC:
         import ctypes
-        import ctypes.util
-        lib = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+        lib = _clib.open_libc()
         lib.ptsname.restype = ctypes.c_char_p
         lib.ptsname.argtypes = [ctypes.c_int]
         _LIBC.append(lib)

@@ -37,6 +37,7 @@ class FdTable(object):
     def __init__(self):
         self.emulated = {}      # fd -> Emulated
         self.cursors = {}       # fd -> DirCursor
+        self.labels = {}        # fd -> what /proc/self/fd/N shows for a host file (memfd:NAME)
 
     def special(self, fd):
         return self.emulated.get(fd)
@@ -48,6 +49,7 @@ class FdTable(object):
         """The host fd was closed (or replaced by dup2): drop what we knew."""
         obj = self.emulated.pop(fd, None)
         self.cursors.pop(fd, None)
+        self.labels.pop(fd, None)
         return obj
 
     def copy(self, old, new):
@@ -57,7 +59,12 @@ class FdTable(object):
             self.emulated[new] = self.emulated[old]
         if old in self.cursors:
             self.cursors[new] = self.cursors[old]
+        if old in self.labels:
+            self.labels[new] = self.labels[old]
 
     def cloexec_closed(self, fds):
         for fd in fds:
             self.forget(fd)
+
+    def label(self, fd):
+        return self.labels.get(fd)

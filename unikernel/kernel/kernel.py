@@ -117,6 +117,9 @@ class Kernel(object):
         path = t.files.special(fd)
         if path is not None and getattr(path, "link_name", None):
             return path.link_name
+        label = t.files.labels.get(fd)
+        if label is not None:
+            return label
         p = self.host.fd_path(fd)
         if self.vfs.root and p.startswith(self.vfs.root + b"/"):
             p = p[len(self.vfs.root):]

@@ -20,6 +20,9 @@ AT_REMOVEDIR = 0x200
 AT_SYMLINK_FOLLOW = 0x400
 AT_EACCESS = 0x200
 AT_EMPTY_PATH = 0x1000
+AT_NO_AUTOMOUNT = 0x800
+AT_STATX_SYNC_TYPE = 0x6000
+_STAT_FLAGS = AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH | AT_STATX_SYNC_TYPE    # what fstatat/statx accept
 O_ACCMODE = 3
 O_CREAT = 0o100
 O_EXCL = 0o200
@@ -128,6 +131,8 @@ def _open_special(t, r, flags, mode):
         raise EACCES()
     if node.kind == "dir":
         fd = host.placeholder_fd(cloexec)
+        # Linux lists at getdents time: /proc/self/fd includes this very fd.
+        node, _ = _proc_node(t, parts, not (flags & O_NOFOLLOW))
         t.files.install(fd, EmulatedDir(node.entries))
         return fd
     if flags & O_DIRECTORY:
@@ -323,6 +328,8 @@ def sys_fstat(t, fd: Int, buf: Out[Ptr]):
 @syscall(262, "newfstatat")
 def sys_newfstatat(t, dirfd: Fd, path: Path, buf: Out[Ptr], flags: Hex):
     """Implements fstatat(2)."""
+    if flags & ~_STAT_FLAGS:
+        raise EINVAL()
     t.mem.write(buf, structs.pack_stat(_stat_of(t, dirfd, path or b"", flags)))
     return 0
 
@@ -330,7 +337,7 @@ def sys_newfstatat(t, dirfd: Fd, path: Path, buf: Out[Ptr], flags: Hex):
 @syscall(332, "statx")
 def sys_statx(t, dirfd: Fd, path: Path, flags: Hex, mask: Hex, buf: Out[Ptr]):
     """Implements statx(2): the basic stats and btime where the host has it."""
-    if mask & 0x80000000:
+    if mask & 0x80000000 or flags & ~_STAT_FLAGS or flags & AT_STATX_SYNC_TYPE == AT_STATX_SYNC_TYPE:
         raise EINVAL()
     st = _stat_of(t, dirfd, path or b"", flags)
     t.mem.write(buf, structs.pack_statx(st, mask))

@@ -37,8 +37,23 @@ def sys_read(t, fd: Int, buf: Out[Ptr], count: Size):
         data = sp.read(t, min(count, IO_MAX))
     else:
         data = t.host.read_blocking(fd, min(count, IO_MAX))
-    t.mem.write(buf, data)
+    try:
+        t.mem.write(buf, data)
+    except EFAULT:
+        _unread(t, fd, len(data))
+        raise
     return len(data)
+
+
+def _unread(t, fd, n):
+    """Linux copies to the user buffer before it moves the offset, so a
+    read into a bad buffer leaves a file's offset alone: move it back (a
+    pipe's data is gone either way, as on Linux)."""
+    if n:
+        try:
+            t.host.lseek(fd, -n, 1)
+        except LinuxError:
+            pass
 
 
 @syscall(1, "write")
@@ -378,14 +393,22 @@ def sys_pipe2(t, fds: Out[Ptr], flags: Hex):
 
 @syscall(74, "fsync")
 def sys_fsync(t, fd: Int):
-    """Implements fsync(2)."""
+    """Implements fsync(2): EINVAL on pipes and sockets, as on Linux (the
+    host may say otherwise)."""
+    _check_syncable(t, fd)
     t.host.fsync(fd)
     return 0
+
+
+def _check_syncable(t, fd):
+    if t.host.fstat(fd).st_mode & 0o170000 in (0o010000, 0o140000):
+        raise EINVAL()
 
 
 @syscall(75, "fdatasync")
 def sys_fdatasync(t, fd: Int):
     """Implements fdatasync(2)."""
+    _check_syncable(t, fd)
     t.host.fdatasync(fd)
     return 0
 
@@ -552,4 +575,6 @@ def sys_memfd_create(t, name: CStr, flags: Hex):
     if len(name) > 249:
         raise EINVAL()
     fd = t.host.anon_file(b"", cloexec=bool(flags & 1))
+    t.host.fchmod(fd, 0o777)        # Linux's memfd inode mode; the file is unlinked, so no one else sees it
+    t.files.labels[fd] = b"/memfd:" + name + b" (deleted)"
     return fd

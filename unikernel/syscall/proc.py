@@ -386,7 +386,7 @@ def sys_prctl(t, option: Int, a2: ULong, a3: ULong, a4: ULong, a5: ULong):
     """Implements the prctl(2) options programs use."""
     p = t.process
     if option == PR_SET_NAME:
-        name = t.mem.read_cstr(a2, 16)[:15]
+        name = t.mem.read_cstr(a2, 1 << 20)[:15]     # Linux copies at most 15 bytes
         p.comm = name
         t.name = name
         return 0

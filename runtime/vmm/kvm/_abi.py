@@ -5,9 +5,9 @@ through ioctl() below, whose SAFETY note covers all of them.
 Travels inside bundles: Python 3.9.
 """
 import ctypes
-import ctypes.util
+from lxpack.runtime.host import clib as _clib
 
-_libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+_libc = _clib.open_libc()
 _libc.ioctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_void_p]
 _libc.ioctl.restype = ctypes.c_int
 _libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long]
