@@ -125,9 +125,12 @@ class PosixHost(PosixNetHost):
         False) or a signal must interrupt the call (raises interrupt_exc)."""
         r, _w = self.waker()
         deadline = None if timeout is None else time.monotonic() + timeout
+        first = fd is not None
         while True:
             self._check_interrupt()
             left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            if first:
+                left = 0.0           # a first look, so that a wrong-way fd fails instead of blocking
             rl = [r] if (fd is None or write) else [r, fd]
             wl = [fd] if (fd is not None and write) else []
             try:
@@ -145,6 +148,19 @@ class PosixHost(PosixNetHost):
                 continue             # re-check the interrupt condition
             if rr or ww:
                 return True
+            if first:
+                first = False
+                # A pipe's read end never becomes writable (nor its write end
+                # readable): the call itself must fail with EBADF now.
+                try:
+                    fl = fcntl.fcntl(fd, fcntl.F_GETFL)
+                except OSError:
+                    return True
+                if fl & os.O_ACCMODE == (os.O_RDONLY if write else os.O_WRONLY):
+                    raise LinuxError(E.EBADF)
+                if fl & os.O_NONBLOCK:
+                    return True      # the call itself says EAGAIN
+                continue
             if deadline is not None and time.monotonic() >= deadline:
                 return False
 
@@ -548,11 +564,18 @@ class PosixHost(PosixNetHost):
                 raise oserror_to_linux(e)
         self._retry_until(attempt)
 
-    def lock(self, fd, cmd, ltype, whence, start, length):
+    def lock(self, fd, cmd, ltype, whence, start, length, ofd=False):
         """Record locks. cmd: 'get'|'set'|'setw'; ltype 0=RDLCK 1=WRLCK 2=UNLCK (Linux).
+        ofd: open-file-description locks (F_OFD_*) where the host has them
+        (Linux); elsewhere (macOS) they fall back to process-owned POSIX
+        locks, which do not conflict between two fds of one process.
         Returns (ltype, whence, start, length, pid) for 'get'."""
         htype = {0: fcntl.F_RDLCK, 1: fcntl.F_WRLCK, 2: fcntl.F_UNLCK}[ltype]
-        hcmd = {"get": fcntl.F_GETLK, "set": fcntl.F_SETLK, "setw": fcntl.F_SETLKW}[cmd]
+        if ofd and hasattr(fcntl, "F_OFD_SETLK"):
+            get_cmd, set_cmd = fcntl.F_OFD_GETLK, fcntl.F_OFD_SETLK
+        else:
+            get_cmd, set_cmd = fcntl.F_GETLK, fcntl.F_SETLK
+        hcmd = {"get": get_cmd, "set": set_cmd, "setw": set_cmd}[cmd]
         if IS_MACOS:
             fmt = "qqihh"
             buf = struct.pack(fmt, start, length, 0, htype, whence)
@@ -562,7 +585,7 @@ class PosixHost(PosixNetHost):
         if cmd == "setw":
             def attempt():
                 try:
-                    return fcntl.fcntl(fd, fcntl.F_SETLK, buf)
+                    return fcntl.fcntl(fd, set_cmd, buf)
                 except OSError as e:
                     if e.errno in (_host_errno.EAGAIN, _host_errno.EACCES):
                         return None
@@ -1141,6 +1164,7 @@ class HostMapping(object):
             raise LinuxError(X.errno_to_linux(ctypes.get_errno()))
         self.address = addr
         self.size = size
+        self.writable = writable
 
     def sync(self):
         import ctypes

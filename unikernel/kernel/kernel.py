@@ -698,6 +698,9 @@ class Kernel(object):
         if kind == "page":
             code = S.SEGV_ACCERR if ex.reason == "protection" else S.SEGV_MAPERR
             v = t.mem.find(ex.addr)
+            if v is not None and v.sigbus:       # past the end of a mapped file
+                self.force_signal(t, S.SIGBUS, S.siginfo(S.SIGBUS, S.BUS_ADRERR, addr=ex.addr))
+                return
             if v is not None and ex.reason == "unmapped":
                 code = S.SEGV_ACCERR
             self.force_signal(t, S.SIGSEGV, S.siginfo(S.SIGSEGV, code, addr=ex.addr))

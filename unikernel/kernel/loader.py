@@ -129,6 +129,22 @@ class LoadResult(object):
     __slots__ = ("entry", "sp", "exe_bias", "interp_bias", "brk")
 
 
+def _map_name(kernel, fd, path):
+    """The name /proc/self/maps gives a mapped ELF: the file's canonical
+    path as the host knows it (Linux prints the dentry's path, not what the
+    program was started as), the bundle root left out."""
+    try:
+        real = kernel.host.fd_path(fd)
+    except LinuxError:
+        real = b""
+    root = kernel.vfs.root
+    if root and real.startswith(root + b"/"):
+        real = real[len(root):]
+    if not real.startswith(b"/"):
+        real = path
+    return real.decode("utf-8", "surrogateescape")
+
+
 def load(kernel, process, exe_fd, exe_path, argv, envp, execfn, open_interp):
     """Replace process's address space contents with the program at exe_fd.
 
@@ -150,15 +166,15 @@ def load(kernel, process, exe_fd, exe_path, argv, envp, execfn, open_interp):
     # PIE with an interpreter goes to ELF_ET_DYN_BASE; static-pie and ld.so
     # run directly go into the mmap area, as on Linux.
     hint = M.PIE_BASE if img.type == ET_DYN and img.interp else None
-    bias = map_image(host, mm, img, hint, exe_path.decode("utf-8", "surrogateescape"), st.st_dev, st.st_ino)
+    bias = map_image(host, mm, img, hint, _map_name(kernel, exe_fd, exe_path), st.st_dev, st.st_ino)
     end = max(bias + p[3] + p[5] for p in img.loads())
     mm.set_brk_start(page_up(end))
     entry = bias + img.entry
     interp_bias = 0
     if interp_img is not None:
         ist = host.fstat(interp_img.fd)
-        interp_bias = map_image(host, mm, interp_img, None,
-                                interp_img.path.decode("utf-8", "surrogateescape"), ist.st_dev, ist.st_ino)
+        interp_bias = map_image(host, mm, interp_img, None, _map_name(kernel, interp_img.fd, interp_img.path),
+                                ist.st_dev, ist.st_ino)
         host.close(interp_img.fd)
         entry = interp_bias + interp_img.entry
     # vDSO

@@ -14,7 +14,7 @@ import bisect
 import struct
 
 from lxpack.runtime.vmm.base import GuestFault, PAGE_SIZE, page_down, page_up
-from lxpack.unikernel.errors import EFAULT, EINVAL, ENOMEM, EEXIST, ENAMETOOLONG
+from lxpack.unikernel.errors import EACCES, EFAULT, EINVAL, ENOMEM, EEXIST, ENAMETOOLONG
 
 STACK_TOP = 0x7FFFFFFFF000
 STACK_SIZE = 8 << 20
@@ -29,9 +29,10 @@ PROT_READ, PROT_WRITE, PROT_EXEC = 1, 2, 4
 class Vma(object):
     """One mapping: [start, end) with protection, sharing and what backs it."""
 
-    __slots__ = ("start", "end", "prot", "shared", "name", "offset", "dev", "ino", "host", "kind")
+    __slots__ = ("start", "end", "prot", "shared", "name", "offset", "dev", "ino", "host", "kind", "sigbus")
 
-    def __init__(self, start, end, prot, shared=False, name="", offset=0, dev=0, ino=0, host=None, kind="anon"):
+    def __init__(self, start, end, prot, shared=False, name="", offset=0, dev=0, ino=0, host=None, kind="anon",
+                 sigbus=False):
         self.start = start
         self.end = end
         self.prot = prot
@@ -42,11 +43,12 @@ class Vma(object):
         self.ino = ino
         self.host = host          # host mapping object for shared file/anon memory, else None
         self.kind = kind          # 'anon' | 'file' | 'heap' | 'stack' | 'vdso'
+        self.sigbus = sigbus      # pages of a file mapping past the file's end: an access is SIGBUS
 
     def split_copy(self, start, end):
         return Vma(start, end, self.prot, self.shared, self.name,
                    self.offset + (start - self.start) if self.kind == "file" else self.offset,
-                   self.dev, self.ino, self.host, self.kind)
+                   self.dev, self.ino, self.host, self.kind, self.sigbus)
 
     def __repr__(self):
         return "Vma(%#x-%#x %d %s)" % (self.start, self.end, self.prot, self.name)
@@ -166,9 +168,11 @@ class Mm(object):
 
     # -- mapping operations ----------------------------------------------------------
     def map(self, start, length, prot, shared=False, name="", offset=0, dev=0, ino=0, host=None,
-            kind="anon", data=None):
+            kind="anon", data=None, sigbus=False):
         """Map [start, start+length) (page-aligned), replacing what was there;
-        fill it with `data` if given (file contents of a private mapping)."""
+        fill it with `data` if given (file contents of a private mapping).
+        sigbus: the pages lie past the end of the mapped file; they stay
+        inaccessible whatever the protection, and a touch is SIGBUS."""
         end = start + page_up(length)
         if start & (PAGE_SIZE - 1) or end > TASK_SIZE or start < MMAP_MIN and start != 0:
             raise EINVAL()
@@ -178,14 +182,27 @@ class Mm(object):
             if host is not None:
                 self.vm.map_host(start, end - start, prot, host.address)
             else:
-                self.vm.map(start, end - start, prot)
+                self.vm.map(start, end - start, 0 if sigbus else prot)
         except Exception:
             raise ENOMEM()
-        v = Vma(start, end, prot, shared, name, offset, dev, ino, host, kind)
+        v = Vma(start, end, prot, shared, name, offset, dev, ino, host, kind, sigbus)
         self._insert(v)
         if data:
             self.vm.write(start, data)
         return v
+
+    def extend(self, v, new_end):
+        """Grow VMA v in place up to new_end (free, page-aligned): fresh
+        zero pages with v's protection (mremap growing a mapping)."""
+        try:
+            self.vm.map(v.end, new_end - v.end, v.prot)
+        except Exception:
+            raise ENOMEM()
+        idx = self.vmas.index(v)
+        del self.vmas[idx]
+        del self._starts[idx]
+        v.end = new_end
+        self._insert(v)
 
     def unmap(self, start, length):
         end = start + page_up(length)
@@ -213,9 +230,11 @@ class Mm(object):
             cur = v.end
         if cur < end:
             raise ENOMEM()
+        if prot & PROT_WRITE and any(v.shared and v.host is not None and not v.host.writable for v in vs):
+            raise EACCES()     # a shared mapping of a file opened read-only
         for v in vs:
             lo, hi = max(v.start, start), min(v.end, end)
-            self.vm.protect(lo, hi - lo, prot)
+            self.vm.protect(lo, hi - lo, 0 if v.sigbus else prot)
             idx = self.vmas.index(v)
             del self.vmas[idx]
             del self._starts[idx]
@@ -258,9 +277,24 @@ class Mm(object):
         return new
 
     # -- /proc/self/maps ---------------------------------------------------------------
+    def _maps_view(self):
+        """The VMAs as /proc/self/maps shows them: a file mapping split only
+        by lxpack (its in-file and past-EOF pages) is one line, as on Linux."""
+        out = []
+        for v in self.vmas:
+            p = out[-1] if out else None
+            if p is not None and p.kind == "file" and v.kind == "file" and p.end == v.start and \
+                    p.name == v.name and p.prot == v.prot and p.shared == v.shared and \
+                    p.offset + (p.end - p.start) == v.offset and p.sigbus != v.sigbus:
+                out[-1] = p.split_copy(p.start, p.end)
+                out[-1].end = v.end
+                continue
+            out.append(v)
+        return out
+
     def maps_text(self):
         lines = []
-        for v in self.vmas:
+        for v in self._maps_view():
             perms = "%s%s%s%s" % ("r" if v.prot & 1 else "-", "w" if v.prot & 2 else "-",
                                   "x" if v.prot & 4 else "-", "s" if v.shared else "p")
             dev = "%02x:%02x" % ((v.dev >> 8) & 0xfff, (v.dev & 0xff) | ((v.dev >> 12) & 0xfff00))

@@ -271,11 +271,12 @@ def sys_fcntl(t, fd: Int, cmd: Int, arg: ULong):
         h.set_status_flags(fd, arg & (0o2000 | O_NONBLOCK | 0o20000 | O_DIRECT | 0o1000000))
         return 0
     if cmd in (F_GETLK, F_SETLK, F_SETLKW, F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW):
-        ltype, whence, start, length, _pid = FLOCK.unpack(t.mem.read(arg, FLOCK.size))
-        if ltype not in (0, 1, 2) or whence not in (0, 1, 2):
+        ltype, whence, start, length, pid = FLOCK.unpack(t.mem.read(arg, FLOCK.size))
+        ofd = cmd in (F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW)
+        if ltype not in (0, 1, 2) or whence not in (0, 1, 2) or (ofd and pid != 0):
             raise EINVAL()
         which = {F_GETLK: "get", F_OFD_GETLK: "get", F_SETLK: "set", F_OFD_SETLK: "set"}.get(cmd, "setw")
-        res = h.lock(fd, which, ltype, whence, start, length)
+        res = h.lock(fd, which, ltype, whence, start, length, ofd=ofd)
         if which == "get":
             rt, rw, rs, rl, rp = res
             t.mem.write(arg, FLOCK.pack(rt, rw, rs, rl, rp if cmd == F_GETLK else -1))

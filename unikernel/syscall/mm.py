@@ -76,18 +76,23 @@ def sys_mmap(t, addr: Ptr, length: Size, prot: Hex, flags: Hex, fd: Int, offset:
     if shared and prot & 2 and accmode != 2:
         raise EACCES()
     name = t.kernel.fd_path(t, fd).decode("utf-8", "surrogateescape")
-    if shared and prot & 2 and kind == 0o100000:
-        host_map = t.host.mmap_shared(fd, size, offset, writable=True)
-        mm.map(start, size, prot, shared=True, name=name, offset=offset, dev=st.st_dev, ino=st.st_ino,
-               host=host_map, kind="file")
+    ident = dict(name=name, dev=st.st_dev, ino=st.st_ino, kind="file")
+    # Pages wholly past the end of a regular file fault with SIGBUS.
+    in_file = min(size, page_up(max(0, st.st_size - offset))) if kind == 0o100000 else size
+    if in_file < size:
+        mm.map(start + in_file, size - in_file, prot, shared=shared, offset=offset + in_file, sigbus=True, **ident)
+    if in_file == 0:
+        return start
+    if shared and kind == 0o100000:
+        # The host's own shared mapping: the guest sees write(2) to the file
+        # at once, and its stores reach the file, as on Linux.
+        host_map = t.host.mmap_shared(fd, in_file, offset, writable=accmode == 2)
+        mm.map(start, in_file, prot, shared=True, offset=offset, host=host_map, **ident)
         return start
     data = b""
     if kind == 0o100000 and offset < st.st_size:
         data = t.host.pread(fd, min(length, st.st_size - offset), offset)
-    elif kind == 0o020000:
-        data = b""      # /dev/zero and friends: zero pages
-    mm.map(start, size, prot, shared=shared, name=name, offset=offset, dev=st.st_dev, ino=st.st_ino,
-           kind="file", data=data)
+    mm.map(start, in_file, prot, shared=shared, offset=offset, data=data, **ident)   # /dev/zero & co: zero pages
     return start
 
 
@@ -132,10 +137,8 @@ def sys_mremap(t, old: Ptr, old_size: Size, new_size: Size, flags: Hex, new_addr
             if new_size < old_size:
                 mm.unmap(old + new_size, old_size - new_size)
             return old
-        if v.host is None and mm.is_free(old + old_size, old + new_size):
-            mm.map(old + old_size, new_size - old_size, v.prot, shared=v.shared, name=v.name,
-                   offset=v.offset + old_size if v.kind == "file" else 0, dev=v.dev, ino=v.ino, kind=v.kind)
-            # Merge the VMAs so /proc/self/maps shows one mapping.
+        if v.host is None and old + old_size == v.end and mm.is_free(v.end, old + new_size):
+            mm.extend(v, old + new_size)      # one VMA, as Linux grows it in place
             return old
         if not flags & MREMAP_MAYMOVE:
             raise ENOMEM()
@@ -162,11 +165,16 @@ def sys_mremap(t, old: Ptr, old_size: Size, new_size: Size, flags: Hex, new_addr
 MADV_DONTNEED, MADV_FREE, MADV_REMOVE = 4, 8, 9
 
 
+# Linux's advice values (uapi asm-generic/mman-common.h): NORMAL..DONTNEED,
+# FREE..COLLAPSE. Others are EINVAL (HWPOISON/SOFT_OFFLINE are not offered).
+_MADV_KNOWN = frozenset(list(range(0, 5)) + list(range(8, 26)))
+
+
 @syscall(28, "madvise")
 def sys_madvise(t, addr: Ptr, length: Size, advice: Int):
     """Implements madvise(2): MADV_DONTNEED/MADV_FREE zero private anonymous
     pages as Linux does; other advice is accepted."""
-    if addr & (PAGE_SIZE - 1):
+    if addr & (PAGE_SIZE - 1) or advice not in _MADV_KNOWN:
         raise EINVAL()
     end = addr + page_up(length)
     mm = t.mem

@@ -183,6 +183,24 @@ def mmap(length, prot, flags, fd=-1, offset=0):
     return addr
 
 
+_libc.mprotect.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+_PROT_NONE, _PROT_READ, _PROT_RW = 0, 1, 3
+
+
+def drop_guest_translations(addr, length):
+    """Make KVM forget what it has cached about these host pages (its
+    shadow or nested page-table entries for them, and so the guest TLB's):
+    changing the host protection fires KVM's MMU notifier, which zaps them.
+    Rewriting a guest PTE in place from the host is not enough on every
+    KVM (a paravirtual PVM host keeps the old permission), while a freed
+    page (madvise_dontneed) already goes through the notifier."""
+    # SAFETY: addr..addr+length is page-aligned memory of the guest (slot 0
+    # or a host mapping given to the VM); its protection is restored at once.
+    _libc.mprotect(addr, length, _PROT_NONE)
+    if _libc.mprotect(addr, length, _PROT_RW) != 0:
+        _libc.mprotect(addr, length, _PROT_READ)      # a read-only host mapping (shared file opened O_RDONLY)
+
+
 def madvise_dontneed(addr, length):
     # SAFETY: addr..addr+length lies inside the guest-memory reservation.
     _libc.madvise(addr, length, MADV_DONTNEED)

@@ -208,12 +208,16 @@ class AddressSpace(object):
     def protect(self, va, size, prot):
         end = va + size
         for r in self._covered(va, end):
+            old = r[5]
             r[5] = prot
             flags = self.flags_for(prot)
             if flags:
                 self._set_ptes(r[0], (r[1] - r[0]) // PAGE_SIZE, r[2], flags)
             else:
                 self._mark_none(r[0], (r[1] - r[0]) // PAGE_SIZE, r[2])
+            if old & ~prot:
+                # A permission taken away must not survive in a cached translation.
+                _abi.drop_guest_translations(r[3] if r[3] else self.hb + r[2], r[1] - r[0])
 
     # -- runtime access to guest memory ------------------------------------------------
     def host_address(self, va):

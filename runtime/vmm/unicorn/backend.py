@@ -27,6 +27,8 @@ from lxpack.runtime.vmm import base
 # SAFETY: uclib is the loaded libunicorn with prototypes set by the binding;
 # we call it with the engine handle owned by a live Uc object only.
 _lib = _ucpy.uclib
+# uc_ctl(UC_CTL_WRITE(UC_CTL_TLB_FLUSH, 0)): the Python binding has no wrapper.
+_CTL_TLB_FLUSH = unicorn.unicorn_const.UC_CTL_TLB_FLUSH | (unicorn.unicorn_const.UC_CTL_IO_WRITE << 30)
 _HOOK_INSN_CB = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p)
 _HOOK_CPUID_CB = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p)
 
@@ -120,11 +122,14 @@ class UnicornVm(base.Vm):
         self._flush_code(addr, size)
 
     def _flush_code(self, addr, size):
-        # Translated blocks of the old mapping must not run again.
+        # Translated blocks of the old mapping must not run again, and the
+        # soft TLB must not keep a permission mem_protect took away.
         try:
             self.uc.ctl_remove_cache(addr, addr + size)
         except unicorn.UcError:
             pass
+        # SAFETY: a control call on our engine handle with no arguments.
+        _lib.uc_ctl(self.handle, _CTL_TLB_FLUSH)
 
     def read(self, addr, size):
         buf = ctypes.create_string_buffer(size)
