@@ -761,6 +761,8 @@ class PosixHost(PosixNetHost):
         """idtype: 'all'|'pid'|'pgid'; options Linux WEXITED=4 WSTOPPED=2
         WCONTINUED=8 WNOHANG=1 WNOWAIT=0x01000000. Returns None (nothing with
         WNOHANG) or (pid, uid, linux si_code, linux status-or-signal)."""
+        if not hasattr(os, "waitid"):
+            return self._waitid_by_wait4(idtype, ident, options)
         hid = {"all": os.P_ALL, "pid": os.P_PID, "pgid": os.P_PGID}[idtype]
         hopt = 0
         for bit, name in ((4, "WEXITED"), (2, "WSTOPPED"), (8, "WCONTINUED"), (1, "WNOHANG"),
@@ -782,6 +784,25 @@ class PosixHost(PosixNetHost):
                 os.CLD_STOPPED: 5, os.CLD_CONTINUED: 6}.get(r.si_code, r.si_code)
         st = r.si_status if code == 1 else (X.signal_to_linux(r.si_status) or r.si_status)
         return r.si_pid, r.si_uid, code, st
+
+    def _waitid_by_wait4(self, idtype, ident, options):
+        """waitid where Python has no os.waitid (macOS: CPython leaves it
+        out there): wait4 gives the same events, except that WNOWAIT (peek
+        without reaping) cannot be honoured and is EINVAL, and the child's
+        uid is reported as ours."""
+        if options & 0x01000000:
+            raise LinuxError(E.EINVAL)
+        pid = {"all": -1, "pid": ident, "pgid": -ident}[idtype]
+        rpid, status, _ru = self.wait4(pid, (options & 1) | (2 if options & 2 else 0) | (options & 8))
+        if rpid == 0:
+            return None
+        if status & 0x7f == 0:
+            return rpid, os.getuid(), 1, (status >> 8) & 0xff            # CLD_EXITED
+        if status == 0xffff:
+            return rpid, os.getuid(), 6, 18                               # CLD_CONTINUED, SIGCONT
+        if status & 0xff == 0x7f:
+            return rpid, os.getuid(), 5, (status >> 8) & 0xff             # CLD_STOPPED
+        return rpid, os.getuid(), 3 if status & 0x80 else 2, status & 0x7f  # CLD_DUMPED / CLD_KILLED
 
     # -- processes and identity -------------------------------------------------------
     getpid = staticmethod(os.getpid)
