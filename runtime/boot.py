@@ -142,9 +142,12 @@ def run_program(argv, backend="auto", root=None, strace=False, strace_file=None,
             trace_stream.flush()
         if result.signal:
             host.die_by_signal(result.signal)
-        if from_thread:
-            sys.stdout.flush()
-            host.exit(result.status)
+        # The guest process is over and the runtime holds nothing that needs
+        # Python's own shutdown (module teardown costs ~30 ms, and the same
+        # again in every forked child): leave at once, as _exit does.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        host.exit(result.status)
         return result.status
 
     kernel.finisher = finish

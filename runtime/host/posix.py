@@ -145,6 +145,12 @@ class PosixHost(PosixNetHost):
                         pass
                 except OSError:
                     pass
+                if fd is None:
+                    # A pure wait (_retry_until's wait4/waitid/lock polls):
+                    # the poke may mean the awaited event (SIGCHLD), so let
+                    # the caller try again now rather than at the next poll.
+                    self._check_interrupt()
+                    return False
                 continue             # re-check the interrupt condition
             if rr or ww:
                 return True

@@ -26,9 +26,10 @@ class PhysAllocator(object):
     """First-fit over freed ranges, else bump. Freed memory is returned to
     the host (MADV_DONTNEED), so it reads as zeros when reused."""
 
-    def __init__(self, host_base, size):
+    def __init__(self, host_base, size, grow=None):
         self.host_base = host_base
         self.size = size
+        self.grow = grow          # grow(upto): memory below upto must be usable by the guest
         self.bump = ALLOC_START
         self.free = []            # sorted [(start, length)]
 
@@ -44,6 +45,8 @@ class PhysAllocator(object):
             raise MemoryError("guest physical memory exhausted")
         s = self.bump
         self.bump += length
+        if self.grow is not None:
+            self.grow(self.bump)
         return s
 
     def release(self, start, length):
