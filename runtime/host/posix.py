@@ -860,6 +860,19 @@ class PosixHost(PosixNetHost):
         except OSError as e:
             raise oserror_to_linux(e)
 
+    def getpriority(self, linux_which, who):
+        """The nice value (-20..19) of a process, process group or user."""
+        which = X.prio_which_to_host(linux_which)
+        if which is None:
+            raise LinuxError(E.EINVAL)
+        return self._call(os.getpriority, which, who)
+
+    def setpriority(self, linux_which, who, nice):
+        which = X.prio_which_to_host(linux_which)
+        if which is None:
+            raise LinuxError(E.EINVAL)
+        self._call(os.setpriority, which, who, nice)
+
     def getrusage(self, who):
         return resource.getrusage({0: resource.RUSAGE_SELF, -1: resource.RUSAGE_CHILDREN}.get(who, resource.RUSAGE_SELF))
 

@@ -522,15 +522,29 @@ def sys_sched_get_priority_min(t, policy: Int):
     return 1 if policy in (1, 2) else 0
 
 
+def _prio_target(t, which, who):
+    """(which, who) for the host: a guest thread id is its process on the
+    host (one host process per Linux process)."""
+    if which not in (0, 1, 2):
+        raise EINVAL()
+    if which == 0 and who in t.process.tasks:
+        who = 0
+    return which, who
+
+
 @syscall(140, "getpriority")
 def sys_getpriority(t, which: Int, who: Int):
-    """Implements getpriority(2) (the raw call returns 20 - nice)."""
-    return 20
+    """Implements getpriority(2) on the host process, process group or user;
+    the raw call returns 20 - nice (1..40), as Linux's does."""
+    return 20 - t.host.getpriority(*_prio_target(t, which, who))
 
 
 @syscall(141, "setpriority")
 def sys_setpriority(t, which: Int, who: Int, prio: Int):
-    """Implements setpriority(2) as accepted (no host priority change)."""
+    """Implements setpriority(2) on the host (nice clamped to -20..19;
+    raising priority needs the host's privilege, else EACCES)."""
+    which, who = _prio_target(t, which, who)
+    t.host.setpriority(which, who, max(-20, min(19, prio)))
     return 0
 
 
