@@ -232,21 +232,36 @@ def sys_mincore(t, addr: Ptr, length: Size, vec: Ptr):
     return 0
 
 
-@syscall(149, "mlock")
+def _check_mapped(t, addr, length):
+    """mlock's ENOMEM: some page of the range is not mapped."""
+    start = addr & ~(PAGE_SIZE - 1)
+    end = page_up(addr + length)
+    cur = start
+    while cur < end:
+        v = t.mem.find(cur)
+        if v is None:
+            raise ENOMEM()
+        cur = v.end
+
+
+@syscall(149, "mlock", support="partial", note="checks the range; pages are not pinned")
 def sys_mlock(t, addr: Ptr, length: Size):
-    """Implements mlock(2) as a no-op (guest memory is not swapped by us)."""
+    """Implements mlock(2): the range is checked (ENOMEM when unmapped) but
+    not pinned (guest memory belongs to the runtime's host process)."""
+    _check_mapped(t, addr, length)
     return 0
 
 
 @syscall(150, "munlock")
 def sys_munlock(t, addr: Ptr, length: Size):
-    """Implements munlock(2) as a no-op."""
+    """Implements munlock(2)."""
+    _check_mapped(t, addr, length)
     return 0
 
 
-@syscall(151, "mlockall")
+@syscall(151, "mlockall", support="partial", note="flags checked; pages are not pinned")
 def sys_mlockall(t, flags: Int):
-    """Implements mlockall(2) as a no-op."""
+    """Implements mlockall(2): flags are checked, nothing is pinned."""
     if flags == 0 or flags & ~7:
         raise EINVAL()
     return 0
@@ -254,11 +269,14 @@ def sys_mlockall(t, flags: Int):
 
 @syscall(152, "munlockall")
 def sys_munlockall(t):
-    """Implements munlockall(2) as a no-op."""
+    """Implements munlockall(2)."""
     return 0
 
 
-@syscall(325, "mlock2")
+@syscall(325, "mlock2", support="partial", note="as mlock; MLOCK_ONFAULT accepted")
 def sys_mlock2(t, addr: Ptr, length: Size, flags: Int):
-    """Implements mlock2(2) as a no-op."""
+    """Implements mlock2(2) like mlock (MLOCK_ONFAULT is the only flag)."""
+    if flags & ~1:
+        raise EINVAL()
+    _check_mapped(t, addr, length)
     return 0
