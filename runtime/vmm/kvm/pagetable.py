@@ -13,12 +13,22 @@ Travels inside bundles: Python 3.9.
 """
 import bisect
 import ctypes
+from array import array
 
 from lxpack.runtime.vmm.base import GuestFault, PAGE_SIZE
 from lxpack.runtime.vmm.kvm import _abi
 from lxpack.runtime.vmm.kvm.layout import (ALLOC_START, PML4, PTE_NX, PTE_P, PTE_U, PTE_W)
 
 _U64x512 = ctypes.c_uint64 * 512
+
+
+def _fill(pt, idx, entries):
+    """Write consecutive PTEs into a page-table page at once (a memmove of
+    a packed array is ~20x faster than assigning ctypes items one by one:
+    a 200 MB mmap writes 51,200 of them)."""
+    raw = entries if isinstance(entries, bytes) else entries.tobytes()
+    # SAFETY: pt is a 512-entry table page; idx + len(raw) // 8 <= 512.
+    ctypes.memmove(ctypes.addressof(pt) + 8 * idx, raw, len(raw))
 ADDR_MASK = 0x000FFFFFFFFFF000
 
 
@@ -107,10 +117,10 @@ class AddressSpace(object):
             n = min(512 - idx, npages - i)
             if pt is not None:
                 if flags:
-                    base = first_gpa + i * PAGE_SIZE
-                    pt[idx:idx + n] = [(base + k * PAGE_SIZE) | flags for k in range(n)]
+                    base = (first_gpa + i * PAGE_SIZE) | flags      # flags sit below bit 12 or at 63: no carry
+                    _fill(pt, idx, array("Q", range(base, base + n * PAGE_SIZE, PAGE_SIZE)))
                 else:
-                    pt[idx:idx + n] = [0] * n
+                    _fill(pt, idx, bytes(8 * n))
             i += n
         self.dirty = True
 
@@ -171,7 +181,7 @@ class AddressSpace(object):
             idx = (cur >> 12) & 511
             n = min(512 - idx, npages - i)
             base = gpa + i * PAGE_SIZE
-            pt[idx:idx + n] = [base + k * PAGE_SIZE for k in range(n)]
+            _fill(pt, idx, array("Q", range(base, base + n * PAGE_SIZE, PAGE_SIZE)))
             i += n
         self.dirty = True
 
