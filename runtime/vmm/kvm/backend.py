@@ -378,6 +378,7 @@ class KvmVcpu(object):
         self.regs_dirty = False
         self.sregs_dirty = False
         self.frame = None             # exception frame values
+        self._last_spurious = None    # (page, rip) of the last fault retried as spurious
         self._stop = False
         self.thread_ident = None
 
@@ -634,6 +635,7 @@ class KvmVcpu(object):
                     port = rp.io.port
                     if port == L.PORT_SYSCALL:
                         self.state = "syscall"
+                        self._last_spurious = None
                         if not self.vm.backend.cpl_checked:
                             self.vm.backend.cpl_checked = True
                             K.ioctl(self.fd, K.KVM_GET_SREGS, self.sregs)
@@ -692,9 +694,34 @@ class KvmVcpu(object):
         if vector == 14:
             cr2 = self.sregs.cr2
             access = "exec" if err & 16 else "write" if err & 2 else "read"
+            if self._spurious(cr2, access, rip):
+                return None              # run the instruction again
             return base.FaultExit("page", rip, addr=cr2, access=access,
                                   reason="protection" if err & 1 else "unmapped")
         return base.FaultExit(kind, rip)
+
+    def _spurious(self, addr, access, rip):
+        """A page fault the page tables no longer justify: a translation
+        cached before a permission was added (mprotect R -> RW, a page mapped
+        after a fault) may fault once more on x86. The fault itself drops the
+        stale TLB entry; KVM's cached entry for the page is dropped here too.
+        A second fault at the same place is real (never loop)."""
+        aspace = self.vm.aspace
+        pt = aspace._walk(addr, create=False)
+        e = pt[(addr >> 12) & 511] if pt is not None else 0
+        ok = e & L.PTE_P and e & L.PTE_U and (access != "write" or e & L.PTE_W) and \
+            (access != "exec" or not e & L.PTE_NX)
+        key = (addr >> 12, rip)
+        if not ok or self._last_spurious == key:
+            self._last_spurious = None
+            return False
+        self._last_spurious = key
+        r = aspace._find(addr)
+        if r is not None:
+            page = addr & ~0xFFF
+            host = (r[3] + (page - r[0])) if r[3] else aspace.hb + r[2] + (page - r[0])
+            K.drop_guest_translations(host, 0x1000)
+        return True
 
     def _kread(self, va, n):
         # SAFETY: kernel virtual addresses map phys 0-2 MiB of slot 0.
