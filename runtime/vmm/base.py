@@ -118,3 +118,23 @@ class Vm(object):
 
     def new_vcpu(self):
         raise NotImplementedError
+
+
+# /proc/cpuinfo flag names of the CPUID bits the guest is told about
+# (leaf 1 EDX/ECX, leaf 7 EBX), shared by every backend.
+FLAG_NAMES_EDX1 = {0: "fpu", 1: "vme", 2: "de", 3: "pse", 4: "tsc", 5: "msr", 6: "pae", 7: "mce", 8: "cx8",
+                   9: "apic", 11: "sep", 12: "mtrr", 13: "pge", 14: "mca", 15: "cmov", 16: "pat", 17: "pse36",
+                   19: "clflush", 23: "mmx", 24: "fxsr", 25: "sse", 26: "sse2", 28: "ht"}
+FLAG_NAMES_ECX1 = {0: "pni", 1: "pclmulqdq", 9: "ssse3", 12: "fma", 13: "cx16", 19: "sse4_1", 20: "sse4_2",
+                   22: "movbe", 23: "popcnt", 25: "aes", 26: "xsave", 28: "avx", 29: "f16c", 30: "rdrand",
+                   31: "hypervisor"}
+FLAG_NAMES_EBX7 = {0: "fsgsbase", 3: "bmi1", 5: "avx2", 7: "smep", 8: "bmi2", 9: "erms", 18: "rdseed",
+                   19: "adx", 29: "sha_ni"}
+
+
+def cpuinfo_flags(edx1, ecx1, ebx7):
+    """The flags line of /proc/cpuinfo for these CPUID registers (a list)."""
+    flags = [n for bitno, n in sorted(FLAG_NAMES_EDX1.items()) if edx1 >> bitno & 1]
+    flags += [n for bitno, n in sorted(FLAG_NAMES_ECX1.items()) if ecx1 >> bitno & 1]
+    flags += [n for bitno, n in sorted(FLAG_NAMES_EBX7.items()) if ebx7 >> bitno & 1]
+    return flags

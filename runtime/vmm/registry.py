@@ -57,8 +57,8 @@ def probe_all():
 def get(name="auto"):
     """The backend object for `name` ('auto' picks the first usable one)."""
     if name == "auto":
-        for r, (n, m, cls) in zip(probe_all(), _BACKENDS):
-            if r.ok:
+        for n, m, cls in _BACKENDS:       # the first usable one; the rest are not even imported
+            if _probe_one(n, m).ok:
                 return getattr(importlib.import_module(m), cls)()
         raise BackendUnavailable("no usable backend; run `lxpack doctor`")
     for n, m, cls in _BACKENDS:

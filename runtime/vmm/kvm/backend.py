@@ -105,12 +105,9 @@ class KvmBackend(base.Backend):
                             for i in range(3)).strip("\0 ")
         except KeyError:
             pass
-        from lxpack.runtime.vmm.unicorn.backend import _FLAG_NAMES_ECX1, _FLAG_NAMES_EDX1, _FLAG_NAMES_EBX7
         ecx1 = leaf.get((1, 0), (0, 0, 0, 0))[2]
         ebx7 = leaf.get((7, 0), (0, 0, 0, 0))[1]
-        flags = [n for bitno, n in sorted(_FLAG_NAMES_EDX1.items()) if edx1 >> bitno & 1]
-        flags += [n for bitno, n in sorted(_FLAG_NAMES_ECX1.items()) if ecx1 >> bitno & 1]
-        flags += [n for bitno, n in sorted(_FLAG_NAMES_EBX7.items()) if ebx7 >> bitno & 1]
+        flags = base.cpuinfo_flags(edx1, ecx1, ebx7)
         return dict(hwcap=edx1, hwcap2=0, vendor=vendor, model_name=model or "KVM x86-64", flags=" ".join(flags))
 
 

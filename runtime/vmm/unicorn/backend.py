@@ -380,16 +380,6 @@ def probe():
     return True, "Unicorn %s (emulated x86-64, portable)" % unicorn.__version__
 
 
-_FLAG_NAMES_EDX1 = {0: "fpu", 1: "vme", 2: "de", 3: "pse", 4: "tsc", 5: "msr", 6: "pae", 7: "mce", 8: "cx8",
-                    9: "apic", 11: "sep", 12: "mtrr", 13: "pge", 14: "mca", 15: "cmov", 16: "pat", 17: "pse36",
-                    19: "clflush", 23: "mmx", 24: "fxsr", 25: "sse", 26: "sse2", 28: "ht"}
-_FLAG_NAMES_ECX1 = {0: "pni", 1: "pclmulqdq", 9: "ssse3", 12: "fma", 13: "cx16", 19: "sse4_1", 20: "sse4_2",
-                    22: "movbe", 23: "popcnt", 25: "aes", 26: "xsave", 28: "avx", 29: "f16c", 30: "rdrand",
-                    31: "hypervisor"}
-_FLAG_NAMES_EBX7 = {0: "fsgsbase", 3: "bmi1", 5: "avx2", 7: "smep", 8: "bmi2", 9: "erms", 18: "rdseed",
-                    19: "adx", 29: "sha_ni"}
-
-
 def cpuid(leaf, subleaf=0):
     """(eax, ebx, ecx, edx) of the emulated CPU, by running CPUID in a
     scratch engine: what the guest's own CPUID will see."""
@@ -410,8 +400,6 @@ def cpu_facts():
     vendor = struct.pack("<III", b, d, c).decode("ascii", "replace")
     _, _, ecx1, edx1 = cpuid(1)
     _, ebx7, _, _ = cpuid(7)
-    flags = [n for bitno, n in sorted(_FLAG_NAMES_EDX1.items()) if edx1 >> bitno & 1]
-    flags += [n for bitno, n in sorted(_FLAG_NAMES_ECX1.items()) if ecx1 >> bitno & 1]
-    flags += [n for bitno, n in sorted(_FLAG_NAMES_EBX7.items()) if ebx7 >> bitno & 1]
+    flags = base.cpuinfo_flags(edx1, ecx1, ebx7)
     return dict(hwcap=edx1, hwcap2=0, vendor=vendor, model_name="lxpack unicorn x86-64 (emulated)",
                 flags=" ".join(flags))
