@@ -85,6 +85,11 @@ class UnicornVm(base.Vm):
         self.handle = self.uc._uch
         self._fault = None          # (access, addr) recorded by the invalid-memory hook
         self._intr = None           # interrupt number recorded by the interrupt hook
+        # The FPU state Linux gives a new program (FNINIT, MXCSR reset); the
+        # engine starts with FCW 0 (single precision, exceptions unmasked),
+        # which changed long double results (sqlite3 sums).
+        self.uc.reg_write(X.UC_X86_REG_FPCW, 0x37F)
+        self.uc.reg_write(X.UC_X86_REG_MXCSR, 0x1F80)
         self.uc.hook_add(unicorn.UC_HOOK_MEM_INVALID, self._on_mem_invalid)
         self.uc.hook_add(unicorn.UC_HOOK_INTR, self._on_intr)
         self.vcpus = []
