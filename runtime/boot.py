@@ -40,20 +40,28 @@ def _find_program(name, root, env_path):
 
 
 class _CountingHost(object):
-    """--stats: counts hypercalls (every call into the host layer) by name."""
+    """--stats: counts hypercalls (every call into the host layer) by name,
+    and the time spent in them (blocking waits included)."""
 
     def __init__(self, host):
         object.__setattr__(self, "_host", host)
         object.__setattr__(self, "counts", {})
+        object.__setattr__(self, "seconds", [0.0])
 
     def __getattr__(self, name):
         val = getattr(self._host, name)
         if callable(val):
             counts = self.counts
+            seconds = self.seconds
+            clock = time.perf_counter
 
             def counted(*a, **kw):
                 counts[name] = counts.get(name, 0) + 1
-                return val(*a, **kw)
+                t0 = clock()
+                try:
+                    return val(*a, **kw)
+                finally:
+                    seconds[0] += clock() - t0
             object.__setattr__(self, name, counted)
             return counted
         return val
@@ -135,7 +143,7 @@ def run_program(argv, backend="auto", root=None, strace=False, strace_file=None,
     def finish(result, from_thread=True):
         """End the program: --stats, then the exit status or fatal signal."""
         if st is not None:
-            for line in strace_mod.format_stats(st, _stats_extra(host, t, t_start)):
+            for line in strace_mod.format_stats(st, _stats_extra(host, t, t_start, st)):
                 sys.stderr.write(line + "\n")
             sys.stderr.flush()
         if trace_stream is not None:
@@ -212,9 +220,10 @@ def _start_error(prog, errno):
     return ProgramNotExecutable("%s: cannot execute: %s" % (prog, os.strerror(errno)))
 
 
-def _stats_extra(host, t, t_start):
+def _stats_extra(host, t, t_start, st=None):
     """The lines --stats adds below the syscall table: hypercalls (calls into
-    the host layer), VM exits and what the guest code served itself."""
+    the host layer), VM exits, what the guest code served itself, and the
+    wall time split between the guest, the unikernel and the host."""
     from lxpack.abi.syscalls_x86_64 import SYSCALL_NAMES
     counts = getattr(host, "counts", {})
     total = sum(counts.values())
@@ -232,7 +241,12 @@ def _stats_extra(host, t, t_start):
             exits, nfast, ", ".join("%s %d" % (SYSCALL_NAMES.get(nr, nr), c) for nr, c in sorted(fast.items()))
             or "none"))
         lines.append("clock_gettime/gettimeofday/time through the vDSO time page never exit (not counted)")
-    lines.append("wall time: %.3f s" % (time.perf_counter() - t_start))
+    wall = time.perf_counter() - t_start
+    in_calls = sum(st.time) if st is not None else 0.0
+    in_host = min(getattr(host, "seconds", [0.0])[0], in_calls)
+    lines.append("wall time: %.3f s = guest %.3f s (its own code, VM entries and exits) + unikernel %.3f s "
+                 "(serving system calls) + host %.3f s (hypercalls, blocking waits included)"
+                 % (wall, max(0.0, wall - in_calls), in_calls - in_host, in_host))
     return lines
 
 
