@@ -99,15 +99,21 @@ def run_program(argv, backend="auto", root=None, strace=False, strace_file=None,
     vfs = Vfs(host, root_b)
     facts = _cpu_facts(be)
     cpu = CpuInfo(facts["hwcap"], facts["hwcap2"], facts["vendor"], facts["model_name"], facts["flags"])
+    # The runtime's own copy of stderr, above the guest's fds: --stats,
+    # --strace and warnings still reach the terminal after the guest closed
+    # its fd 2 (ls, sort... close stdout and stderr before exiting).
+    diag = None
+    if stats or strace or os.environ.get("LXPACK_WARN"):
+        diag = os.fdopen(_move_high(os.dup(2)), "w", buffering=1)
     trace_stream = None
     if strace_file:
         fd = os.open(strace_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
         fd = _move_high(fd)
         trace_stream = os.fdopen(fd, "w", buffering=1)
     elif strace:
-        trace_stream = os.fdopen(_move_high(os.dup(2)), "w", buffering=1)
+        trace_stream = diag
     st = Stats() if stats else None
-    warn = (lambda msg: sys.stderr.write("lxpack: %s\n" % msg)) if (strace or os.environ.get("LXPACK_WARN")) else None
+    warn = (lambda msg: diag.write("lxpack: %s\n" % msg)) if (strace or os.environ.get("LXPACK_WARN")) else None
     config = Config(strace=trace_stream, stats=st, host_exec=host_exec, warn=warn)
     vdso = _vdso_for(be)
     kernel = Kernel(host, be, vfs, cpu, vdso, config)
@@ -142,19 +148,25 @@ def run_program(argv, backend="auto", root=None, strace=False, strace_file=None,
 
     def finish(result, from_thread=True):
         """End the program: --stats, then the exit status or fatal signal."""
-        if st is not None:
-            for line in strace_mod.format_stats(st, _stats_extra(host, t, t_start, st)):
-                sys.stderr.write(line + "\n")
-            sys.stderr.flush()
-        if trace_stream is not None:
-            trace_stream.flush()
+        try:
+            if st is not None:
+                for line in strace_mod.format_stats(st, _stats_extra(host, t, t_start, st)):
+                    diag.write(line + "\n")
+            for stream in (trace_stream, diag):
+                if stream is not None:
+                    stream.flush()
+        except (OSError, ValueError):
+            pass          # nowhere left to report to: the exit status still counts
         if result.signal:
             host.die_by_signal(result.signal)
         # The guest process is over and the runtime holds nothing that needs
         # Python's own shutdown (module teardown costs ~30 ms, and the same
         # again in every forked child): leave at once, as _exit does.
-        sys.stdout.flush()
-        sys.stderr.flush()
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
         host.exit(result.status)
         return result.status
 

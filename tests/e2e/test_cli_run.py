@@ -50,6 +50,19 @@ def test_stats(backend, sample_builds, workdir):
     assert re.search(r"\bwrite\b", err), "--stats should count write:\n" + err[-3000:]
 
 
+def test_stats_after_the_program_closed_stderr(backend, workdir):
+    """ls closes stdout and stderr before it exits (gnulib close_stdout):
+    --stats still reaches the terminal and the status is ls's own."""
+    argv = [shutil.which("ls"), "/lxpack-e2e-does-not-exist"]
+    native, lx = harness.run_pair(argv, backend, workdir, lxpack_args=["--stats"])
+    assert native.status == 2
+    harness.assert_same(native, lx, compare=("status", "stdout", "files", "leftovers"))
+    err = lx.stderr.decode(errors="replace")
+    assert native.stderr.decode() in err
+    assert re.search(r"^wall time: .* guest .* unikernel .* host", err, re.M), err[-3000:]
+    assert "Traceback" not in err
+
+
 def test_root_overlay(backend, sample_builds, workdir, tmp_path):
     """A file under --root DIR shadows the host path; the program itself can
     come from the root; other paths still reach the host."""
