@@ -10,7 +10,6 @@
  * not block it.
  * lxpack-cflags: -pthread
  * lxpack-issue: 4
- * lxpack-e2e: no
  */
 #define _GNU_SOURCE
 #include <errno.h>

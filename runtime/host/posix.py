@@ -667,21 +667,42 @@ class PosixHost(PosixNetHost):
     # -- processes ----------------------------------------------------------------------
     def fork(self):
         """A host fork of the runtime (DESIGN: one host process per Linux process).
-        The child gets its own waker pipe (the parent's is shared after fork)."""
+        The child gets its own waker pipe (the parent's is shared after fork).
+        Host signals stay blocked in the child until SignalBridge.after_fork_child:
+        one sent to the new pid at once (a shell's `cmd & kill $!`) must wait
+        until the child has dropped the parent's queued signals, not be
+        dropped with them."""
+        old = None
+        try:
+            old = signal.pthread_sigmask(signal.SIG_BLOCK, _fork_blocked())
+        except (OSError, ValueError):
+            pass
         try:
             pid = os.fork()
         except OSError as e:
+            if old is not None:
+                signal.pthread_sigmask(signal.SIG_SETMASK, old)
             raise oserror_to_linux(e)
-        if pid == 0:
-            w = getattr(self._tls, "waker", None)
-            self._tls.waker = None
-            for fd in w or ():
-                try:
-                    os.close(fd)
-                except OSError:
-                    pass
-            self.real_timer_used = False      # timers are not inherited
-        return pid
+        if pid != 0:
+            if old is not None:
+                signal.pthread_sigmask(signal.SIG_SETMASK, old)
+            return pid
+        self.fork_mask = old
+        w = getattr(self._tls, "waker", None)
+        self._tls.waker = None
+        for fd in w or ():
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self.real_timer_used = False      # timers are not inherited
+        return 0
+
+    def fork_child_unblock(self):
+        """In a fork child without a SignalBridge: the mask from before fork."""
+        old, self.fork_mask = getattr(self, "fork_mask", None), None
+        if old is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
     def vfork_pipe(self):
         """A close-on-exec pipe the vfork parent waits on (EOF = child exec'd or exited)."""
@@ -1013,6 +1034,12 @@ def _unmanaged():
     return out
 
 
+def _fork_blocked():
+    """Every host signal but the ones a fault raises (PosixHost.fork)."""
+    valid = set(signal.valid_signals()) if hasattr(signal, "valid_signals") else set(range(1, 32))
+    return valid - _unmanaged() | ({signal.SIGRTMAX} if hasattr(signal, "SIGRTMAX") else set())
+
+
 _SIGACTION_BUF = 256      # larger than struct sigaction on Linux (152) and macOS (16)
 
 
@@ -1071,6 +1098,8 @@ class SignalBridge(object):
         self._catch = {}            # host signal -> struct sigaction bytes of the Python handler
         self._ignored_at_start = []
         self._async = set()         # host signals blocked in the runtime's other threads
+        rtmax = getattr(signal, "SIGRTMAX", None)
+        self._quiet = {int(rtmax)} if rtmax is not None else set()   # not for the guest (boot._setup_kvm_kick)
         self._install()
         self._start()
 
@@ -1134,11 +1163,12 @@ class SignalBridge(object):
                 os.close(fd)
             except OSError:
                 pass
+        self._start()
         try:
+            # Host signals were blocked since before fork (PosixHost.fork).
             signal.pthread_sigmask(signal.SIG_SETMASK, [])
         except (OSError, ValueError):
             pass
-        self._start()
 
     @staticmethod
     def _high(fd):
@@ -1159,7 +1189,10 @@ class SignalBridge(object):
                 return
             if not data:
                 return
-            self.kick()
+            # The kvm kick signal (SIGRTMAX) has a Python handler too, so it
+            # writes here: kicking again for it would loop forever.
+            if any(b not in self._quiet for b in data):
+                self.kick()
 
     def set(self, linux_sig, mode, callback):
         hsig = X.signal_to_host(linux_sig)

@@ -204,6 +204,10 @@ def block(t, host_want, objs, deadline_ns):
         try:
             rev = t.host.poll(fds, timeout_ms)
         except Interrupted:
+            # A host signal may still be in the kernel's inbox: pending
+            # only after the drain (else this loop would spin on it).
+            if t.kernel.inbox:
+                t.kernel.drain_signals(t)
             if sigs.has_deliverable():
                 raise
             rev = {}
