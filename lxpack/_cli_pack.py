@@ -62,10 +62,13 @@ def _run_guarded(fn):
                    "then runs the program with LD_LIBRARY_PATH=DIRS.")
 @click.option("--allow-missing", is_flag=True,
               help="Pack even if libraries or symbol versions are missing.")
+@click.option("--macos/--no-macos", "macos", default=None,
+              help="Carry unicorn's macOS libraries (Apple silicon and Intel, from PyPI, cached) so the "
+                   "bundle runs on a Mac too [default: yes for .app, no for the other formats].")
 @click.option("--force", is_flag=True, help="Replace OUT if it exists.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar, no summary line.")
 def pack(binary, output, fmt, includes, excludes, name, bundle_id, env, host_exec,
-         library_path, allow_missing, force, quiet):
+         library_path, allow_missing, macos, force, quiet):
     """Pack the Linux x86-64 program BINARY, its shared libraries and the
     lxpack runtime into OUT, a bundle that runs it on macOS or Linux.
 
@@ -80,7 +83,7 @@ def pack(binary, output, fmt, includes, excludes, name, bundle_id, env, host_exe
     opts = PackOptions(program=binary, output=output, format=fmt, includes=list(includes),
                        excludes=list(excludes), name=name, bundle_id=bundle_id, env=list(env),
                        force=force, allow_missing=allow_missing, host_exec=list(host_exec),
-                       library_path=library_path)
+                       library_path=library_path, macos=macos)
 
     def work():
         with Progress.for_terminal(quiet) as progress:

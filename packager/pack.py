@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import lxpack
 from lxpack.errors import OutputError, PackError, UsageError
-from lxpack.packager import atomic, elfhead, layout, render, searchpath, vendor
+from lxpack.packager import atomic, elfhead, layout, macos_libs, render, searchpath, vendor
 from lxpack.packager.closure import Closure, Resolver
 from lxpack.packager.manifest import ClosureEntry, Manifest
 from lxpack.packager.progress import Progress
@@ -49,6 +49,9 @@ class PackOptions:
     host_exec: list[str] = field(default_factory=list)
     library_path: str | None = None
     cwd: str | None = None
+    # Carry unicorn's macOS libraries (Apple silicon and Intel) so the bundle
+    # also runs on a Mac; None: yes for the app format, no for the others.
+    macos: bool | None = None
 
 
 @dataclass
@@ -176,6 +179,8 @@ def pack(opts: PackOptions, progress: Progress | None = None) -> PackResult:
     plan = layout.plan_root(closure, program, scan, excluder, extra)
 
     vendored = vendor.files()
+    if opts.macos if opts.macos is not None else fmt == "app":
+        vendored = sorted(vendored + macos_libs.files(), key=lambda v: v.dest)
     files = [e for e in plan.entries if not e.is_link and not e.is_dir]
     total = sum(os.path.getsize(e.source) for e in files) + sum(os.path.getsize(v.source) for v in vendored)
     progress.phase("hashing", total)
