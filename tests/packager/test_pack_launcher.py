@@ -144,3 +144,30 @@ def test_dir_format_runs(closure_samples, tmp_path, record_property):
     out = tmp_path / "hello-dir"
     pack(PackOptions(program=str(closure_samples.hello), output=str(out), format="dir"))
     _reached(run([str(out / "MacOS/hello-dir")]), record_property)
+
+
+def test_onefile_removes_its_stale_old_versions(closure_samples, tmp_path, record_property):
+    """A new version's first run removes the unpacked copies of this bundle
+    unused for 30 days; recent ones and other bundles' copies stay."""
+    import time
+    cache = tmp_path / "cache"
+    base = cache / "lxpack"
+    old_days = time.time() - 40 * 86400
+
+    def fake(hash_, name, used):
+        d = base / hash_
+        (d / "MacOS").mkdir(parents=True)
+        (d / "MacOS" / name).write_text("#!/bin/sh\n")
+        (d / ".lxpack-used").write_text("")
+        os.utime(d / ".lxpack-used", (used, used))
+        return d
+
+    stale = fake("a" * 32, "hello", old_days)
+    recent = fake("b" * 32, "hello", time.time() - 86400)
+    other = fake("c" * 32, "other", old_days)
+    out = tmp_path / "hello.run"
+    pack(PackOptions(program=str(closure_samples.hello), output=str(out)))
+    _reached(run([str(out)], env={"XDG_CACHE_HOME": str(cache)}), record_property)
+    assert not stale.exists()
+    assert recent.exists() and other.exists()
+    assert len([d for d in os.listdir(base) if (base / d / "MacOS" / "hello").exists()]) == 2
