@@ -16,13 +16,12 @@ $(STAMP): pyproject.toml
 sysdeps:
 	sh tools/install-sysdeps.sh
 
-# The issue-4 end-to-end tests (processes, threads, signals across
-# processes) are not part of `make test` until issue 4 lands: several of them
-# hang until their timeout today. `make test-issue4` runs them.
 test: $(STAMP) sysdeps
 	$(PY) tools/gen_syscalls_doc.py --check
-	$(PY) -m pytest -q -m "not issue4 and not issue6" $(PYTEST_ARGS)
+	$(PY) -m pytest -q -m "not issue6" $(PYTEST_ARGS)
 
+# Only the issue-4 end-to-end tests (processes, threads, signals across
+# processes; also part of `make test`).
 test-issue4: $(STAMP) sysdeps
 	$(PY) -m pytest -q -m issue4 $(PYTEST_ARGS)
 
