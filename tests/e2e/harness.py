@@ -343,11 +343,13 @@ class Step:
 
 def run_pair(argv, backend: str, workdir, setup: Optional[Callable[[Path], None]] = None,
              env=None, stdin: Optional[bytes] = None, files: bool = True,
-             lxpack_args: Sequence[str] = (), ignore_files: Optional[str] = None):
+             lxpack_args: Sequence[str] = (), ignore_files: Optional[str] = None,
+             timeout: Optional[float] = None):
     """Run `argv` natively, then under lxpack, each in a freshly set-up
     `workdir` (the same path). Returns (native, lx) Results, with .files
     filled in when `files` (minus paths matching the regex `ignore_files`).
-    `argv` may also be a list of Step."""
+    `argv` may also be a list of Step. `timeout`: for each lxpack run
+    (default lx_timeout())."""
     steps = argv if argv and isinstance(argv[0], Step) else [Step(list(argv), stdin)]
     workdir = Path(workdir)
     results = []
@@ -361,7 +363,7 @@ def run_pair(argv, backend: str, workdir, setup: Optional[Callable[[Path], None]
             if which == "native" or s.host:
                 r = run_native(s.argv, workdir, e, s.stdin)
             else:
-                r = run_lxpack(s.argv, backend, workdir, e, s.stdin, lxpack_args=lxpack_args)
+                r = run_lxpack(s.argv, backend, workdir, e, s.stdin, lxpack_args=lxpack_args, timeout=timeout)
             parts.append(r)
             if r.timed_out:
                 break
@@ -622,6 +624,8 @@ def converse(argv: Sequence[str], cwd, script, backend: Optional[str] = None, en
       ("expect", bytes)  wait until its stdout so far contains bytes
       ("signal", signum) send a signal to the process (the runtime, under lxpack)
       ("close",)         close its stdin
+      ("sleep", seconds) let it reach its next blocking call (a signal sent
+                         before a shell is back in `read` is a race natively too)
     Then wait for it to end. An expectation that is not met within the
     timeout ends the run (status None, "killed after timeout")."""
     import select
@@ -655,6 +659,8 @@ def converse(argv: Sequence[str], cwd, script, backend: Optional[str] = None, en
                 p.stdin.flush()
             elif action[0] == "close":
                 p.stdin.close()
+            elif action[0] == "sleep":
+                time.sleep(action[1])
             elif action[0] == "signal":
                 os.kill(p.pid, action[1])
             elif action[0] == "expect":

@@ -27,7 +27,12 @@ PARAMS = [pytest.param(s, c, id="%s-%s" % (s.name, c.id)) for s in SAMPLES for c
 
 @pytest.mark.parametrize("sample,case", PARAMS)
 def test_sample(sample, case, variant, backend, sample_builds, workdir):
-    run_sample_case(sample, case, variant, backend, sample_builds, workdir)
+    timeout = None
+    if sample.name == "semaphore" and backend == "unicorn":
+        # A known gap (tests/known_failures.txt) that deadlocks when it
+        # fails; it takes ~4 s when it passes.
+        timeout = 20
+    run_sample_case(sample, case, variant, backend, sample_builds, workdir, timeout=timeout)
 
 
 # ---------------------------------------------------------------- programs
@@ -253,11 +258,12 @@ def test_git(backend, workdir):
 HOST_CASES = {
     "sigint-trap": (r"""trap 'echo "caught INT"; exit 3' INT
 echo ready; read line; echo "got $line"; read line2; echo "not reached" """,
+                    # bash runs the INT trap only when the signal cuts its read short
                     [("expect", b"ready\n"), ("send", b"hello\n"), ("expect", b"got hello\n"),
-                     ("signal", signal.SIGINT)]),
+                     ("sleep", 0.3), ("signal", signal.SIGINT)]),
     "sigterm-default": ("echo ready; read line; echo \"got $line\"; read line2",
                         [("expect", b"ready\n"), ("send", b"x\n"), ("expect", b"got x\n"),
-                         ("signal", signal.SIGTERM)]),
+                         ("sleep", 0.3), ("signal", signal.SIGTERM)]),
     "pipe-filter": ("tr a-z A-Z; echo done",
                     [("send", b"abc" * 30000 + b"\nlast line\n"), ("close",), ("expect", b"done\n")]),
 }

@@ -11,9 +11,9 @@ SAMPLES = [s for s in harness.discover_samples() if s.run and s.issue == 3]
 PARAMS = [pytest.param(s, c, id="%s-%s" % (s.name, c.id)) for s in SAMPLES for c in s.cases]
 
 
-def run_sample_case(sample, case, variant, backend, sample_builds, workdir):
+def run_sample_case(sample, case, variant, backend, sample_builds, workdir, timeout=None):
     exe = sample_builds.get(sample.name, variant)
-    native, lx = harness.run_pair([str(exe)] + list(case.args), backend, workdir)
+    native, lx = harness.run_pair([str(exe)] + list(case.args), backend, workdir, timeout=timeout)
     assert native.status == case.expect, (
         "sample %s %s is broken natively: status %s, want %s\nstdout:\n%s\nstderr:\n%s"
         % (sample.name, " ".join(case.args), native.status_text(),
