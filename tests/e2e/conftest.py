@@ -30,6 +30,7 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "issue4: multi-process / multi-thread cases (issue 4)")
     config.addinivalue_line("markers", "kvm: needs /dev/kvm")
     harness.no_core_files()
+    harness.default_signal_dispositions()
 
 
 def pytest_report_header(config):

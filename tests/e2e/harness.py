@@ -175,6 +175,18 @@ def no_core_files() -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, hard))
 
 
+def default_signal_dispositions() -> None:
+    """Runs start with the default action for the signals the tests send:
+    a suite started under nohup (SIGHUP ignored) or as a background job of a
+    non-interactive shell (SIGINT, SIGQUIT ignored) would otherwise pass the
+    ignored disposition on to both the native and the lxpack runs, and the
+    tests expecting a default-action death would fail natively. Set here,
+    in this process, for the same reason as no_core_files."""
+    for sig in (signal.SIGHUP, signal.SIGINT, signal.SIGQUIT, signal.SIGTERM, signal.SIGUSR1, signal.SIGUSR2):
+        if signal.getsignal(sig) == signal.SIG_IGN:
+            signal.signal(sig, signal.SIG_DFL)
+
+
 def _run(cmd: Sequence[str], cwd, env, stdin: Optional[bytes], timeout: float, label: str,
          argv_shown: Sequence[str]) -> Result:
     t0 = time.monotonic()
