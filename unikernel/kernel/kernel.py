@@ -475,7 +475,10 @@ class Kernel(object):
         queued in the shared set, taken by any thread that does not block it."""
         p = self.process
         target = self._pick_target(sig)
-        if target is not None and S.is_ignored(p.sigactions, sig):
+        # Blocked signals are never dropped as ignored (Linux's sig_ignored):
+        # the target may be waiting for it (signalfd, rt_sigtimedwait).
+        if target is not None and S.is_ignored(p.sigactions, sig) and \
+                not (target.signals.mask | target.signals.waitset) & S.bit(sig):
             return
         self._stop_cont(p, sig)
         p.shared_pending.queue(sig, info)
