@@ -120,10 +120,7 @@ class Kernel(object):
         label = t.files.labels.get(fd)
         if label is not None:
             return label
-        p = self.host.fd_path(fd)
-        if self.vfs.root and p.startswith(self.vfs.root + b"/"):
-            p = p[len(self.vfs.root):]
-        return p
+        return self.vfs.guest_path(self.host.fd_path(fd))
 
     def fd_info(self, t, fd):
         flags = self.host.get_status_flags(fd)

@@ -137,9 +137,7 @@ def _map_name(kernel, fd, path):
         real = kernel.host.fd_path(fd)
     except LinuxError:
         real = b""
-    root = kernel.vfs.root
-    if root and real.startswith(root + b"/"):
-        real = real[len(root):]
+    real = kernel.vfs.guest_path(real)
     if not real.startswith(b"/"):
         real = path
     return real.decode("utf-8", "surrogateescape")

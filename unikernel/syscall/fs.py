@@ -191,9 +191,7 @@ def _open_o_path(t, r, flags):
         fd = h.openat(r.dirfd, r.path, cloexec | (flags & (O_DIRECTORY | O_NOFOLLOW)), 0)
     else:
         fd = h.openat(AT_FDCWD, b"/dev/null", cloexec, 0)
-    root = t.kernel.vfs.root
-    link_name = host_path[len(root):] if root and host_path.startswith(root + b"/") else host_path
-    t.files.install(fd, OPath(host_path, link_name, O_PATH | (flags & (O_DIRECTORY | O_NOFOLLOW)), backed))
+    t.files.install(fd, OPath(host_path, t.kernel.vfs.guest_path(host_path), O_PATH | (flags & (O_DIRECTORY | O_NOFOLLOW)), backed))
     return fd
 
 
@@ -449,10 +447,7 @@ def sys_readlinkat(t, dirfd: Fd, path: Path, buf: Out[Ptr], size: Size):
 @syscall(79, "getcwd")
 def sys_getcwd(t, buf: Out[Ptr], size: Size):
     """Implements getcwd(2): the host cwd, minus the bundle root prefix."""
-    cwd = t.host.getcwd()
-    root = t.kernel.vfs.root
-    if root and (cwd == root or cwd.startswith(root + b"/")):
-        cwd = cwd[len(root):] or b"/"
+    cwd = t.kernel.vfs.guest_path(t.host.getcwd())
     if len(cwd) + 1 > size:
         raise ERANGE()
     t.mem.write(buf, cwd + b"\0")

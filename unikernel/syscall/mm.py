@@ -221,13 +221,7 @@ def sys_mincore(t, addr: Ptr, length: Size, vec: Ptr):
     if addr & (PAGE_SIZE - 1):
         raise EINVAL()
     n = page_up(length) // PAGE_SIZE
-    cur = addr
-    end = addr + n * PAGE_SIZE
-    while cur < end:
-        v = t.mem.find(cur)
-        if v is None:
-            raise ENOMEM()
-        cur = v.end
+    _check_mapped(t, addr, n * PAGE_SIZE)
     t.mem.write(vec, b"\x01" * n)
     return 0
 

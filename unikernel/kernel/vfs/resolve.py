@@ -56,6 +56,14 @@ class Vfs(object):
             return Resolved("host", AT_FDCWD, self._overlay(path, follow))
         return Resolved("host", AT_FDCWD, path)
 
+    def guest_path(self, host_path):
+        """What the guest calls a host path: the bundle root's own prefix
+        left out (the root itself is "/"); other host paths as they are."""
+        root = self.root
+        if root and (host_path == root or host_path.startswith(root + b"/")):
+            return host_path[len(root):] or b"/"
+        return host_path
+
     def host_path(self, path):
         """The host path for an absolute guest path (no /proc handling)."""
         if self.root is not None and path.startswith(b"/"):
