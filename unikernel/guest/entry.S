@@ -6,15 +6,25 @@
  *
  *   syscall_entry (MSR_LSTAR): system calls whose result is a per-process
  *     constant (getpid, gettid, getuid..., rseq's ENOSYS) are answered from
- *     the fast-value table without leaving the VM; all others leave with
- *     `out 0x10` (the registers are the hypercall arguments) and return to
- *     the user with sysretq once the host has written rax.
+ *     the fast-value table without leaving the VM; a few more are served by
+ *     the small functions below (set_tid_address, arch_prctl(ARCH_SET_FS),
+ *     getcpu, getrandom from a pool of host random bytes) when their bit is set in FNMASK; all others leave
+ *     with `out 0x10` (the registers are the hypercall arguments) and return
+ *     to the user with sysretq once the host has written rax.
  *
  *   exception stubs (IDT vectors 0-31): save rax/rdx on the ring-0 stack,
  *     leave with `out` on port 0x100+vector; the host reads the CPU's
  *     exception frame and turns it into a Linux signal (or resumes).
  *
- * Build: build_entry.sh (GNU as); the flat binary entry.bin is committed.
+ * Rules for the served functions (the host relies on them, see
+ * KvmVcpu._fast_fn_fixup): they change no register but rax until their
+ * `saved` label, and only registers saved in SCRATCH after it; each is safe
+ * to run again from the start (an interrupted call is restarted); a fault
+ * on a user address inside one is turned by the host into -EFAULT. The
+ * ones using SCRATCH are enabled only while the process has one thread.
+ *
+ * Build: build_entry.sh (GNU as); the flat binary entry.bin is committed,
+ * and tests/unit/test_guest_entry.py checks it and the offsets in layout.py.
  */
     .intel_syntax noprefix
     /* The syscall entry and its tables live in user-accessible pages at
@@ -23,6 +33,10 @@
     .set FASTMASK, 0x3000               /* 512-bit mask: syscalls served in the VM */
     .set FASTVALS, 0x4000               /* 512 x u64 results */
     .set FASTCOUNT, 0x5000              /* 512 x u64 counters, read by --stats */
+    .set FNMASK, 0x3040                 /* 512-bit mask: syscalls served by the functions below */
+    .set SCRATCH, 0x3080                /* registers saved by a served function (one vCPU only) */
+    .set TIDADDR, 0x30C0                /* set_tid_address's pointer, +8: 1 once set in the VM */
+    .set RANDPOOL, 0x7000               /* u64 offset of the next unused byte, random bytes from 64 */
     .set PORT_SYSCALL, 0x10
     .set PORT_EXC, 0x100
 
@@ -33,13 +47,112 @@ syscall_entry:                          /* offset 0 */
     cmp rax, 511
     ja 1f
     bt qword ptr [FASTMASK], rax
-    jnc 1f
+    jnc 3f
     inc qword ptr [FASTCOUNT + rax*8]
     mov rax, qword ptr [FASTVALS + rax*8]
-    jmp 2f
+    jmp 2f                              /* ENTRY_FAST_DONE */
 1:  out PORT_SYSCALL, al
 2:  sysretq                             /* patched to `jmp rcx` (+nop) where SYSCALL leaves CPL at 3 */
     .globl sysret_patch
+3:  bt qword ptr [FNMASK], rax
+    jnc 1b
+    inc qword ptr [FASTCOUNT + rax*8]
+    cmp eax, 218
+    je fn_set_tid_address
+    cmp eax, 158
+    je fn_arch_prctl
+    cmp eax, 309
+    je fn_getcpu
+    cmp eax, 318
+    je fn_getrandom
+    jmp 1b
+
+    /* Served functions: between FN_START and FN_END (layout.py). */
+    .balign 16
+    .globl fn_start
+fn_start:
+    .globl fn_set_tid_address
+fn_set_tid_address:                     /* the tid is FASTVALS[218] */
+    mov qword ptr [TIDADDR], rdi
+    mov qword ptr [TIDADDR + 8], 1
+    mov rax, qword ptr [FASTVALS + 218*8]
+    jmp 2b
+
+    .globl fn_arch_prctl
+fn_arch_prctl:                          /* ARCH_SET_FS with a user address only */
+    cmp rdi, 0x1002
+    jne 9f
+    mov rax, 0x7FFFFFFFF000             /* TASK_SIZE_MAX */
+    cmp rsi, rax
+    jae 9f
+    wrfsbase rsi
+    xor eax, eax
+    jmp 2b
+9:  mov eax, 158
+    dec qword ptr [FASTCOUNT + rax*8]   /* not served after all */
+    jmp 1b
+
+    .globl fn_getcpu
+fn_getcpu:                              /* CPU 0, node 0, as the host path */
+    test rdi, rdi
+    jz 4f
+    mov dword ptr [rdi], 0
+4:  test rsi, rsi
+    jz 5f
+    mov dword ptr [rsi], 0
+5:  xor eax, eax
+    jmp 2b
+
+    .globl fn_getrandom
+fn_getrandom:                           /* up to 256 bytes from the pool */
+    test edx, -8
+    jnz 8f
+    mov eax, edx
+    and eax, 6
+    cmp eax, 6                          /* GRND_RANDOM | GRND_INSECURE: EINVAL */
+    je 8f
+    cmp rsi, 256
+    ja 8f
+    mov rax, qword ptr [RANDPOOL]       /* offset of the first unused byte */
+    add rax, rsi
+    cmp rax, 4096
+    ja 8f                               /* not enough left: the host serves and refills */
+    mov qword ptr [SCRATCH], rdi
+    mov qword ptr [SCRATCH + 8], rsi
+    mov qword ptr [SCRATCH + 16], rdx
+    .globl fn_getrandom_saved
+fn_getrandom_saved:
+    mov qword ptr [RANDPOOL], rax       /* take the bytes before using them: never twice */
+    sub rax, rsi
+    add rax, RANDPOOL
+6:  cmp rsi, 8
+    jb 7f
+    mov rdx, qword ptr [rax]
+    mov qword ptr [rax], 0              /* used bytes do not stay in memory */
+    mov qword ptr [rdi], rdx
+    add rax, 8
+    add rdi, 8
+    sub rsi, 8
+    jmp 6b
+7:  test rsi, rsi
+    jz 12f
+    mov dl, byte ptr [rax]
+    mov byte ptr [rax], 0
+    mov byte ptr [rdi], dl
+    inc rax
+    inc rdi
+    dec rsi
+    jmp 7b
+12: mov rdi, qword ptr [SCRATCH]
+    mov rsi, qword ptr [SCRATCH + 8]
+    mov rdx, qword ptr [SCRATCH + 16]
+    mov rax, rsi
+    jmp 2b
+8:  mov eax, 318
+    dec qword ptr [FASTCOUNT + rax*8]   /* not served after all */
+    jmp 1b
+    .globl fn_end
+fn_end:
 
     .macro EXC n, has_err
     .balign 32
@@ -54,7 +167,7 @@ exc_\n:
     hlt
     .endm
 
-    .balign 256                          /* exception stubs start at offset 0x100 */
+    .org 0x200                          /* exception stubs at offset 0x200 (layout.EXC_STUBS) */
 exc_base:
     EXC 0, 0
     EXC 1, 0

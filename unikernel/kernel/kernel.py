@@ -155,15 +155,28 @@ class Kernel(object):
         self.host.clock_override = getattr(vm, "clock_ns", None)
         if not hasattr(vm, "set_fast_syscalls"):
             return
+        tidptr = vm.take_tid_address()           # set_tid_address served in the VM so far
+        if tidptr is not None:
+            t.clear_child_tid = tidptr
         if self.config.strace is not None:
             vm.set_fast_syscalls({})
             return
         h = self.host
         vals = {39: t.process.pid, 102: h.getuid(), 107: h.geteuid(), 104: h.getgid(), 108: h.getegid(),
                 334: -E.ENOSYS.errno}
+        # Served by the guest code: arch_prctl(ARCH_SET_FS), getcpu; while
+        # the process has one thread also set_tid_address, getrandom (they
+        # use one scratch area / tid slot; getrandom hands out a pool of host
+        # random bytes, refilled here, so a fork child gets its own) and
+        # sched_yield (nothing in the process to yield to; its host thread
+        # is preempted like any other).
+        served = [158, 309]
         if self.sched is None:
-            vals[186] = t.tid
-        vm.set_fast_syscalls(vals)
+            vals[186] = vals[218] = t.tid
+            vals[24] = 0
+            served += [218, 318]
+            vm.refill_random_pool(h.random(vm.random_pool_size))
+        vm.set_fast_syscalls(vals, served)
 
     def exec_image(self, t, host_fd, guest_path, argv, envp, execfn=None):
         """Load the program open at host_fd into t's process (fresh address space)."""

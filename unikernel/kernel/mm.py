@@ -67,6 +67,8 @@ class Mm(object):
     def read(self, addr, size):
         if size == 0:
             return b""
+        if self._denied(addr, size, 7):
+            raise EFAULT()
         try:
             return self.vm.read(addr, size)
         except GuestFault:
@@ -75,10 +77,47 @@ class Mm(object):
     def write(self, addr, data):
         if not data:
             return
+        if self._denied(addr, len(data), PROT_WRITE):
+            raise EFAULT()
         try:
             self.vm.write(addr, data)
         except GuestFault:
             raise EFAULT()
+
+    def write_prefix(self, addr, data):
+        """Write as much of data as the memory takes, page by page, as
+        Linux's copy_to_user does; the number of bytes written."""
+        try:
+            self.write(addr, data)
+            return len(data)
+        except EFAULT:
+            pass
+        done = 0
+        while done < len(data):
+            n = min(len(data) - done, PAGE_SIZE - ((addr + done) & (PAGE_SIZE - 1)))
+            try:
+                self.write(addr + done, data[done:done + n])
+            except EFAULT:
+                break
+            done += n
+        return done
+
+    def _denied(self, addr, size, need):
+        """True if a VMA in [addr, addr+size) lacks every bit of `need`
+        (Linux's copy_to_user faults on a read-only page, copy_from_user
+        on a PROT_NONE one; on x86 any access right allows reading). Memory
+        outside the VMAs is left to the backend, which faults on it."""
+        i = max(bisect.bisect_right(self._starts, addr) - 1, 0)
+        end = addr + size
+        vmas = self.vmas
+        while i < len(vmas):
+            v = vmas[i]
+            if v.start >= end:
+                break
+            if v.end > addr and not v.prot & need:
+                return True
+            i += 1
+        return False
 
     def read_u64(self, addr):
         return struct.unpack("<Q", self.read(addr, 8))[0]

@@ -72,6 +72,7 @@ class KvmBackend(base.Backend):
         self._cpuid = None
         self.cpl3_syscall = False      # SYSCALL keeps CPL 3 on this host (see layout.py)
         self.cpl_checked = False
+        self.has_fsgsbase = False      # CPUID.7.EBX[0]: CR4.FSGSBASE, so arch_prctl(SET_FS) stays in the VM
 
     def create_vm(self):
         if self.guest_code is None:
@@ -87,6 +88,8 @@ class KvmBackend(base.Backend):
             c.nent = n
             K.ioctl(kvm_fd, K.KVM_GET_SUPPORTED_CPUID, c)
             self._cpuid = [(e.function, e.index, e.flags, e.eax, e.ebx, e.ecx, e.edx) for e in c.entries[:c.nent]]
+            leaf = {(f, i): (a, b, cc, d) for f, i, _fl, a, b, cc, d in self._cpuid}
+            self.has_fsgsbase = bool(leaf.get((7, 0), (0, 0, 0, 0))[1] & 1)
         return self._cpuid
 
     def cpu_facts(self):
@@ -186,7 +189,7 @@ class KvmVm(base.Vm):
         idt = b""
         for v in range(256):
             if v < 32:
-                off = L.KBASE + L.CODE + 0x100 + 32 * v
+                off = L.KBASE + L.CODE + L.EXC_STUBS + 32 * v
                 attr = 0xEE if v in (3, 4) else 0x8E       # int3/into allowed from ring 3
                 idt += struct.pack("<HHBBHIi", off & 0xFFFF, L.SEL_KCODE, 0, attr, (off >> 16) & 0xFFFF,
                                    (off >> 32) & 0xFFFFFFFF, 0)
@@ -204,6 +207,8 @@ class KvmVm(base.Vm):
         self.aspace.map(L.TRAMPOLINE, 0x1000, base.PROT_READ | base.PROT_EXEC, gpa=L.CODE)
         self.aspace.map(L.TRAMPOLINE + 0x1000, 0x3000, base.PROT_READ | base.PROT_WRITE, gpa=L.FASTMASK)
         self.aspace.map(L.TIMEPAGE_VA, 0x1000, base.PROT_READ, gpa=L.TIMEPAGE)
+        self.aspace.map(L.RANDPOOL_VA, 0x1000, base.PROT_READ | base.PROT_WRITE, gpa=L.RANDPOOL)
+        self._pw(L.RANDPOOL, struct.pack("<Q", 0x1000))           # empty until refilled
 
     # -- time for the vDSO -------------------------------------------------------------------
     timepage_address = L.TIMEPAGE_VA
@@ -248,15 +253,50 @@ class KvmVm(base.Vm):
         self._pw(L.CODE + L.SYSRET_OFFSET, b"\xff\xe1\x90")
 
     # -- fast syscalls served in the VM ----------------------------------------------------
-    def set_fast_syscalls(self, values):
-        """{nr: result} answered by the guest code without an exit; the mask
-        is cleared first so a stale value is never used."""
+    def set_fast_syscalls(self, values, served=()):
+        """{nr: result} answered by the guest code without an exit, and the
+        syscalls in `served` that entry.S's functions may serve (those this
+        CPU can: see FAST_FNS); the masks are cleared first so a stale value
+        is never used. A tid stored by set_tid_address in the VM must be
+        taken (take_tid_address) before the tid value changes."""
+        self._pw(L.FASTMASK, b"\0" * 128)
+        fns = 0
+        for nr in served:
+            if nr in L.FAST_FNS and (nr != 158 or self.backend.has_fsgsbase):
+                fns |= 1 << nr
         mask = 0
-        self._pw(L.FASTMASK, b"\0" * 64)
         for nr, val in values.items():
             self._pw(L.FASTVALS + 8 * nr, struct.pack("<Q", val & 0xFFFFFFFFFFFFFFFF))
-            mask |= 1 << nr
+            if not fns >> nr & 1:            # a served function's value (set_tid_address: the tid)
+                mask |= 1 << nr
+        self._pw(L.FNMASK, fns.to_bytes(64, "little"))
         self._pw(L.FASTMASK, mask.to_bytes(64, "little"))
+
+    random_pool_size = 0x1000 - L.RANDPOOL_DATA
+
+    def random_pool_left(self):
+        """Unused bytes in getrandom's pool (served in the VM)."""
+        return 0x1000 - ctypes.c_uint64.from_address(self.host_base + L.RANDPOOL).value
+
+    def refill_random_pool(self, data):
+        """Fill getrandom's pool with fresh host random bytes (random_pool_size
+        of them); called at process start, in a fork child (which must not
+        hand out its parent's bytes) and when getrandom leaves the VM."""
+        self._pw(L.RANDPOOL + L.RANDPOOL_DATA, data[:self.random_pool_size])
+        self._pw(L.RANDPOOL, struct.pack("<Q", 0x1000 - min(len(data), self.random_pool_size)))
+
+    def read_phys(self, gpa, n):
+        # SAFETY: gpa lies in slot 0's reserved host memory.
+        return ctypes.string_at(self.host_base + gpa, n)
+
+    def take_tid_address(self):
+        """The pointer set_tid_address stored in the VM since the last call
+        (None if it was not called there)."""
+        flag = ctypes.c_uint64.from_address(self.host_base + L.TIDADDR + 8)
+        if not flag.value:
+            return None
+        flag.value = 0
+        return ctypes.c_uint64.from_address(self.host_base + L.TIDADDR).value
 
     # -- memory (base.Vm) ----------------------------------------------------------------------
     def map(self, addr, size, prot):
@@ -368,9 +408,12 @@ class KvmVcpu(object):
         # per system call (each costs ~15 us under nested virtualization).
         self.valid_regs = ctypes.c_uint64.from_address(self.run_addr + K.RUN_VALID_REGS)
         self.dirty_regs = ctypes.c_uint64.from_address(self.run_addr + K.RUN_DIRTY_REGS)
-        self.valid_regs.value = K.KVM_SYNC_X86_REGS
+        # The segment/control registers travel there too: they are current
+        # after every exit (CR2 for a fault, FS base set in the VM), and a
+        # changed CR3 or segment reaches the vCPU without a SET_SREGS ioctl.
+        self.valid_regs.value = K.KVM_SYNC_X86_REGS | K.KVM_SYNC_X86_SREGS
         self.regs = K.KvmRegs.from_address(self.run_addr + K.RUN_SYNC_REGS)
-        self.sregs = K.KvmSregs()
+        self.sregs = K.KvmSregs.from_address(self.run_addr + K.RUN_SYNC_REGS + ctypes.sizeof(K.KvmRegs))
         self.state = "user"           # 'user' | 'syscall' | 'exception'
         self.regs_dirty = False
         self.sregs_dirty = False
@@ -404,6 +447,8 @@ class KvmVcpu(object):
         K.ioctl(self.fd, K.KVM_GET_SREGS, s)
         s.cr3 = L.PML4
         s.cr4 = L.CR4_PAE | L.CR4_PGE | L.CR4_OSFXSR | L.CR4_OSXMMEXCPT | L.CR4_OSXSAVE
+        if vm.backend.has_fsgsbase:
+            s.cr4 |= L.CR4_FSGSBASE           # as Linux since 5.9: WRFSBASE in user mode too
         s.cr0 = L.CR0_PE | L.CR0_MP | L.CR0_ET | L.CR0_NE | L.CR0_WP | L.CR0_AM | L.CR0_PG
         s.efer = L.EFER_SCE | L.EFER_LME | L.EFER_LMA | L.EFER_NXE
         s.gdt.base = L.KBASE + L.GDT
@@ -416,6 +461,13 @@ class KvmVcpu(object):
         s.fs.base = 0
         s.gs.base = 0
         self.sregs_dirty = True
+        if s.cr4 & L.CR4_FSGSBASE:
+            # Offered by CPUID but refused by this KVM: serve arch_prctl on the host.
+            try:
+                K.ioctl(self.fd, K.KVM_SET_SREGS, s)
+            except OSError:
+                vm.backend.has_fsgsbase = False
+                s.cr4 &= ~L.CR4_FSGSBASE
         msrs = [(K.MSR_STAR, (L.SEL_UCODE32 << 48) | (L.SEL_KCODE << 32)),
                 (K.MSR_LSTAR, L.TRAMPOLINE), (K.MSR_CSTAR, 0),
                 (K.MSR_SFMASK, 0x47700), (K.MSR_KERNEL_GS_BASE, 0)]
@@ -588,7 +640,7 @@ class KvmVcpu(object):
             for v in self.vm.vcpus:
                 v.sregs_dirty = True      # rewriting CR3 flushes the guest TLB
         if self.sregs_dirty:
-            K.ioctl(self.fd, K.KVM_SET_SREGS, self.sregs)
+            self.dirty_regs.value |= K.KVM_SYNC_X86_SREGS
             self.sregs_dirty = False
         if self.regs_dirty:
             if self.state == "user":
@@ -635,7 +687,6 @@ class KvmVcpu(object):
                         self._last_spurious = None
                         if not self.vm.backend.cpl_checked:
                             self.vm.backend.cpl_checked = True
-                            K.ioctl(self.fd, K.KVM_GET_SREGS, self.sregs)
                             if self.sregs.cs.dpl == 3:
                                 self.vm.patch_cpl3_syscall()
                         handler.syscall(self)
@@ -669,6 +720,13 @@ class KvmVcpu(object):
             # from the host) the call is complete and returns to rcx; before
             # it the call has not happened and `syscall` must run again.
             done = off in (L.ENTRY_FAST_DONE, L.SYSRET_OFFSET)
+            fn = self._fast_fn_at(off)
+            if fn is not None:
+                # Inside a served function: undo it; `syscall` runs again.
+                nr, saved = fn
+                if saved is not None and off >= saved:
+                    r.rdi, r.rsi, r.rdx = struct.unpack("<3Q", self.vm.read_phys(L.SCRATCH, 24))
+                r.rax = nr
             r.rip = r.rcx if done else r.rcx - 2
             r.rflags = r.r11
             self._user_segments(self.sregs)
@@ -678,10 +736,16 @@ class KvmVcpu(object):
         return True
 
     def _exception(self, vector):
-        K.ioctl(self.fd, K.KVM_GET_SREGS, self.sregs)
         rsp = self.regs.rsp
         raw = self.vm.aspace.read(rsp, 64) if rsp < (1 << 47) else self._kread(rsp, 64)
         rdx, rax, err, rip, cs, rflags, ursp, ss = struct.unpack("<8Q", raw)
+        fn = self._fast_fn_at(rip - L.TRAMPOLINE) if vector in (13, 14) else None
+        if fn is not None:
+            # A served function touched a bad user address: finish the
+            # call as Linux would (EFAULT), after a spurious-fault retry.
+            spurious = vector == 14 and self._spurious(self.sregs.cr2, "write" if err & 2 else "read", rip)
+            self._fast_fn_leave(fn, rip - L.TRAMPOLINE, rdx, ursp, restart=spurious)
+            return None
         if cs & 3 != 3:
             self._crash("exception %d (%s) in guest kernel code at %#x, error %#x, cr2 %#x"
                         % (vector, _INTR_KIND.get(vector, "?"), rip, err, self.sregs.cr2))
@@ -696,6 +760,40 @@ class KvmVcpu(object):
             return base.FaultExit("page", rip, addr=cr2, access=access,
                                   reason="protection" if err & 1 else "unmapped")
         return base.FaultExit(kind, rip)
+
+    @staticmethod
+    def _fast_fn_at(off):
+        """(nr, saved offset) of the served function at entry offset off."""
+        if not L.FN_START <= off < L.FN_END:
+            return None
+        best = None
+        for nr, (start, saved) in L.FAST_FNS.items():
+            if start <= off and (best is None or start > best[2]):
+                best = (nr, saved, start)
+        return best[:2]
+
+    def _fast_fn_leave(self, fn, off, rdx, ursp, restart):
+        """A served function faulted (its exception frame held rdx and the
+        user rsp): restore the registers it had changed, then run the
+        `syscall` again (restart: a spurious fault) or return -EFAULT from
+        it (getrandom: the bytes it wrote before the fault, as Linux)."""
+        nr, saved = fn
+        r = self.regs
+        result = -14
+        r.rdx = rdx
+        if saved is not None and off >= saved:
+            buf, count, flags = struct.unpack("<3Q", self.vm.read_phys(L.SCRATCH, 24))
+            if nr == 318 and r.rdi > buf:
+                result = r.rdi - buf
+            r.rdi, r.rsi, r.rdx = buf, count, flags
+        r.rax = nr if restart else result & 0xFFFFFFFFFFFFFFFF
+        r.rsp = ursp
+        r.rip = r.rcx - 2 if restart else r.rcx
+        r.rflags = r.r11
+        self.state = "user"
+        self._user_segments(self.sregs)
+        self.sregs_dirty = True
+        self.regs_dirty = True
 
     def _spurious(self, addr, access, rip):
         """A page fault the page tables no longer justify: a translation
@@ -755,7 +853,7 @@ class KvmVcpu(object):
         self.sregs.fs.base, self.sregs.gs.base = fsb, gsb
         if state == "syscall":
             # We are inside the syscall stub (ring 0): keep its segments.
-            self.sregs = sregs
+            ctypes.memmove(ctypes.addressof(self.sregs), ctypes.addressof(sregs), ctypes.sizeof(sregs))
         self.state = state
         self.frame = frame
         self.regs_dirty = self.sregs_dirty = True

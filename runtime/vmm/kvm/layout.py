@@ -5,7 +5,10 @@ Physical (slot 0, host memory reserved with MAP_NORESERVE):
   0x01000 PML4                      0x10000 GDT      0x11000 IDT
   0x02000 kernel PDPT (PML4[511])   0x12000 TSS x MAX_VCPUS (128 bytes each)
   0x03000 kernel PD (2 MiB page)    0x14000 guest code (entry.bin)
-  0x18000 fast-syscall mask         0x19000 fast-syscall values    0x1A000 fast-path counters
+  0x18000 fast-syscall mask (+0x40 served-function mask, +0x80 scratch,
+          +0xC0 set_tid_address slot)
+  0x19000 fast-syscall values       0x1A000 fast-path counters
+  0x1B000 time page                 0x1C000 getrandom's pool of host random bytes
   0x40000 kernel stacks, 8 KiB per vCPU
   0x200000.. page tables and user memory (allocator)
 Virtual: user space is the Linux process's own addresses (PML4 slots
@@ -38,6 +41,17 @@ TIMEPAGE_VA = 0x6000         # its user address, read by the vDSO
 TRAMPOLINE = 0x2000          # user VA of CODE; TRAMPOLINE+0x1000.. = FASTMASK..FASTCOUNT
 SYSRET_OFFSET = 0x27         # the sysretq in entry.bin (checked at load)
 ENTRY_FAST_DONE = 0x23       # the jmp after the fast path has written rax
+EXC_STUBS = 0x200            # exception stub for vector v at CODE + EXC_STUBS + 32 * v
+FNMASK = FASTMASK + 0x40     # syscalls served by entry.S's functions
+SCRATCH = FASTMASK + 0x80    # rdi, rsi, rdx saved by a served function
+TIDADDR = FASTMASK + 0xC0    # set_tid_address's pointer, then 1 once set in the VM
+# The served functions in entry.bin: nr -> (offset, offset of its `saved`
+# label or None). They lie between FN_START and FN_END, in this order.
+FN_START, FN_END = 0x60, 0x19F
+FAST_FNS = {218: (0x60, None), 158: (0x7E, None), 309: (0xB1, None), 318: (0xCE, 0x124)}
+RANDPOOL = 0x1C000           # getrandom's pool: u64 offset of the next unused byte, bytes from 64
+RANDPOOL_VA = 0x7000
+RANDPOOL_DATA = 64
 KSTACKS = 0x40000
 KSTACK_SIZE = 0x2000
 MAX_VCPUS = 64
@@ -56,6 +70,7 @@ SEL_TSS0 = 0x40         # 16-byte TSS descriptors, one per vCPU
 
 CR0_PE, CR0_MP, CR0_ET, CR0_NE, CR0_WP, CR0_AM, CR0_PG = 1, 2, 0x10, 0x20, 0x10000, 0x40000, 0x80000000
 CR4_PAE, CR4_PGE, CR4_OSFXSR, CR4_OSXMMEXCPT, CR4_OSXSAVE = 0x20, 0x80, 0x200, 0x400, 0x40000
+CR4_FSGSBASE = 0x10000
 EFER_SCE, EFER_LME, EFER_LMA, EFER_NXE = 1, 0x100, 0x400, 0x800
 
 PTE_P, PTE_W, PTE_U, PTE_PS, PTE_G = 1, 2, 4, 0x80, 0x100
