@@ -10,7 +10,8 @@ import pytest
 from lxpack.runtime.vmm.kvm import layout as L
 
 GUEST = Path(__file__).resolve().parents[2] / "unikernel" / "guest"
-NR = {"fn_set_tid_address": 218, "fn_arch_prctl": 158, "fn_getcpu": 309, "fn_getrandom": 318}
+NR = {"fn_set_tid_address": 218, "fn_arch_prctl": 158, "fn_getcpu": 309, "fn_getrandom": 318,
+      "fn_rt_sigprocmask": 14}
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +45,8 @@ def test_layout_offsets_match_symbols(assembled):
     for name, nr in NR.items():
         assert L.FAST_FNS[nr][0] == syms[name], name
     assert L.FAST_FNS[318][1] == syms["fn_getrandom_saved"]
-    assert all(saved is None for nr, (_, saved) in L.FAST_FNS.items() if nr != 318)
+    assert L.FAST_FNS[14][1] == syms["fn_rt_sigprocmask_saved"]
+    assert all(saved is None for nr, (_, saved) in L.FAST_FNS.items() if nr not in (318, 14))
 
 
 def test_data_addresses_match(assembled):
@@ -54,4 +56,6 @@ def test_data_addresses_match(assembled):
     assert syms["FNMASK"] == page + (L.FNMASK - L.FASTMASK)
     assert syms["SCRATCH"] == page + (L.SCRATCH - L.FASTMASK)
     assert syms["TIDADDR"] == page + (L.TIDADDR - L.FASTMASK)
+    for name in ("SIGBLOCKED", "SIGPENDING", "SIGSLOW"):
+        assert syms[name] == page + (getattr(L, name) - L.FASTMASK), name
     assert syms["RANDPOOL"] == L.RANDPOOL_VA

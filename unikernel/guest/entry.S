@@ -8,7 +8,8 @@
  *     constant (getpid, gettid, getuid..., rseq's ENOSYS) are answered from
  *     the fast-value table without leaving the VM; a few more are served by
  *     the small functions below (set_tid_address, arch_prctl(ARCH_SET_FS),
- *     getcpu, getrandom from a pool of host random bytes) when their bit is set in FNMASK; all others leave
+ *     getcpu, getrandom from a pool of host random bytes, rt_sigprocmask on a
+ *     mask kept in the VM) when their bit is set in FNMASK; all others leave
  *     with `out 0x10` (the registers are the hypercall arguments) and return
  *     to the user with sysretq once the host has written rax.
  *
@@ -36,6 +37,9 @@
     .set FNMASK, 0x3040                 /* 512-bit mask: syscalls served by the functions below */
     .set SCRATCH, 0x3080                /* registers saved by a served function (one vCPU only) */
     .set TIDADDR, 0x30C0                /* set_tid_address's pointer, +8: 1 once set in the VM */
+    .set SIGBLOCKED, 0x30D0             /* the thread's signal mask (one thread only) */
+    .set SIGPENDING, 0x30D8             /* pending signals, written by the host before each entry */
+    .set SIGSLOW, 0x30E0                /* signals whose blocking the host must see (its own mirror) */
     .set RANDPOOL, 0x7000               /* u64 offset of the next unused byte, random bytes from 64 */
     .set PORT_SYSCALL, 0x10
     .set PORT_EXC, 0x100
@@ -65,6 +69,8 @@ syscall_entry:                          /* offset 0 */
     je fn_getcpu
     cmp eax, 318
     je fn_getrandom
+    cmp eax, 14
+    je fn_rt_sigprocmask
     jmp 1b
 
     /* Served functions: between FN_START and FN_END (layout.py). */
@@ -116,12 +122,15 @@ fn_getrandom:                           /* up to 256 bytes from the pool */
     mov rax, qword ptr [RANDPOOL]       /* offset of the first unused byte */
     add rax, rsi
     cmp rax, 4096
-    ja 8f                               /* not enough left: the host serves and refills */
-    mov qword ptr [SCRATCH], rdi
+    jbe 9f                              /* else the host serves and refills */
+8:  mov eax, 318
+    dec qword ptr [FASTCOUNT + rax*8]   /* not served after all */
+    jmp 1b
+9:  mov qword ptr [SCRATCH], rdi
     mov qword ptr [SCRATCH + 8], rsi
     mov qword ptr [SCRATCH + 16], rdx
     .globl fn_getrandom_saved
-fn_getrandom_saved:
+fn_getrandom_saved:                     /* from here to the function's end rdi/rsi/rdx are in SCRATCH */
     mov qword ptr [RANDPOOL], rax       /* take the bytes before using them: never twice */
     sub rax, rsi
     add rax, RANDPOOL
@@ -148,9 +157,61 @@ fn_getrandom_saved:
     mov rdx, qword ptr [SCRATCH + 16]
     mov rax, rsi
     jmp 2b
-8:  mov eax, 318
+
+    .globl fn_rt_sigprocmask
+fn_rt_sigprocmask:                      /* the mask lives in SIGBLOCKED */
+    cmp r10, 8
+    jne 18f
+    test rsi, rsi
+    jz 16f
+    cmp rdi, 2
+    ja 18f                              /* bad `how`: the host says EINVAL */
+    mov rax, qword ptr [rsi]            /* the new set (a fault: EFAULT, nothing changed) */
+    btr rax, 8                          /* SIGKILL and SIGSTOP cannot be blocked */
+    btr rax, 18
+    cmp edi, 1
+    je 13f
+    cmp edi, 2
+    je 14f
+    or rax, qword ptr [SIGBLOCKED]      /* SIG_BLOCK */
+    jmp 14f
+13: not rax                             /* SIG_UNBLOCK */
+    and rax, qword ptr [SIGBLOCKED]
+14: mov qword ptr [SCRATCH + 32], rax   /* the new mask */
+    xor rax, qword ptr [SIGBLOCKED]
+    test rax, qword ptr [SIGSLOW]
+    jz 20f
+18: mov eax, 14                         /* the host serves it */
     dec qword ptr [FASTCOUNT + rax*8]   /* not served after all */
     jmp 1b
+16: test rdx, rdx                       /* no new set: only the old one */
+    jz 19f
+    mov rax, qword ptr [SIGBLOCKED]
+    mov qword ptr [rdx], rax
+19: xor eax, eax
+    jmp 2b
+20: mov rax, qword ptr [SIGBLOCKED]
+    mov qword ptr [SCRATCH + 24], rax   /* the old mask */
+    .globl fn_rt_sigprocmask_saved
+fn_rt_sigprocmask_saved:                /* from here to fn_end the old mask is in SCRATCH + 24 */
+    mov rax, qword ptr [SCRATCH + 32]
+    mov qword ptr [SIGBLOCKED], rax
+    test rdx, rdx
+    jz 15f
+    mov rax, qword ptr [SCRATCH + 24]
+    mov qword ptr [rdx], rax            /* a fault: EFAULT, the mask stays changed (as Linux) */
+15: mov rax, qword ptr [SIGBLOCKED]
+    not rax
+    test rax, qword ptr [SIGPENDING]
+    jnz 17f
+    xor eax, eax
+    jmp 2b
+17: mov rax, qword ptr [SCRATCH + 24]   /* a pending signal is unblocked: undo, */
+    mov qword ptr [SIGBLOCKED], rax     /* the host does the call and delivers it */
+    mov eax, 14
+    dec qword ptr [FASTCOUNT + rax*8]
+    jmp 1b
+
     .globl fn_end
 fn_end:
 
@@ -167,7 +228,7 @@ exc_\n:
     hlt
     .endm
 
-    .org 0x200                          /* exception stubs at offset 0x200 (layout.EXC_STUBS) */
+    .org 0x400                          /* exception stubs at offset 0x400 (layout.EXC_STUBS) */
 exc_base:
     EXC 0, 0
     EXC 1, 0

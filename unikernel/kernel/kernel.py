@@ -73,6 +73,7 @@ class Kernel(object):
         # thread, any moment) and moved into the pending sets by
         # drain_signals under the unikernel lock (see signal_state()).
         self.inbox = collections.deque()
+        self.fast_sigmask = False     # the one thread's mask lives in the VM (set_fast_paths)
         self.last_child = None        # siginfo of the last child reaped by wait4/waitid (SIGCHLD info)
         self.host_caught_dfl = 0      # SIG_DFL signals caught on the host while every thread blocks them
 
@@ -158,6 +159,10 @@ class Kernel(object):
         tidptr = vm.take_tid_address()           # set_tid_address served in the VM so far
         if tidptr is not None:
             t.clear_child_tid = tidptr
+        t.signals.bind_mask(None)
+        self.fast_sigmask = False
+        if self.sched is None:
+            self.dispatcher.guest_enter = None
         if self.config.strace is not None:
             vm.set_fast_syscalls({})
             return
@@ -170,13 +175,28 @@ class Kernel(object):
         # random bytes, refilled here, so a fork child gets its own) and
         # sched_yield (nothing in the process to yield to; its host thread
         # is preempted like any other).
+        # rt_sigprocmask too, on a mask kept in guest memory (SignalState.
+        # bind_mask), leaving the VM when it unblocks a pending signal or
+        # changes one the host must mirror (_fast_signal_words).
         served = [158, 309]
         if self.sched is None:
             vals[186] = vals[218] = t.tid
             vals[24] = 0
-            served += [218, 318]
+            served += [218, 318, 14]
             vm.refill_random_pool(h.random(vm.random_pool_size))
+            t.signals.bind_mask(vm.sigmask_cell())
+            self.fast_sigmask = True
+            self.dispatcher.guest_enter = self._fast_signal_words
         vm.set_fast_syscalls(vals, served)
+
+    def _fast_signal_words(self, vcpu):
+        """Before each entry while rt_sigprocmask is served in the VM: the
+        pending signals (all of them while host signals wait in the inbox)
+        and the default-fatal ones (the host mirrors their blocking)."""
+        t = vcpu.task
+        sigs = t.signals
+        pending = -1 if self.inbox else sigs.own.bits | sigs.shared.bits
+        vcpu.vm.set_signal_words(pending, t.process.sigactions.default_fatal_mask())
 
     def exec_image(self, t, host_fd, guest_path, argv, envp, execfn=None):
         """Load the program open at host_fd into t's process (fresh address space)."""
@@ -211,6 +231,7 @@ class Kernel(object):
         t.files.cloexec_closed(closed)
         p = t.process
         old_vm = t.vcpu.vm
+        t.signals.bind_mask(None)                # its memory goes with the old VM
         release_old = True
         if self.sched is not None:
             release_old = self._end_other_threads(t)
@@ -492,6 +513,10 @@ class Kernel(object):
             return
         self._stop_cont(p, sig)
         p.shared_pending.queue(sig, info)
+        if target is None and self.fast_sigmask:
+            # The guest may unblock it without leaving the VM: have it look
+            # at the pending set it is given at its next entry.
+            target = p.tasks.get(p.pid)
         if target is not None:
             self.wake_task(target)
 

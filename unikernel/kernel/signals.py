@@ -223,13 +223,36 @@ class SignalState(object):
 
     def __init__(self, actions, shared=None):
         self.actions = actions
-        self.mask = 0
+        self._mask = 0
+        self._cell = None          # guest memory holding the mask (see bind_mask)
         self.own = PendingSet()
         self.shared = shared if shared is not None else PendingSet()
         self.pending = PendingView(self.own, self.shared)
         self.restart_hint = False  # the last interruption asks for SA_RESTART
         self.saved_mask = None     # rt_sigsuspend / pselect restore this after the handler
         self.waitset = 0           # signals rt_sigtimedwait is waiting for (blocked, yet they wake it)
+
+    @property
+    def mask(self):
+        """The blocked signals (a bit per signal, bit(sig))."""
+        c = self._cell
+        return self._mask if c is None else c.value
+
+    @mask.setter
+    def mask(self, value):
+        c = self._cell
+        if c is None:
+            self._mask = value
+        else:
+            c.value = value
+
+    def bind_mask(self, cell):
+        """Keep the mask in `cell` (a ctypes u64 in guest memory: a hardware
+        backend serves rt_sigprocmask in the VM while the process has one
+        thread), or back in this object with None."""
+        value = self.mask
+        self._cell = cell
+        self.mask = value
 
     def pending_mask(self):
         return self.own.bits | self.shared.bits

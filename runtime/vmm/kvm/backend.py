@@ -289,6 +289,21 @@ class KvmVm(base.Vm):
         # SAFETY: gpa lies in slot 0's reserved host memory.
         return ctypes.string_at(self.host_base + gpa, n)
 
+    def write_phys(self, gpa, data):
+        self._pw(gpa, data)
+
+    def sigmask_cell(self):
+        """The u64 in guest memory that holds the signal mask of the
+        process's one thread while rt_sigprocmask is served in the VM (the
+        unikernel keeps its SignalState.mask there meanwhile)."""
+        return ctypes.c_uint64.from_address(self.host_base + L.SIGBLOCKED)
+
+    def set_signal_words(self, pending, slow):
+        """Before an entry: the signals pending for the one thread (an
+        rt_sigprocmask that unblocks one leaves the VM) and those whose
+        blocking must reach the host."""
+        self._pw(L.SIGPENDING, struct.pack("<QQ", pending & 0xFFFFFFFFFFFFFFFF, slow & 0xFFFFFFFFFFFFFFFF))
+
     def take_tid_address(self):
         """The pointer set_tid_address stored in the VM since the last call
         (None if it was not called there)."""
@@ -373,6 +388,7 @@ class KvmVm(base.Vm):
         for slot, gpa, size, host in self.slots:
             self._set_slot(slot, gpa, size, host)
         self._pw(L.TIMEPAGE, b"\0" * 96)          # a new kvmclock: stale until rewritten
+        self._pw(L.FASTCOUNT, b"\0" * 4096)       # --stats counts this process's calls only
         for v, st in zip(self.vcpus, states):
             v.recreate(st)
         self.set_clock_offsets()
@@ -723,10 +739,8 @@ class KvmVcpu(object):
             fn = self._fast_fn_at(off)
             if fn is not None:
                 # Inside a served function: undo it; `syscall` runs again.
-                nr, saved = fn
-                if saved is not None and off >= saved:
-                    r.rdi, r.rsi, r.rdx = struct.unpack("<3Q", self.vm.read_phys(L.SCRATCH, 24))
-                r.rax = nr
+                self._fast_fn_undo(fn, off)
+                r.rax = fn[0]
             r.rip = r.rcx if done else r.rcx - 2
             r.rflags = r.r11
             self._user_segments(self.sregs)
@@ -745,7 +759,7 @@ class KvmVcpu(object):
             # call as Linux would (EFAULT), after a spurious-fault retry.
             spurious = vector == 14 and self._spurious(self.sregs.cr2, "write" if err & 2 else "read", rip)
             self._fast_fn_leave(fn, rip - L.TRAMPOLINE, rdx, ursp, restart=spurious)
-            return None
+            return base.StopExit()        # rt_sigprocmask may have unblocked a pending signal
         if cs & 3 != 3:
             self._crash("exception %d (%s) in guest kernel code at %#x, error %#x, cr2 %#x"
                         % (vector, _INTR_KIND.get(vector, "?"), rip, err, self.sregs.cr2))
@@ -772,18 +786,34 @@ class KvmVcpu(object):
                 best = (nr, saved, start)
         return best[:2]
 
+    def _fast_fn_undo(self, fn, off):
+        """Undo what a served function stopped at `off` has changed, so its
+        `syscall` can run again from the start: the registers getrandom
+        saved, the mask rt_sigprocmask had set."""
+        nr, saved = fn
+        if saved is None or off < saved:
+            return
+        if nr == 318:
+            r = self.regs
+            r.rdi, r.rsi, r.rdx = struct.unpack("<3Q", self.vm.read_phys(L.SCRATCH, 24))
+        elif nr == 14:
+            self.vm.write_phys(L.SIGBLOCKED, self.vm.read_phys(L.SCRATCH + 24, 8))
+
     def _fast_fn_leave(self, fn, off, rdx, ursp, restart):
         """A served function faulted (its exception frame held rdx and the
-        user rsp): restore the registers it had changed, then run the
-        `syscall` again (restart: a spurious fault) or return -EFAULT from
-        it (getrandom: the bytes it wrote before the fault, as Linux)."""
+        user rsp): undo it and run the `syscall` again (restart: a spurious
+        fault), or return -EFAULT from it as Linux would (getrandom: the
+        bytes it wrote before the fault; rt_sigprocmask: a bad old-set
+        pointer leaves the new mask in place)."""
         nr, saved = fn
         r = self.regs
         result = -14
         r.rdx = rdx
-        if saved is not None and off >= saved:
+        if restart:
+            self._fast_fn_undo(fn, off)
+        elif nr == 318 and saved is not None and off >= saved:
             buf, count, flags = struct.unpack("<3Q", self.vm.read_phys(L.SCRATCH, 24))
-            if nr == 318 and r.rdi > buf:
+            if r.rdi > buf:
                 result = r.rdi - buf
             r.rdi, r.rsi, r.rdx = buf, count, flags
         r.rax = nr if restart else result & 0xFFFFFFFFFFFFFFFF
@@ -845,6 +875,7 @@ class KvmVcpu(object):
 
     def recreate(self, st):
         xsave, state, regs, sregs, frame = st
+        self.exits = self.runs = 0               # --stats counts this process's exits only
         self._create()
         self._init_cpu()
         K.ioctl(self.fd, K.KVM_SET_XSAVE, xsave)

@@ -41,14 +41,20 @@ TIMEPAGE_VA = 0x6000         # its user address, read by the vDSO
 TRAMPOLINE = 0x2000          # user VA of CODE; TRAMPOLINE+0x1000.. = FASTMASK..FASTCOUNT
 SYSRET_OFFSET = 0x27         # the sysretq in entry.bin (checked at load)
 ENTRY_FAST_DONE = 0x23       # the jmp after the fast path has written rax
-EXC_STUBS = 0x200            # exception stub for vector v at CODE + EXC_STUBS + 32 * v
+EXC_STUBS = 0x400            # exception stub for vector v at CODE + EXC_STUBS + 32 * v
 FNMASK = FASTMASK + 0x40     # syscalls served by entry.S's functions
 SCRATCH = FASTMASK + 0x80    # rdi, rsi, rdx saved by a served function
 TIDADDR = FASTMASK + 0xC0    # set_tid_address's pointer, then 1 once set in the VM
+SIGBLOCKED = FASTMASK + 0xD0  # the signal mask of the process's one thread (rt_sigprocmask in the VM)
+SIGPENDING = FASTMASK + 0xD8  # its pending signals, written before each entry
+SIGSLOW = FASTMASK + 0xE0     # signals whose blocking the host must see (rt_sigprocmask exits)
 # The served functions in entry.bin: nr -> (offset, offset of its `saved`
-# label or None). They lie between FN_START and FN_END, in this order.
-FN_START, FN_END = 0x60, 0x19F
-FAST_FNS = {218: (0x60, None), 158: (0x7E, None), 309: (0xB1, None), 318: (0xCE, 0x124)}
+# label or None; from there to the function's end it has saved state in
+# SCRATCH that an interrupted or faulting call must undo). They lie
+# between FN_START and FN_END.
+FN_START, FN_END = 0x70, 0x290
+FAST_FNS = {218: (0x70, None), 158: (0x8E, None), 309: (0xC4, None), 318: (0xE1, 0x139),
+            14: (0x1A2, 0x232)}
 RANDPOOL = 0x1C000           # getrandom's pool: u64 offset of the next unused byte, bytes from 64
 RANDPOOL_VA = 0x7000
 RANDPOOL_DATA = 64
