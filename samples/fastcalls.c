@@ -284,6 +284,46 @@ int main(void)
     m = 0;
     OK(syscall(SYS_rt_sigprocmask, SIG_SETMASK, &m, NULL, 8));
 
+    SECTION("rt_sigaction queries");
+    struct ksa { uint64_t handler, flags, restorer, mask; } ka, kb;
+    memset(&ka, 0x55, sizeof ka);
+    OK(syscall(SYS_rt_sigaction, SIGUSR1, NULL, &ka, 8));
+    CHECK(ka.handler == (uint64_t)(uintptr_t)on_usr1);
+    CHECK(ka.flags & 0x04000000);            /* SA_RESTORER, set by libc */
+    OK(syscall(SYS_rt_sigaction, SIGUSR2, NULL, &ka, 8));
+    CHECK(ka.handler == 1);                  /* SIG_IGN */
+    OK(syscall(SYS_rt_sigaction, SIGKILL, NULL, &ka, 8));
+    CHECK(ka.handler == 0);
+    OK(syscall(SYS_rt_sigaction, 64, NULL, &ka, 8));
+    OK(syscall(SYS_rt_sigaction, SIGTERM, NULL, NULL, 8));
+    ERR(syscall(SYS_rt_sigaction, 0, NULL, &ka, 8), EINVAL);
+    ERR(syscall(SYS_rt_sigaction, 65, NULL, &ka, 8), EINVAL);
+    ERR(syscall(SYS_rt_sigaction, -1, NULL, &ka, 8), EINVAL);
+    ERR(syscall(SYS_rt_sigaction, SIGTERM, NULL, &ka, 4), EINVAL);
+    ERR(syscall(SYS_rt_sigaction, SIGTERM, NULL, (void *)16, 8), EFAULT);
+    ERR(syscall(SYS_rt_sigaction, SIGTERM, NULL, p, 8), EFAULT);      /* read-only page */
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_usr1;
+    sa.sa_flags = SA_RESTART | SA_NODEFER;
+    sigemptyset(&sa.sa_mask);
+    sigaddset(&sa.sa_mask, SIGHUP);
+    OK(sigaction(SIGTERM, &sa, NULL));
+    OK(syscall(SYS_rt_sigaction, SIGTERM, NULL, &kb, 8));
+    CHECK(kb.handler == (uint64_t)(uintptr_t)on_usr1 && (kb.flags & (SA_RESTART | SA_NODEFER)) == (SA_RESTART | SA_NODEFER));
+    CHECK(kb.mask == B(SIGHUP));
+    signal(SIGTERM, SIG_DFL);
+    OK(syscall(SYS_rt_sigaction, SIGTERM, NULL, &kb, 8));
+    CHECK(kb.handler == 0);
+    pid = fork();
+    if (pid == 0) {
+        struct ksa kc;
+        syscall(SYS_rt_sigaction, SIGUSR1, NULL, &kc, 8);
+        _exit(kc.handler == (uint64_t)(uintptr_t)on_usr1 ? 0 : 3);
+    }
+    OK(waitpid(pid, &st, 0) == pid);
+    printf("fork child sees the actions: %d\n", WIFEXITED(st) && WEXITSTATUS(st) == 0);
+
     SECTION("set_tid_address");
     CHECK(sc3(SYS_set_tid_address, (long)&tid_word, 0, 0) == getpid());
     pthread_t th;

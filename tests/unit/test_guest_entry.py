@@ -11,7 +11,7 @@ from lxpack.runtime.vmm.kvm import layout as L
 
 GUEST = Path(__file__).resolve().parents[2] / "unikernel" / "guest"
 NR = {"fn_set_tid_address": 218, "fn_arch_prctl": 158, "fn_getcpu": 309, "fn_getrandom": 318,
-      "fn_rt_sigprocmask": 14}
+      "fn_rt_sigprocmask": 14, "fn_rt_sigaction": 13}
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +46,8 @@ def test_layout_offsets_match_symbols(assembled):
         assert L.FAST_FNS[nr][0] == syms[name], name
     assert L.FAST_FNS[318][1] == syms["fn_getrandom_saved"]
     assert L.FAST_FNS[14][1] == syms["fn_rt_sigprocmask_saved"]
-    assert all(saved is None for nr, (_, saved) in L.FAST_FNS.items() if nr not in (318, 14))
+    assert L.FAST_FNS[13][1] == syms["fn_rt_sigaction_saved"]
+    assert all(saved is None for nr, (_, saved) in L.FAST_FNS.items() if nr not in (318, 14, 13))
 
 
 def test_data_addresses_match(assembled):
@@ -56,6 +57,6 @@ def test_data_addresses_match(assembled):
     assert syms["FNMASK"] == page + (L.FNMASK - L.FASTMASK)
     assert syms["SCRATCH"] == page + (L.SCRATCH - L.FASTMASK)
     assert syms["TIDADDR"] == page + (L.TIDADDR - L.FASTMASK)
-    for name in ("SIGBLOCKED", "SIGPENDING", "SIGSLOW"):
+    for name in ("SIGBLOCKED", "SIGPENDING", "SIGSLOW", "SIGACTS"):
         assert syms[name] == page + (getattr(L, name) - L.FASTMASK), name
     assert syms["RANDPOOL"] == L.RANDPOOL_VA

@@ -9,7 +9,8 @@
  *     the fast-value table without leaving the VM; a few more are served by
  *     the small functions below (set_tid_address, arch_prctl(ARCH_SET_FS),
  *     getcpu, getrandom from a pool of host random bytes, rt_sigprocmask on a
- *     mask kept in the VM) when their bit is set in FNMASK; all others leave
+ *     mask kept in the VM, rt_sigaction queries from a copy of the actions)
+ *     when their bit is set in FNMASK; all others leave
  *     with `out 0x10` (the registers are the hypercall arguments) and return
  *     to the user with sysretq once the host has written rax.
  *
@@ -40,6 +41,7 @@
     .set SIGBLOCKED, 0x30D0             /* the thread's signal mask (one thread only) */
     .set SIGPENDING, 0x30D8             /* pending signals, written by the host before each entry */
     .set SIGSLOW, 0x30E0                /* signals whose blocking the host must see (its own mirror) */
+    .set SIGACTS, 0x3800                /* 64 x struct sigaction (handler, flags, restorer, mask) */
     .set RANDPOOL, 0x7000               /* u64 offset of the next unused byte, random bytes from 64 */
     .set PORT_SYSCALL, 0x10
     .set PORT_EXC, 0x100
@@ -71,6 +73,8 @@ syscall_entry:                          /* offset 0 */
     je fn_getrandom
     cmp eax, 14
     je fn_rt_sigprocmask
+    cmp eax, 13
+    je fn_rt_sigaction
     jmp 1b
 
     /* Served functions: between FN_START and FN_END (layout.py). */
@@ -211,6 +215,38 @@ fn_rt_sigprocmask_saved:                /* from here to fn_end the old mask is i
     mov eax, 14
     dec qword ptr [FASTCOUNT + rax*8]
     jmp 1b
+
+    .globl fn_rt_sigaction
+fn_rt_sigaction:                        /* queries only (act == NULL), from SIGACTS */
+    test rsi, rsi
+    jnz 21f
+    cmp r10, 8
+    jne 21f
+    lea eax, [rdi - 1]
+    cmp eax, 63
+    ja 21f                              /* not 1..64: the host says EINVAL */
+    test rdx, rdx
+    jnz 23f
+    xor eax, eax                        /* no old-action pointer: nothing to do */
+    jmp 2b
+21: mov eax, 13
+    dec qword ptr [FASTCOUNT + rax*8]   /* not served after all */
+    jmp 1b
+23: shl eax, 5
+    add eax, SIGACTS
+    .globl fn_rt_sigaction_saved
+fn_rt_sigaction_saved:                  /* from here rsi (0 on entry) is a temporary */
+    mov rsi, qword ptr [rax]
+    mov qword ptr [rdx], rsi            /* a fault: EFAULT */
+    mov rsi, qword ptr [rax + 8]
+    mov qword ptr [rdx + 8], rsi
+    mov rsi, qword ptr [rax + 16]
+    mov qword ptr [rdx + 16], rsi
+    mov rsi, qword ptr [rax + 24]
+    mov qword ptr [rdx + 24], rsi
+    xor esi, esi
+    xor eax, eax
+    jmp 2b
 
     .globl fn_end
 fn_end:

@@ -177,14 +177,16 @@ class Kernel(object):
         # is preempted like any other).
         # rt_sigprocmask too, on a mask kept in guest memory (SignalState.
         # bind_mask), leaving the VM when it unblocks a pending signal or
-        # changes one the host must mirror (_fast_signal_words).
+        # changes one the host must mirror (_fast_signal_words), and
+        # rt_sigaction queries from a copy of the actions kept current there.
         served = [158, 309]
         if self.sched is None:
             vals[186] = vals[218] = t.tid
             vals[24] = 0
-            served += [218, 318, 14]
+            served += [218, 318, 14, 13]
             vm.refill_random_pool(h.random(vm.random_pool_size))
             t.signals.bind_mask(vm.sigmask_cell())
+            t.process.sigactions.changed = S.ALL_SIGNALS   # the VM's copy is written at the next entry
             self.fast_sigmask = True
             self.dispatcher.guest_enter = self._fast_signal_words
         vm.set_fast_syscalls(vals, served)
@@ -195,8 +197,12 @@ class Kernel(object):
         and the default-fatal ones (the host mirrors their blocking)."""
         t = vcpu.task
         sigs = t.signals
+        acts = t.process.sigactions
+        if acts.changed:
+            vcpu.vm.set_sigactions({sig: acts.get(sig).pack() for sig in S.sigs_of(acts.changed)})
+            acts.changed = 0
         pending = -1 if self.inbox else sigs.own.bits | sigs.shared.bits
-        vcpu.vm.set_signal_words(pending, t.process.sigactions.default_fatal_mask())
+        vcpu.vm.set_signal_words(pending, acts.default_fatal_mask())
 
     def exec_image(self, t, host_fd, guest_path, argv, envp, execfn=None):
         """Load the program open at host_fd into t's process (fresh address space)."""

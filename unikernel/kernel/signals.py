@@ -55,6 +55,7 @@ def bit(sig):
 
 
 UNBLOCKABLE = bit(SIGKILL) | bit(SIGSTOP)
+ALL_SIGNALS = (1 << NSIG) - 1
 
 
 def siginfo(signo, code, errno=0, pid=0, uid=0, addr=None, status=None, value=0):
@@ -89,6 +90,7 @@ class SignalActions(object):
         self.actions = [Action() for _ in range(NSIG + 1)]
         self.mirror = host_mirror            # callable(sig, 'default'|'ignore'|'catch')
         self._fatal = None                   # cache of default_fatal_mask()
+        self.changed = 0                     # signals set since a copy of the table was taken
 
     def get(self, sig):
         return self.actions[sig]
@@ -102,6 +104,7 @@ class SignalActions(object):
     def set(self, sig, act):
         self.actions[sig] = act
         self._fatal = None
+        self.changed |= bit(sig)
         if self.mirror is not None:
             self.mirror(sig, "default" if act.handler == SIG_DFL else "ignore" if act.handler == SIG_IGN else "catch")
 
@@ -109,6 +112,7 @@ class SignalActions(object):
         """Record a disposition the host already has (no mirroring)."""
         self.actions[sig] = act
         self._fatal = None
+        self.changed |= bit(sig)
 
     def reset_for_exec(self):
         """execve: caught signals go back to SIG_DFL; ignored stay ignored."""

@@ -298,6 +298,11 @@ class KvmVm(base.Vm):
         unikernel keeps its SignalState.mask there meanwhile)."""
         return ctypes.c_uint64.from_address(self.host_base + L.SIGBLOCKED)
 
+    def set_sigactions(self, packed):
+        """{sig: 32-byte struct sigaction} for rt_sigaction queries in the VM."""
+        for sig, data in packed.items():
+            self._pw(L.SIGACTS + 32 * (sig - 1), data)
+
     def set_signal_words(self, pending, slow):
         """Before an entry: the signals pending for the one thread (an
         rt_sigprocmask that unblocks one leaves the VM) and those whose
@@ -798,6 +803,8 @@ class KvmVcpu(object):
             r.rdi, r.rsi, r.rdx = struct.unpack("<3Q", self.vm.read_phys(L.SCRATCH, 24))
         elif nr == 14:
             self.vm.write_phys(L.SIGBLOCKED, self.vm.read_phys(L.SCRATCH + 24, 8))
+        elif nr == 13:
+            self.regs.rsi = 0                 # its temporary; the call is served with act == NULL only
 
     def _fast_fn_leave(self, fn, off, rdx, ursp, restart):
         """A served function faulted (its exception frame held rdx and the
@@ -809,7 +816,7 @@ class KvmVcpu(object):
         r = self.regs
         result = -14
         r.rdx = rdx
-        if restart:
+        if restart or nr == 13:
             self._fast_fn_undo(fn, off)
         elif nr == 318 and saved is not None and off >= saved:
             buf, count, flags = struct.unpack("<3Q", self.vm.read_phys(L.SCRATCH, 24))

@@ -48,13 +48,14 @@ TIDADDR = FASTMASK + 0xC0    # set_tid_address's pointer, then 1 once set in the
 SIGBLOCKED = FASTMASK + 0xD0  # the signal mask of the process's one thread (rt_sigprocmask in the VM)
 SIGPENDING = FASTMASK + 0xD8  # its pending signals, written before each entry
 SIGSLOW = FASTMASK + 0xE0     # signals whose blocking the host must see (rt_sigprocmask exits)
+SIGACTS = FASTMASK + 0x800    # 64 x 32-byte struct sigaction, for rt_sigaction queries in the VM
 # The served functions in entry.bin: nr -> (offset, offset of its `saved`
 # label or None; from there to the function's end it has saved state in
 # SCRATCH that an interrupted or faulting call must undo). They lie
 # between FN_START and FN_END.
-FN_START, FN_END = 0x70, 0x290
-FAST_FNS = {218: (0x70, None), 158: (0x8E, None), 309: (0xC4, None), 318: (0xE1, 0x139),
-            14: (0x1A2, 0x232)}
+FN_START, FN_END = 0x80, 0x300
+FAST_FNS = {218: (0x80, None), 158: (0x9E, None), 309: (0xD4, None), 318: (0xF1, 0x149),
+            14: (0x1B2, 0x242), 13: (0x2A0, 0x2D9)}
 RANDPOOL = 0x1C000           # getrandom's pool: u64 offset of the next unused byte, bytes from 64
 RANDPOOL_VA = 0x7000
 RANDPOOL_DATA = 64
