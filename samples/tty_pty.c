@@ -299,6 +299,27 @@ static void section_ctty(void)
         int r2 = tcsetpgrp(fd, getpgrp());
         int pg = tcgetpgrp(fd);
         int sid = tcgetsid(fd);
+        /* A background process may take the terminal while it blocks
+         * SIGTTOU (bash's children do): no signal is raised, so none is
+         * left pending to stop it once unblocked. */
+        pid_t bg = fork();
+        if (bg == 0) {
+            setpgid(0, 0);
+            sigset_t tt, old;
+            sigemptyset(&tt);
+            sigaddset(&tt, SIGTTOU);
+            sigprocmask(SIG_BLOCK, &tt, &old);
+            int a = tcsetpgrp(fd, getpgrp());
+            int b = tcsetpgrp(fd, getppid());   /* give it back (its pgrp is the parent's pid) */
+            sigprocmask(SIG_SETMASK, &old, NULL);
+            _exit(a == 0 && b == 0 ? 0 : 2);
+        }
+        int bgst = 0;
+        waitpid(bg, &bgst, WUNTRACED);
+        if (WIFSTOPPED(bgst))
+            kill(bg, SIGKILL), waitpid(bg, NULL, 0);
+        int bg_ok = WIFEXITED(bgst) && WEXITSTATUS(bgst) == 0;
+        int pg_back = tcgetpgrp(fd) == getpgrp();
         int t = open("/dev/tty", O_RDWR);
         if (t >= 0)
             write(t, "via /dev/tty\n", 13);
@@ -313,9 +334,11 @@ static void section_ctty(void)
         int t2 = open("/dev/tty", O_RDWR);
         int e2 = errno;
         snprintf(msg, sizeof msg,
-                 "TIOCSCTTY %d, tcsetpgrp %d, foreground is us %d, session is us %d, /dev/tty %d, "
+                 "TIOCSCTTY %d, tcsetpgrp %d, foreground is us %d, session is us %d, "
+                 "background tcsetpgrp with SIGTTOU blocked %d, given back %d, /dev/tty %d, "
                  "SIGWINCH %d, size %dx%d, TIOCNOTTY %d, /dev/tty after %d (%s)",
-                 r1, r2, pg == getpgrp(), sid == getsid(0), t >= 0, winch > 0, ws.ws_row, ws.ws_col, r3, t2,
+                 r1, r2, pg == getpgrp(), sid == getsid(0), bg_ok, pg_back, t >= 0, winch > 0, ws.ws_row,
+                 ws.ws_col, r3, t2,
                  t2 < 0 ? errname(e2) : "ok");
         write(report[1], msg, strlen(msg));
         _exit(0);

@@ -250,10 +250,7 @@ def test_vi(backend, workdir):
                                                workdir, _vi_steps)
     assert "new.txt" in nfiles, nfiles
     assert nfiles == lfiles, "the saved file differs:\nnative %s\nlxpack %s" % (nfiles, lfiles)
-    if any("E1286" in s for s in lx) and not any("E1286" in s for s in native):
-        # vim asks for a POSIX timer (timer_create), which lxpack does not have yet
-        pytest.xfail("timer_create is not implemented: vim shows E1286 (the saved file is right)")
-    _assert_screens(native, lx, "vi")
+    _assert_screens(native, lx, "vi")     # vim uses a POSIX timer (timer_create) for its waits
 
 
 RESIZE = r"""

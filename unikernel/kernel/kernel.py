@@ -30,6 +30,26 @@ from lxpack.unikernel.syscall import families  # noqa: F401
 INTERNAL_ERROR_STATUS = 70     # EX_SOFTWARE: lxpack itself failed
 
 
+def _blocked_mode(sig):
+    """The host disposition of a SIG_DFL signal every guest thread blocks.
+    Caught, so it waits in the guest's pending set; but SIGTTIN/SIGTTOU
+    ignored: the host's terminal driver then lets a background process's
+    access through (or fails a read with EIO) without raising them, as
+    Linux does for a blocked one (a caught SIGTTOU would have stayed
+    pending and stopped a tcsetpgrp caller once unblocked)."""
+    return "ignore" if sig in (S.SIGTTIN, S.SIGTTOU) else "catch"
+
+
+class AsyncSignal(object):
+    """An inbox entry from a runtime thread: signal, siginfo, target tid."""
+    __slots__ = ("sig", "info", "tid")
+
+    def __init__(self, sig, info, tid):
+        self.sig = sig
+        self.info = info
+        self.tid = tid
+
+
 class CpuInfo(object):
     """What the guest is told about the CPU (AT_HWCAP, /proc/cpuinfo)."""
 
@@ -74,6 +94,7 @@ class Kernel(object):
         # drain_signals under the unikernel lock (see signal_state()).
         self.inbox = collections.deque()
         self.fast_sigmask = False     # the one thread's mask lives in the VM (set_fast_paths)
+        self.timers = None            # PosixTimers of the process, made at the first timer_create
         self.last_child = None        # siginfo of the last child reaped by wait4/waitid (SIGCHLD info)
         self.host_caught_dfl = 0      # SIG_DFL signals caught on the host while every thread blocks them
 
@@ -250,6 +271,8 @@ class Kernel(object):
         p.sigactions.reset_for_exec()
         t.altstack = (0, 2, 0)
         t.clear_child_tid = 0
+        if self.timers is not None:
+            self.timers.clear()                # execve deletes the POSIX timers
         t.robust_list = 0
         vm = self.backend.create_vm()
         total, _ = h.memory()
@@ -323,6 +346,7 @@ class Kernel(object):
         t.signals.own.clear()
         p.shared_pending.clear()
         self.inbox.clear()
+        self.timers = None                     # timers are not inherited (nor their thread)
         self.last_child = None
         t.waker = self.host.waker()
         vm = t.vcpu.vm
@@ -390,7 +414,10 @@ class Kernel(object):
         pend = sigs.own.bits | sigs.shared.bits
         if self.inbox:
             acts = t.process.sigactions
-            for sig in list(self.inbox):
+            for item in list(self.inbox):
+                if getattr(item, "info", True) is None:
+                    continue                  # a dropped timer signal
+                sig = getattr(item, "sig", item)
                 if not S.is_ignored(acts, sig) or sigs.mask & S.bit(sig):
                     pend |= S.bit(sig)
         if not pend:
@@ -400,7 +427,7 @@ class Kernel(object):
     def _mirror_disposition(self, sig, mode):
         if self.signal_bridge is not None:
             if mode == "default" and self.host_caught_dfl & S.bit(sig):
-                mode = "catch"
+                mode = _blocked_mode(sig)
             self.signal_bridge.set(sig, mode, self._host_signal)
 
     def update_blocked_mirror(self):
@@ -421,7 +448,8 @@ class Kernel(object):
         self.host_caught_dfl = want
         for sig in S.sigs_of(want ^ have):
             if p.sigactions.get(sig).handler == S.SIG_DFL:
-                self.signal_bridge.set(sig, "catch" if want & S.bit(sig) else "default", self._host_signal)
+                self.signal_bridge.set(sig, _blocked_mode(sig) if want & S.bit(sig) else "default",
+                                       self._host_signal)
 
     def _host_signal(self, sig):
         """A host signal arrived for the guest (runs in the main thread, at
@@ -437,6 +465,31 @@ class Kernel(object):
                 t.wants_stop = True
                 if t.waker is not None:
                     self.host.wake(t.waker)
+
+    def post_async_signal(self, sig, info, tid=None):
+        """A signal from a runtime thread (a POSIX timer): like a host
+        signal, it waits in the inbox until a guest thread drains it; sent
+        to thread tid if given, else to the process."""
+        self.inbox.append(AsyncSignal(sig, info, tid))
+        p = self.process
+        target = p.tasks.get(tid) if (p is not None and tid is not None) else self._pick_target(sig)
+        if target is None and p is not None:
+            target = p.tasks.get(p.pid) or next(iter(list(p.tasks.values())), None)
+        if target is not None:
+            self.wake_task(target)
+        self._kick()                  # unicorn: stop the engine; blocked calls re-check
+
+    def drop_signals_where(self, pred):
+        """Forget queued signals whose siginfo matches pred (a POSIX timer's
+        after it is re-armed or deleted), in the inbox and pending sets."""
+        for item in list(self.inbox):
+            if isinstance(item, AsyncSignal) and item.info is not None and pred(item.info):
+                item.info = None              # drain_signals skips it
+        p = self.process
+        if p is not None:
+            p.shared_pending.drop_where(pred)
+            for o in list(p.tasks.values()):
+                o.signals.own.drop_where(pred)
 
     def _pick_target(self, sig):
         """The thread that takes a process-directed signal: the leader, else
@@ -476,6 +529,19 @@ class Kernel(object):
                 sig = inbox.popleft()
             except IndexError:
                 break
+            if isinstance(sig, AsyncSignal):
+                item = sig
+                if item.info is None:
+                    continue
+                target = self.process.tasks.get(item.tid) if item.tid is not None else None
+                if target is not None:
+                    queued = self.send_thread_signal(target, item.sig, item.info)
+                else:
+                    queued = self.send_process_signal(item.sig, item.info)
+                dropped = getattr(item.info, "dropped", None)
+                if not queued and dropped is not None:
+                    dropped()                 # a timer may fire again
+                continue
             info = self._host_info(sig)
             if info is not None:
                 self.send_process_signal(sig, info)
@@ -516,24 +582,27 @@ class Kernel(object):
         # the target may be waiting for it (signalfd, rt_sigtimedwait).
         if target is not None and S.is_ignored(p.sigactions, sig) and \
                 not (target.signals.mask | target.signals.waitset) & S.bit(sig):
-            return
+            return False
         self._stop_cont(p, sig)
-        p.shared_pending.queue(sig, info)
+        queued = p.shared_pending.queue(sig, info)
         if target is None and self.fast_sigmask:
             # The guest may unblock it without leaving the VM: have it look
             # at the pending set it is given at its next entry.
             target = p.tasks.get(p.pid)
         if target is not None:
             self.wake_task(target)
+        return queued
 
     def send_thread_signal(self, target, sig, info):
-        """A thread-directed signal (tgkill, tkill)."""
+        """A thread-directed signal (tgkill, tkill). False: not queued
+        (ignored, or a standard signal already pending)."""
         p = target.process
         if S.is_ignored(p.sigactions, sig) and not target.signals.mask & S.bit(sig):
-            return
+            return False
         self._stop_cont(p, sig)
-        target.signals.queue(sig, info)
+        queued = target.signals.queue(sig, info)
         self.wake_task(target)
+        return queued
 
     @staticmethod
     def _stop_cont(p, sig):

@@ -169,15 +169,38 @@ class PendingSet(object):
         if not q:
             self.infos.pop(sig, None)
             self.bits &= ~bit(sig)
-        return info
+        taken = getattr(info, "taken", None)      # a POSIX timer's: fills in the overrun
+        return info if taken is None else taken()
 
     def discard(self, sig):
-        self.infos.pop(sig, None)
+        for info in self.infos.pop(sig, ()):
+            _dropped(info)
         self.bits &= ~bit(sig)
 
+    def drop_where(self, pred):
+        """Remove the queued signals whose siginfo matches pred."""
+        for sig, q in list(self.infos.items()):
+            keep = [info for info in q if not pred(info)]
+            if len(keep) == len(q):
+                continue
+            if keep:
+                self.infos[sig] = keep
+            else:
+                del self.infos[sig]
+                self.bits &= ~bit(sig)
+
     def clear(self):
+        for q in self.infos.values():
+            for info in q:
+                _dropped(info)
         self.infos.clear()
         self.bits = 0
+
+
+def _dropped(info):
+    dropped = getattr(info, "dropped", None)      # a POSIX timer's: it may fire again
+    if dropped is not None:
+        dropped()
 
 
 class PendingView(object):

@@ -1,5 +1,7 @@
 """Time calls: clock_gettime, clock_getres, gettimeofday, time,
-nanosleep, clock_nanosleep, alarm, setitimer/getitimer.
+nanosleep, clock_nanosleep, alarm, setitimer/getitimer, and the POSIX
+timers (timer_create, timer_settime, timer_gettime, timer_getoverrun,
+timer_delete).
 
 Sleeps are host sleeps that a signal for a guest handler interrupts
 (Interrupted -> EINTR with the remaining time, or a restart).
@@ -7,7 +9,7 @@ Travels inside bundles: Python 3.9.
 """
 import struct
 
-from lxpack.unikernel.errors import EFAULT, EINVAL, Interrupted
+from lxpack.unikernel.errors import EFAULT, EINVAL, EOPNOTSUPP, Interrupted
 from lxpack.unikernel.syscall.args import Int, Out, Ptr, UInt
 from lxpack.unikernel.syscall.table import syscall
 
@@ -133,4 +135,118 @@ def sys_getitimer(t, which: Int, cur: Out[Ptr]):
         raise EINVAL()
     value, interval = t.host.getitimer(which)
     t.mem.write(cur, _tv(interval) + _tv(value))
+    return 0
+
+
+# -- POSIX per-process timers (the mechanics: kernel/posix_timers.py) ----------------
+TIMER_CLOCKS = (0, 1, 2, 3, 7, 11)     # REALTIME MONOTONIC PROCESS/THREAD_CPUTIME BOOTTIME TAI
+
+
+def _cpu_clock(t, clock):
+    """A CPU-time clock id as libc builds them (pid or tid in the high bits,
+    ~pid << 3 | per-thread 4 | sched 2; pid 0 is the caller): 2 or 3."""
+    pid = ~(clock >> 3)
+    if clock & 3 == 3:
+        raise EOPNOTSUPP()
+    if clock & 4:
+        if pid not in (0, t.tid):
+            raise EINVAL()
+        return 3
+    if pid not in (0, t.process.pid):
+        raise EINVAL()
+    return 2
+
+
+def _timer(t, timer_id):
+    table = t.kernel.timers
+    tm = table.get(timer_id) if table is not None else None
+    if tm is None:
+        raise EINVAL()
+    return table, tm
+
+
+def _read_itimerspec(t, addr):
+    """(value ns, interval ns) from a struct itimerspec (interval first)."""
+    raw = t.mem.read(addr, 32)
+    i_s, i_ns, v_s, v_ns = struct.unpack("<qqqq", raw)
+    if i_s < 0 or v_s < 0 or not (0 <= i_ns < NS and 0 <= v_ns < NS):
+        raise EINVAL()
+    return v_s * NS + v_ns, i_s * NS + i_ns
+
+
+def _itimerspec(value, interval):
+    return _ts(interval) + _ts(value)
+
+
+@syscall(222, "timer_create")
+def sys_timer_create(t, clock: Int, sevp: Ptr, timerid: Out[Ptr]):
+    """Implements timer_create(2): SIGEV_SIGNAL, SIGEV_NONE, SIGEV_THREAD_ID
+    (glibc builds SIGEV_THREAD on it); NULL sevp is SIGALRM with the id.
+    Checks in Linux's order, which decides whether a failure uses up an id
+    (ids are never reused)."""
+    from lxpack.unikernel.kernel import posix_timers as PT
+    if clock < 0:
+        clock = _cpu_clock(t, clock)
+    if clock in (4, 5, 6):
+        raise EOPNOTSUPP()
+    if clock not in TIMER_CLOCKS + (8, 9):
+        raise EINVAL()
+    event = struct.unpack("<QiiI", t.mem.read(sevp, 20)) if sevp else None
+    k = t.kernel
+    if k.timers is None:
+        k.timers = PT.TimerTable(k)
+    timer_id = k.timers.allocate_id()
+    if event is not None:
+        value, signo, notify, tid = event
+        target = None
+        if notify == PT.SIGEV_THREAD_ID:
+            if tid not in t.process.tasks:
+                raise EINVAL()
+            target = tid
+        elif notify not in (PT.SIGEV_SIGNAL, PT.SIGEV_NONE, PT.SIGEV_THREAD):
+            raise EINVAL()
+        if notify != PT.SIGEV_NONE and not 1 <= signo <= 64:
+            raise EINVAL()
+    else:
+        value, signo, notify, target = timer_id, 14, PT.SIGEV_SIGNAL, None     # SIGALRM
+    t.mem.write_i32(timerid, timer_id)
+    if clock in (8, 9):
+        raise EOPNOTSUPP()            # alarm clocks need an RTC that wakes the host
+    k.timers.add(PT.PosixTimer(timer_id, clock, notify, signo, value, target))
+    return 0
+
+
+@syscall(223, "timer_settime")
+def sys_timer_settime(t, timer_id: Int, flags: Int, new: Ptr, old: Out[Ptr]):
+    """Implements timer_settime(2) (TIMER_ABSTIME, periodic, disarm)."""
+    table, tm = _timer(t, timer_id)
+    if not new:
+        raise EINVAL()
+    value, interval = _read_itimerspec(t, new)
+    prev = table.settime(tm, value, interval, bool(flags & TIMER_ABSTIME))
+    if old:
+        t.mem.write(old, _itimerspec(*prev))
+    return 0
+
+
+@syscall(224, "timer_gettime")
+def sys_timer_gettime(t, timer_id: Int, cur: Out[Ptr]):
+    """Implements timer_gettime(2): time to the next expiry and the interval."""
+    table, tm = _timer(t, timer_id)
+    t.mem.write(cur, _itimerspec(*table.gettime(tm)))
+    return 0
+
+
+@syscall(225, "timer_getoverrun")
+def sys_timer_getoverrun(t, timer_id: Int):
+    """Implements timer_getoverrun(2): the overrun count of the last signal taken."""
+    _, tm = _timer(t, timer_id)
+    return min(tm.overrun_last, 0x7FFFFFFF)
+
+
+@syscall(226, "timer_delete")
+def sys_timer_delete(t, timer_id: Int):
+    """Implements timer_delete(2)."""
+    table, tm = _timer(t, timer_id)
+    table.delete(tm)
     return 0

@@ -1,0 +1,194 @@
+"""POSIX per-process timers (timer_create & co.), served by the unikernel:
+macOS has no timer_create, and one host interval timer could not serve many
+timers on different clocks and signals anyway.
+
+Owns: PosixTimer (clock, notification, next expiry, interval, overrun
+count), TimerTable (a process's timers, ids from 0 never reused, and the one
+host thread that sleeps until the nearest expiry and posts the signal), and
+TimerSigInfo (the siginfo of a timer's signal, which reports the overrun
+count when it is dequeued, as Linux's preallocated sigqueue does).
+
+Semantics as Linux (kernel/time/posix-timers.c): while a timer's signal is
+still pending, further expirations only count as overruns; the count goes
+into si_overrun when the signal is taken and timer_getoverrun then reports
+it. Timers are not inherited by fork and are deleted by execve.
+Differences: CPU-time clocks (process and thread) both follow the host
+process's CPU time and are checked every 10 ms at most; a change of the
+realtime clock is seen at the next check (at most 1 s later).
+Who may import this: unikernel/syscall/time.py, unikernel/kernel/kernel.py.
+Travels inside bundles: Python 3.9.
+"""
+import struct
+import threading
+
+
+SIGEV_SIGNAL, SIGEV_NONE, SIGEV_THREAD, SIGEV_THREAD_ID = 0, 1, 2, 4
+SI_TIMER = -2
+TIMER_ABSTIME = 1
+CPU_CLOCKS = (2, 3)           # CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID
+MONOTONIC = 1
+CPU_POLL_NS = 10_000_000      # CPU-time timers: how often the thread looks
+REALTIME_RECHECK_NS = 1_000_000_000
+INT_MAX = 0x7FFFFFFF
+
+
+class TimerSigInfo(bytes):
+    """A timer's siginfo; `timer` is told when the signal leaves the pending
+    set (taken: the overrun count is filled in; discarded)."""
+
+    def taken(self):
+        n = self.timer.dequeued()
+        return bytes(self[:20]) + struct.pack("<i", min(n, INT_MAX)) + bytes(self[24:])
+
+    def dropped(self):
+        self.timer.dequeued()
+
+
+class PosixTimer(object):
+    __slots__ = ("id", "clock", "notify", "signo", "value", "tid", "next", "interval",
+                 "queued", "overrun", "overrun_last")
+
+    def __init__(self, tid_, clock, notify, signo, value, tid):
+        self.id = tid_
+        self.clock = clock
+        self.notify = notify
+        self.signo = signo
+        self.value = value
+        self.tid = tid                # SIGEV_THREAD_ID target, else None
+        self.next = None              # next expiry on self.clock (ns); None: disarmed
+        self.interval = 0
+        self.queued = False           # its signal sits in a pending set
+        self.overrun = 0              # expirations while it was queued
+        self.overrun_last = 0         # what timer_getoverrun reports
+
+    def dequeued(self):
+        n = self.overrun
+        self.overrun_last = n
+        self.overrun = 0
+        self.queued = False
+        return n
+
+
+class TimerTable(object):
+    """The timers of one process and the host thread that fires them."""
+
+    def __init__(self, kernel):
+        self.kernel = kernel
+        self.timers = {}
+        self.next_id = 0
+        self.cond = threading.Condition()
+        self.thread = None
+
+    # -- the calls --------------------------------------------------------------
+    def allocate_id(self):
+        with self.cond:
+            self.next_id += 1
+            return self.next_id - 1
+
+    def add(self, tm):
+        with self.cond:
+            self.timers[tm.id] = tm
+
+    def get(self, timer_id):
+        return self.timers.get(timer_id)
+
+    def delete(self, tm):
+        with self.cond:
+            self.timers.pop(tm.id, None)
+            tm.next = None
+            self._drop_signal(tm)
+            self.cond.notify()
+
+    def _drop_signal(self, tm):
+        """Re-arming, disarming or deleting a timer drops its signal if it
+        is still pending (Linux 6.x)."""
+        if tm.queued:
+            self.kernel.drop_signals_where(lambda info: getattr(info, "timer", None) is tm)
+            tm.dequeued()
+            tm.overrun_last = 0
+
+    def settime(self, tm, value_ns, interval_ns, absolute):
+        """Arm or disarm tm; returns the old (remaining, interval)."""
+        with self.cond:
+            old = self._remaining(tm)
+            self._drop_signal(tm)
+            tm.interval = interval_ns if value_ns else 0
+            if value_ns == 0:
+                tm.next = None
+            else:
+                tm.next = value_ns if absolute else self._now(tm.clock) + value_ns
+            self._start()
+            self.cond.notify()
+            return old
+
+    def gettime(self, tm):
+        with self.cond:
+            return self._remaining(tm)
+
+    def clear(self):
+        """execve: the timers are gone (a fork child starts without any)."""
+        with self.cond:
+            for tm in self.timers.values():
+                tm.next = None
+                self._drop_signal(tm)
+            self.timers.clear()
+            self.cond.notify()
+
+    # -- time ---------------------------------------------------------------------
+    def _now(self, clock):
+        # This runs in the timer thread too, where a thread CPU clock would
+        # be its own: both CPU-time clocks follow the process's.
+        return self.kernel.host.clock_gettime_ns(2 if clock in CPU_CLOCKS else clock)
+
+    def _remaining(self, tm):
+        if tm.next is None:
+            return 0, tm.interval
+        self._expire(tm, self._now(tm.clock))
+        if tm.next is None:
+            return 0, tm.interval
+        return max(1, tm.next - self._now(tm.clock)), tm.interval
+
+    def _expire(self, tm, now):
+        """Count the expirations due by now; fire the notification."""
+        if tm.next is None or now < tm.next:
+            return
+        if tm.interval:
+            n = (now - tm.next) // tm.interval + 1
+            tm.next += n * tm.interval
+        else:
+            n = 1
+            tm.next = None
+        if tm.notify == SIGEV_NONE:
+            return
+        if tm.queued:
+            tm.overrun += n
+            return
+        tm.queued = True
+        tm.overrun += n - 1
+        info = TimerSigInfo(struct.pack("<iii4xiiQ", tm.signo, 0, SI_TIMER, tm.id, 0, tm.value).ljust(128, b"\0"))
+        info.timer = tm
+        self.kernel.post_async_signal(tm.signo, info, tm.tid)
+
+    # -- the thread ---------------------------------------------------------------
+    def _start(self):
+        if self.thread is None:
+            self.thread = self.kernel.start_thread(self._run, (), "posix-timers")
+
+    def _run(self):
+        with self.cond:
+            while True:
+                wait = None
+                for tm in list(self.timers.values()):
+                    if tm.next is None:
+                        continue
+                    now = self._now(tm.clock)
+                    self._expire(tm, now)
+                    if tm.next is None:
+                        continue
+                    left = tm.next - now
+                    if tm.clock in CPU_CLOCKS:
+                        left = min(left, CPU_POLL_NS)
+                    elif tm.clock != MONOTONIC:
+                        left = min(left, REALTIME_RECHECK_NS)
+                    wait = left if wait is None else min(wait, left)
+                self.cond.wait(None if wait is None else max(wait, 0) / 1e9)
