@@ -50,7 +50,6 @@ class Workload:
     outputs: List[str] = dataclasses.field(default_factory=list)  # files whose bytes must match native
     needs: List[str] = dataclasses.field(default_factory=list)    # host commands required
     quick: bool = False                    # part of `make bench-quick`
-    bytes_per_op: int = 0                  # throughput workloads: the report adds MB/s
     timeout: float = 120.0
 
 
@@ -85,10 +84,6 @@ WORKLOADS: List[Workload] = [
     Workload("forkexec", "fork+exec+wait /bin/true x 200", "op", _bin("forkexec"), 200, 3, "ms/proc", quick=True),
     Workload("threads", "4 threads, mutex counter", "op", _bin("threads"), 500_000, 1000, "us/lock", quick=True),
     Workload("tcp_rr", "loopback TCP 64-byte round trips", "op", _bin("tcp"), 10_000, 100, "us/rt", quick=True),
-    Workload("tcp_tput", "loopback TCP throughput, 256 MiB in 64 KiB writes", "op", _bin("tcp_tput"), 4096, 16,
-             "us/64KiB", bytes_per_op=65536, quick=True),
-    Workload("epoll100", "epoll (edge-triggered) echo server, 100 clients", "op", _bin("epoll100"), 100_000, 200,
-             "us/req", quick=True),
     Workload("sh_pipes", "sh: 200-iteration loop with pipes", "op",
              lambda ctx, n: ["/bin/sh", "-c", SH_LOOP, "sh", str(n)], 200, 3, "ms/iter", timing="wall"),
     Workload("hello", "hello-world start-up (dynamic)", "program", _bin("hello"), quick=True),
@@ -112,7 +107,6 @@ BUILDS = {
     "cpu_int": ("cpu_int.c", []), "cpu_float": ("cpu_float.c", ["-lm"]), "memcpy": ("memcpy.c", []),
     "sysc": ("sysc.c", []), "fileio": ("fileio.c", []), "files": ("files.c", []), "mmap": ("mmap.c", []),
     "forkexec": ("forkexec.c", []), "threads": ("threads.c", ["-pthread"]), "tcp": ("tcp.c", []),
-    "tcp_tput": ("tcp_tput.c", []), "epoll100": ("epoll100.c", []),
     "hello": ("hello.c", []), "hello_static": ("hello.c", ["-static"]),
 }
 
