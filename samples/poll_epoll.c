@@ -1,6 +1,8 @@
 /* poll_epoll: epoll: an edge-triggered echo server serving 100 concurrent
  * clients (driven by a forked child with poll), level- and edge-triggered
  * reporting on a pipe (new data is a new edge, partial reads are not),
+ * an edge-triggered fd drained with read() and refilled with as many bytes
+ * before the next wait (a new edge: request/response loops),
  * EPOLLONESHOT and EPOLL_CTL_MOD, EPOLLRDHUP/EPOLLHUP on close, maxevents
  * rotation, an epoll inside another epoll, a file closed while registered
  * and its number reused, EPOLLEXCLUSIVE rules, and epoll_ctl/epoll_wait
@@ -355,6 +357,43 @@ static void section_triggers(void)
     close(ep);
 }
 
+/* An edge-triggered reader that drains with read() and finds the same
+ * number of bytes queued again at its next wait (a request/response loop):
+ * that data arrived after the read, so Linux reports a new edge. */
+static void section_refill(void)
+{
+    SECTION("edge-triggered: drained with read(), the same amount again");
+    for (int kind = 0; kind < 2; kind++) {
+        int p[2];
+        if (kind == 0)
+            pipe(p);
+        else
+            socketpair(AF_UNIX, SOCK_STREAM, 0, p);
+        fcntl(p[0], F_SETFL, O_NONBLOCK);
+        int ep = epoll_create1(0);
+        struct epoll_event ev = { EPOLLIN | EPOLLET, { .fd = p[0] } };
+        epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &ev);
+        char buf[64];
+        printf("%s:\n", kind == 0 ? "pipe" : "unix socket");
+        write(p[1], "0123456789abcdef", 16);
+        printf("16 bytes: %d\n", count_events(ep, 0));
+        long r1 = read(p[0], buf, sizeof buf), r2 = read(p[0], buf, sizeof buf);
+        printf("read %ld, then %ld %s\n", r1, r2, r2 < 0 ? errname(errno) : "");
+        write(p[1], "0123456789abcdef", 16);
+        printf("16 again after EAGAIN: %d\n", count_events(ep, 0));
+        printf("read %ld\n", (long)read(p[0], buf, sizeof buf));
+        write(p[1], "0123456789abcdef", 16);
+        printf("16 again after a read that took all: %d\n", count_events(ep, 0));
+        printf("read %ld\n", (long)read(p[0], buf, 8));
+        printf("after a partial read: %d (no new edge)\n", count_events(ep, 0));
+        write(p[1], "01234567", 8);
+        printf("8 more: %d\n", count_events(ep, 0));
+        close(p[0]);
+        close(p[1]);
+        close(ep);
+    }
+}
+
 static void section_oneshot(void)
 {
     SECTION("EPOLLONESHOT, EPOLL_CTL_MOD, EPOLLRDHUP");
@@ -487,6 +526,7 @@ int main(void)
     setvbuf(stdout, NULL, _IOLBF, 0);
     section_server();
     section_triggers();
+    section_refill();
     section_oneshot();
     section_nested();
     section_errors();

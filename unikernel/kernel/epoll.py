@@ -14,7 +14,8 @@ happens when
   * a look at the fd finds those events no longer true (the program
     drained it),
   * the program does I/O on the fd through the unikernel's socket calls
-    (touch(); recv/send/accept...),
+    (touch(); recv/send/accept...), or read()/readv() finds it empty
+    (note_read(); a read that gets data lowers the low point below),
   * for emulated objects, their generation changed (every eventfd write,
     timer expiry, new signal: exactly Linux's wake-ups),
   * for host fds, more bytes are queued to read than at the report (or
@@ -31,7 +32,7 @@ Differences from Linux: the interest list is keyed by fd number (an item
 whose fd was closed goes away at the next look; a new file on the same
 number is recognised at EPOLL_CTL_ADD by its identity); after fork the
 child has its own copy of the instance.
-Who may import this: unikernel/syscall/poll.py, net.py (touch).
+Who may import this: unikernel/syscall/poll.py, net.py (touch), io.py (note_read).
 Travels inside bundles: Python 3.9.
 """
 import collections
@@ -88,6 +89,33 @@ def touch(t, fd, bits):
         it = ep.items.get(fd)
         if it is not None and it.sup:
             it.sup &= ~bits
+
+
+def note_read(t, fd, drained):
+    """The program read() / readv() a host fd (not a socket call, which
+    touch()es): an edge-triggered EPOLLIN suppressed since its report is
+    re-armed if the read found the fd empty (EAGAIN: whatever is queued
+    later arrived after it, a new edge on Linux); after a read that got
+    data, the bytes still queued become the item's low point, so data that
+    arrives before the next epoll_wait shows as growth.  Without this, an
+    ET server that drains with read() and finds the same number of bytes
+    queued again at its next wait (a request/response loop) lost the edge
+    until REARM_IN_NS."""
+    reg = t.process.__dict__.get("_lx_epolls")
+    if not reg:
+        return
+    inq = False
+    for ep in list(reg):
+        it = ep.items.get(fd)
+        if it is None or it.obj is not None or not it.sup & IN_BITS:
+            continue
+        if drained:
+            it.sup &= ~IN_BITS
+            continue
+        if inq is False:
+            inq = t.host.queued_bytes(fd)[0]
+        if inq is not None and it.fp_in is not None and inq < it.fp_in:
+            it.fp_in = inq
 
 
 class Epoll(Pollable):

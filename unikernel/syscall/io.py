@@ -14,6 +14,7 @@ from lxpack.abi.termios import TERMIOS, Termios, pack_termios
 from lxpack.unikernel.errors import (EBADF, EFAULT, EINVAL, EISDIR, ENOTTY, EPIPE, ESPIPE, EAGAIN, EPERM,
                                      LinuxError)
 from lxpack.unikernel.kernel import signals as S
+from lxpack.unikernel.kernel.epoll import note_read
 from lxpack.unikernel.syscall.args import Fd, Hex, Int, Long, Out, Ptr, Size, UInt, ULong, CStr
 from lxpack.unikernel.syscall.table import syscall
 
@@ -36,13 +37,26 @@ def sys_read(t, fd: Int, buf: Out[Ptr], count: Size):
     if sp is not None and sp.kind not in ("full",):
         data = sp.read(t, min(count, IO_MAX))
     else:
-        data = t.host.read_blocking(fd, min(count, IO_MAX))
+        data = _host_read(t, fd, min(count, IO_MAX))
     try:
         t.mem.write(buf, data)
     except EFAULT:
         _unread(t, fd, len(data))
         raise
     return len(data)
+
+
+def _host_read(t, fd, n):
+    """read(2) of a host fd; tells edge-triggered epolls what it saw."""
+    try:
+        data = t.host.read_blocking(fd, n)
+    except LinuxError as e:
+        if e.errno == EAGAIN.errno:
+            note_read(t, fd, True)
+        raise
+    if data:
+        note_read(t, fd, False)
+    return data
 
 
 def _unread(t, fd, n):
@@ -113,7 +127,7 @@ def sys_readv(t, fd: Int, iov: Ptr, iovcnt: Int):
     vecs = _iovecs(t, iov, iovcnt)
     total = min(sum(ln for _, ln in vecs), IO_MAX)
     sp = t.files.emulated.get(fd)
-    data = sp.read(t, total) if sp is not None and sp.kind != "full" else t.host.read_blocking(fd, total)
+    data = sp.read(t, total) if sp is not None and sp.kind != "full" else _host_read(t, fd, total)
     _scatter(t, vecs, data)
     return len(data)
 
