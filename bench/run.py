@@ -180,6 +180,8 @@ class Bench:
             if ok:
                 c["median"] = statistics.median(ok)
                 c["min"], c["max"] = min(ok), max(ok)
+                if w.rate:
+                    c["rate"] = rate_of(w, c["median"])
         nat = cells[self.runners[0].name].get("median")
         for c in cells.values():
             if c.get("median") is not None and nat:
@@ -248,12 +250,56 @@ def fmt_ratio(r: float) -> str:
     return "%.0f" % r if r >= 100 else "%.1f" % r if r >= 10 else "%.2f" % r
 
 
+def rate_of(w: Workload, seconds_per_op: float) -> Optional[float]:
+    """A workload's throughput (w.rate's unit, e.g. MB/s) from seconds per op."""
+    if not w.rate or seconds_per_op <= 0:
+        return None
+    return w.rate[1] / seconds_per_op
+
+
+def fmt_rate(x: float) -> str:
+    if x >= 1000:
+        return "{:,.0f}".format(x)
+    return "%.0f" % x if x >= 100 else "%.1f" % x if x >= 10 else "%.3g" % x
+
+
+def rate_text(w: Workload, c: dict, with_spread=True) -> str:
+    """A cell of the throughput table: the rate at the median time per op,
+    [the rates at the slowest and fastest run], ×ratio to native's rate
+    (higher is better)."""
+    if c.get("median") is None:
+        return cell_text(w, c, False)
+    s = fmt_rate(rate_of(w, c["median"]))
+    if with_spread and len(c["runs"]) > 1:
+        s += " [%s–%s]" % (fmt_rate(rate_of(w, c["max"])), fmt_rate(rate_of(w, c["min"])))
+    if c.get("ratio") and c["runner"] != "native":
+        s += " ×%s" % fmt_ratio(1 / c["ratio"])
+    return s
+
+
+def throughput_table(active: List[Runner], results: Dict[str, dict], workloads: List[Workload]) -> List[str]:
+    ws = [w for w in workloads if w.rate and w.name in results]
+    if not ws:
+        return []
+    L = ["", "## Throughput", "",
+         "The same runs as amount per second (1 MB = 10^6 bytes): median [slowest–fastest run] "
+         "and ×ratio to native (higher is better).", "",
+         "| workload | unit | " + " | ".join(r.name for r in active) + " |",
+         "|---|---|" + "---|" * len(active)]
+    for w in ws:
+        cells = results[w.name]
+        L.append("| %s | %s | %s |" % (w.title, w.rate[0], " | ".join(rate_text(w, cells[r.name]) for r in active)))
+    return L
+
+
 def write_reports(out: Path, facts: dict, runners: List[Runner], results: Dict[str, dict],
                   workloads: List[Workload], opts: dict, net=None, charts=True) -> None:
     active = [r for r in runners if r.ok]
     data = {"facts": facts, "options": opts,
-            "workloads": [{"name": w.name, "title": w.title, "kind": w.kind, "unit": unit_of(w),
-                           "n_full": w.n_full, "cells": results[w.name]} for w in workloads if w.name in results]}
+            "workloads": [dict({"name": w.name, "title": w.title, "kind": w.kind, "unit": unit_of(w),
+                                "n_full": w.n_full, "cells": results[w.name]},
+                               **({"rate_unit": w.rate[0]} if w.rate else {}))
+                          for w in workloads if w.name in results]}
     if net is not None:
         data["net"] = net
     (out / "results.json").write_text(json.dumps(data, indent=1, default=str) + "\n")
@@ -308,6 +354,7 @@ def write_reports(out: Path, facts: dict, runners: List[Runner], results: Dict[s
             c = cells[r.name]
             row.append("FAIL" if c["status"] == "fail" else fmt_ratio(c["ratio"]) if c.get("ratio") else "–")
         L.append("| %s | %s |" % (w.name, " | ".join(row)))
+    L += throughput_table(active, results, workloads)
     L += targets_table(results, workloads)
     for p in pngs:
         L += ["", "![%s](%s)" % (p.stem, p.name)]
@@ -491,7 +538,9 @@ def main(argv=None) -> int:
             t0 = time.monotonic()
             results[w.name] = b.run_workload(w)
             log("bench: %-14s %5.1f s  %s" % (w.name, time.monotonic() - t0, "  ".join(
-                "%s=%s" % (r.name, cell_text(w, results[w.name][r.name], False)) for r in runners if r.ok)))
+                "%s=%s%s" % (r.name, cell_text(w, results[w.name][r.name], False),
+                             " (%s %s)" % (fmt_rate(results[w.name][r.name]["rate"]), w.rate[0])
+                             if results[w.name][r.name].get("rate") else "") for r in runners if r.ok)))
             write_reports(out, facts, runners, results, workloads, opts, charts=False)
         net = None
         if net_reserve:

@@ -20,7 +20,7 @@ import random
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Callable, Dict, List, Optional
+from typing import Callable, Dict, List, Optional, Tuple
 
 from .harness import REPO
 
@@ -51,6 +51,7 @@ class Workload:
     needs: List[str] = dataclasses.field(default_factory=list)    # host commands required
     quick: bool = False                    # part of `make bench-quick`
     timeout: float = 120.0
+    rate: Optional[Tuple[str, float]] = None  # (unit, amount per op): also report amount/second, e.g. ("MB/s", 0.065536)
 
 
 def _bin(name):
@@ -83,7 +84,12 @@ WORKLOADS: List[Workload] = [
     Workload("mmap", "mmap/munmap 64 KiB x 20,000", "op", _bin("mmap"), 20_000, 200, "us/pair"),
     Workload("forkexec", "fork+exec+wait /bin/true x 200", "op", _bin("forkexec"), 200, 3, "ms/proc", quick=True),
     Workload("threads", "4 threads, mutex counter", "op", _bin("threads"), 500_000, 1000, "us/lock", quick=True),
-    Workload("tcp_rr", "loopback TCP 64-byte round trips", "op", _bin("tcp"), 10_000, 100, "us/rt", quick=True),
+    Workload("tcp_rr", "loopback TCP 64-byte round trips x 10,000", "op", _bin("tcp"), 10_000, 100, "us/rt",
+             quick=True),
+    Workload("tcp_tput", "loopback TCP throughput, 256 MiB in 64 KiB writes", "op", _bin("tcp_tput"), 4096, 16,
+             "us/64KiB", rate=("MB/s", 65536 / 1e6), quick=True),
+    Workload("epoll100", "epoll ET echo server, 100 clients x 1,000 exchanges", "op", _bin("epoll100"), 100_000,
+             100, "us/req", rate=("req/s", 1.0)),
     Workload("sh_pipes", "sh: 200-iteration loop with pipes", "op",
              lambda ctx, n: ["/bin/sh", "-c", SH_LOOP, "sh", str(n)], 200, 3, "ms/iter", timing="wall"),
     Workload("hello", "hello-world start-up (dynamic)", "program", _bin("hello"), quick=True),
@@ -107,6 +113,7 @@ BUILDS = {
     "cpu_int": ("cpu_int.c", []), "cpu_float": ("cpu_float.c", ["-lm"]), "memcpy": ("memcpy.c", []),
     "sysc": ("sysc.c", []), "fileio": ("fileio.c", []), "files": ("files.c", []), "mmap": ("mmap.c", []),
     "forkexec": ("forkexec.c", []), "threads": ("threads.c", ["-pthread"]), "tcp": ("tcp.c", []),
+    "tcp_tput": ("tcp_tput.c", []), "epoll100": ("epoll100.c", []),
     "hello": ("hello.c", []), "hello_static": ("hello.c", ["-static"]),
 }
 

@@ -62,6 +62,28 @@ def test_bench_wrong_output_is_a_failure(tmp_path):
     assert "timeout" in b.check(w, dict(good, timed_out=True))
 
 
+def test_bench_rate_workloads_show_throughput(tmp_path):
+    """tcp_tput is timed per 64 KiB block; the report also shows MB/s."""
+    runners = [harness.Runner("native", []), harness.Runner("lxpack-unicorn", [], backend="unicorn")]
+    w = workloads.by_name(["tcp_tput"])[0]
+    assert w.unit == "us/64KiB" and w.rate == ("MB/s", 65536 / 1e6)
+    cells = {}
+    for r, per_op in (("native", 20e-6), ("lxpack-unicorn", 80e-6)):
+        runs = [{"wall": 1.0, "n": 100, "ops": 100, "ns": 100, "metric": m} for m in (per_op, per_op * 1.25)]
+        cells[r] = {"runner": r, "status": "ok", "reason": "", "n": 100, "reps_planned": 2, "runs": runs,
+                    "median": per_op, "min": per_op, "max": per_op * 1.25, "ratio": per_op / 20e-6,
+                    "rate": bench_run.rate_of(w, per_op)}
+    facts = harness.machine_facts(runners)
+    bench_run.write_reports(tmp_path, facts, runners, {w.name: cells}, [w],
+                            {"reps": 2, "target": 0.01, "cell_budget": 10, "command": "smoke"}, charts=False)
+    md = (tmp_path / "results.md").read_text()
+    assert "## Throughput" in md
+    row = next(line for line in md.splitlines() if line.startswith("| %s | MB/s |" % w.title))
+    assert "| 3,277 [2,621–3,277] | 819 [655–819] ×0.25 |" in row, row
+    data = json.loads((tmp_path / "results.json").read_text())
+    assert data["workloads"][0]["rate_unit"] == "MB/s"
+
+
 def test_compat_one_case(tmp_path):
     runners = _runners()
     c = next(x for x in CASES if x["id"] == "coreutils/sort-n")
