@@ -293,15 +293,13 @@ def throughput_table(active: List[Runner], results: Dict[str, dict], workloads: 
 
 
 def write_reports(out: Path, facts: dict, runners: List[Runner], results: Dict[str, dict],
-                  workloads: List[Workload], opts: dict, net=None, charts=True) -> None:
+                  workloads: List[Workload], opts: dict, charts=True) -> None:
     active = [r for r in runners if r.ok]
     data = {"facts": facts, "options": opts,
             "workloads": [dict({"name": w.name, "title": w.title, "kind": w.kind, "unit": unit_of(w),
                                 "n_full": w.n_full, "cells": results[w.name]},
                                **({"rate_unit": w.rate[0]} if w.rate else {}))
                           for w in workloads if w.name in results]}
-    if net is not None:
-        data["net"] = net
     (out / "results.json").write_text(json.dumps(data, indent=1, default=str) + "\n")
     pngs = []
     if charts:
@@ -377,8 +375,6 @@ def write_reports(out: Path, facts: dict, runners: List[Runner], results: Dict[s
         L.append("None.")
     for w, r, c in fails:
         L.append("- %s on %s: %s%s" % (w.name, r.name, c["status"], ": " + c["reason"] if c["reason"] else ""))
-    if net is not None:
-        L += ["", "## Network (bench/net_bench.py)", "", render_net(net)]
     L += ["", "Raw numbers: results.json. Reproduce with `make bench` (or `make bench-quick`).", ""]
     (out / "results.md").write_text("\n".join(L))
 
@@ -419,19 +415,6 @@ def targets_table(results: Dict[str, dict], workloads: List[Workload]) -> List[s
     if not rows:
         return []
     return ["", "## Targets from the issues", "", "| issue | target | runner | measured | |", "|---|---|---|---|---|"] + rows
-
-
-def render_net(net) -> str:
-    if isinstance(net, str):
-        return net
-    if isinstance(net, dict) and isinstance(net.get("markdown"), str):
-        return net["markdown"]
-    if isinstance(net, list) and net and all(isinstance(x, dict) for x in net):
-        keys = list(dict.fromkeys(k for x in net for k in x))
-        rows = ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
-        rows += ["| " + " | ".join(str(x.get(k, "")) for k in keys) + " |" for x in net]
-        return "\n".join(rows)
-    return "```\n%s\n```" % json.dumps(net, indent=1, default=str)
 
 
 def charts_png(out: Path, active: List[Runner], results: Dict[str, dict], workloads: List[Workload]) -> List[Path]:
@@ -483,18 +466,6 @@ def charts_png(out: Path, active: List[Runner], results: Dict[str, dict], worklo
 
 # ---- main ---------------------------------------------------------------------
 
-def run_net(runners: List[Runner]):
-    """Issue 6's network benchmark, when bench/net_bench.py exists."""
-    if not (REPO / "bench" / "net_bench.py").exists():
-        return None
-    try:
-        from . import net_bench
-        backends = [r.backend for r in runners if r.ok and r.backend]
-        return net_bench.run(backends)
-    except Exception as e:  # noqa: BLE001 - recorded in the report
-        return {"error": "net_bench.run failed: %s: %s" % (type(e).__name__, e)}
-
-
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="a subset, ~2 minutes (make bench-quick)")
@@ -505,7 +476,6 @@ def main(argv=None) -> int:
     ap.add_argument("--budget", type=float, help="overall time limit in seconds (default 1080, quick 150)")
     ap.add_argument("--out", help="results folder (default bench/results/<date>-<rev>[-quick])")
     ap.add_argument("--no-charts", action="store_true")
-    ap.add_argument("--no-net", action="store_true", help="skip bench/net_bench.py")
     ap.add_argument("--tree", default="HEAD",
                     help="lxpack code to measure: a git revision, snapshotted (default HEAD), or 'worktree'")
     a = ap.parse_args(argv)
@@ -530,8 +500,7 @@ def main(argv=None) -> int:
     opts = {"reps": reps, "target": target, "budget": budget, "cell_budget": cell_budget, "quick": a.quick,
             "command": "python -m bench.run " + " ".join(argv if argv is not None else sys.argv[1:])}
     tmp_root = Path(tempfile.mkdtemp(prefix="lxpack-bench-"))
-    net_reserve = 0 if (a.quick or a.no_net or not (REPO / "bench" / "net_bench.py").exists()) else 180
-    b = Bench(ctx, runners, reps, target, cell_budget, t_start + budget - net_reserve, tmp_root)
+    b = Bench(ctx, runners, reps, target, cell_budget, t_start + budget, tmp_root)
     results = {}
     try:
         for w in workloads:
@@ -542,11 +511,7 @@ def main(argv=None) -> int:
                              " (%s %s)" % (fmt_rate(results[w.name][r.name]["rate"]), w.rate[0])
                              if results[w.name][r.name].get("rate") else "") for r in runners if r.ok)))
             write_reports(out, facts, runners, results, workloads, opts, charts=False)
-        net = None
-        if net_reserve:
-            log("bench: network benchmark (bench/net_bench.py)")
-            net = run_net(runners)
-        write_reports(out, facts, runners, results, workloads, opts, net=net, charts=not a.no_charts)
+        write_reports(out, facts, runners, results, workloads, opts, charts=not a.no_charts)
     finally:
         shutil.rmtree(tmp_root, ignore_errors=True)
     log("bench: done in %.0f s; results in %s" % (time.monotonic() - t_start, out))
