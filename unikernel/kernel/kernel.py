@@ -94,6 +94,7 @@ class Kernel(object):
         # drain_signals under the unikernel lock (see signal_state()).
         self.inbox = collections.deque()
         self.fast_sigmask = False     # the one thread's mask lives in the VM (set_fast_paths)
+        self.signal_words = None      # (pending, default-fatal) last written to the VM
         self.timers = None            # PosixTimers of the process, made at the first timer_create
         self.last_child = None        # siginfo of the last child reaped by wait4/waitid (SIGCHLD info)
         self.host_caught_dfl = 0      # SIG_DFL signals caught on the host while every thread blocks them
@@ -208,6 +209,7 @@ class Kernel(object):
             vm.refill_random_pool(h.random(vm.random_pool_size))
             t.signals.bind_mask(vm.sigmask_cell())
             t.process.sigactions.changed = S.ALL_SIGNALS   # the VM's copy is written at the next entry
+            self.signal_words = None                        # and the signal words
             self.fast_sigmask = True
             self.dispatcher.guest_enter = self._fast_signal_words
         vm.set_fast_syscalls(vals, served)
@@ -215,15 +217,18 @@ class Kernel(object):
     def _fast_signal_words(self, vcpu):
         """Before each entry while rt_sigprocmask is served in the VM: the
         pending signals (all of them while host signals wait in the inbox)
-        and the default-fatal ones (the host mirrors their blocking)."""
+        and the default-fatal ones (the host mirrors their blocking),
+        written only when they changed (this runs at every entry)."""
         t = vcpu.task
         sigs = t.signals
         acts = t.process.sigactions
         if acts.changed:
             vcpu.vm.set_sigactions({sig: acts.get(sig).pack() for sig in S.sigs_of(acts.changed)})
             acts.changed = 0
-        pending = -1 if self.inbox else sigs.own.bits | sigs.shared.bits
-        vcpu.vm.set_signal_words(pending, acts.default_fatal_mask())
+        words = (-1 if self.inbox else sigs.own.bits | sigs.shared.bits, acts.default_fatal_mask())
+        if words != self.signal_words:
+            self.signal_words = words
+            vcpu.vm.set_signal_words(*words)
 
     def exec_image(self, t, host_fd, guest_path, argv, envp, execfn=None):
         """Load the program open at host_fd into t's process (fresh address space)."""
