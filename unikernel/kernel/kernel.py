@@ -482,7 +482,12 @@ class Kernel(object):
             target = p.tasks.get(p.pid) or next(iter(list(p.tasks.values())), None)
         if target is not None:
             self.wake_task(target)
-        self._kick()                  # unicorn: stop the engine; blocked calls re-check
+        if getattr(self.backend, "parallel", False):
+            self._kick()              # blocked calls re-check
+        else:
+            # unicorn: stopping the engine may wait out a grace period; the
+            # poster (a timer thread) must not wait for it.
+            threading.Thread(target=self._kick, name="kick", daemon=True).start()
 
     def drop_signals_where(self, pred):
         """Forget queued signals whose siginfo matches pred (a POSIX timer's
@@ -536,8 +541,9 @@ class Kernel(object):
                 break
             if isinstance(sig, AsyncSignal):
                 item = sig
-                if item.info is None:
-                    continue
+                stale = getattr(item.info, "stale", None)
+                if item.info is None or (stale is not None and stale()):
+                    continue                  # a timer's signal dropped meanwhile
                 target = self.process.tasks.get(item.tid) if item.tid is not None else None
                 if target is not None:
                     queued = self.send_thread_signal(target, item.sig, item.info)

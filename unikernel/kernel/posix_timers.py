@@ -41,12 +41,17 @@ class TimerSigInfo(bytes):
         return bytes(self[:20]) + struct.pack("<i", min(n, INT_MAX)) + bytes(self[24:])
 
     def dropped(self):
-        self.timer.dequeued()
+        if not self.stale():
+            self.timer.dequeued()
+
+    def stale(self):
+        """Posted before its timer was re-armed, disarmed or deleted."""
+        return self.seq != self.timer.seq
 
 
 class PosixTimer(object):
     __slots__ = ("id", "clock", "notify", "signo", "value", "tid", "next", "interval",
-                 "queued", "overrun", "overrun_last")
+                 "queued", "overrun", "overrun_last", "seq")
 
     def __init__(self, tid_, clock, notify, signo, value, tid):
         self.id = tid_
@@ -60,6 +65,7 @@ class PosixTimer(object):
         self.queued = False           # its signal sits in a pending set
         self.overrun = 0              # expirations while it was queued
         self.overrun_last = 0         # what timer_getoverrun reports
+        self.seq = 0                  # bumped when its pending signal is dropped
 
     def dequeued(self):
         n = self.overrun
@@ -78,6 +84,7 @@ class TimerTable(object):
         self.next_id = 0
         self.cond = threading.Condition()
         self.thread = None
+        self.due = []                 # signals to post once the lock is released
 
     # -- the calls --------------------------------------------------------------
     def allocate_id(self):
@@ -102,6 +109,8 @@ class TimerTable(object):
     def _drop_signal(self, tm):
         """Re-arming, disarming or deleting a timer drops its signal if it
         is still pending (Linux 6.x)."""
+        tm.seq += 1                   # a signal being posted right now is stale (TimerSigInfo.stale)
+        self.due = [d for d in self.due if d[1].timer is not tm]
         if tm.queued:
             self.kernel.drop_signals_where(lambda info: getattr(info, "timer", None) is tm)
             tm.dequeued()
@@ -119,11 +128,23 @@ class TimerTable(object):
                 tm.next = value_ns if absolute else self._now(tm.clock) + value_ns
             self._start()
             self.cond.notify()
-            return old
+        self._post_due()
+        return old
 
     def gettime(self, tm):
         with self.cond:
-            return self._remaining(tm)
+            res = self._remaining(tm)
+        self._post_due()
+        return res
+
+    def _post_due(self):
+        """Post the signals that fell due, outside the lock: waking the
+        guest may take a while (unicorn's kick), and a guest thread may be
+        waiting for the lock in timer_settime meanwhile."""
+        with self.cond:
+            due, self.due = self.due, []
+        for sig, info, tid in due:
+            self.kernel.post_async_signal(sig, info, tid)
 
     def clear(self):
         """execve: the timers are gone (a fork child starts without any)."""
@@ -167,7 +188,8 @@ class TimerTable(object):
         tm.overrun += n - 1
         info = TimerSigInfo(struct.pack("<iii4xiiQ", tm.signo, 0, SI_TIMER, tm.id, 0, tm.value).ljust(128, b"\0"))
         info.timer = tm
-        self.kernel.post_async_signal(tm.signo, info, tm.tid)
+        info.seq = tm.seq
+        self.due.append((tm.signo, info, tm.tid))
 
     # -- the thread ---------------------------------------------------------------
     def _start(self):
@@ -175,8 +197,9 @@ class TimerTable(object):
             self.thread = self.kernel.start_thread(self._run, (), "posix-timers")
 
     def _run(self):
-        with self.cond:
-            while True:
+        while True:
+            self._post_due()
+            with self.cond:
                 wait = None
                 for tm in list(self.timers.values()):
                     if tm.next is None:
@@ -191,4 +214,5 @@ class TimerTable(object):
                     elif tm.clock != MONOTONIC:
                         left = min(left, REALTIME_RECHECK_NS)
                     wait = left if wait is None else min(wait, left)
-                self.cond.wait(None if wait is None else max(wait, 0) / 1e9)
+                if not self.due:
+                    self.cond.wait(None if wait is None else max(wait, 0) / 1e9)
