@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -269,6 +270,33 @@ int main(void)
     OK(timer_delete(t3));                     /* so does deleting it */
     sigprocmask(SIG_UNBLOCK, &u2, NULL);
     printf("signal of a deleted timer dropped: %d\n", got == 0);
+
+    SECTION("read through a signalfd");
+    {
+        sigset_t r2;
+        sigemptyset(&r2);
+        sigaddset(&r2, SIGRTMIN + 2);
+        sigprocmask(SIG_BLOCK, &r2, NULL);
+        int sfd = signalfd(-1, &r2, SFD_CLOEXEC);
+        CHECK(sfd >= 0);
+        timer_t t9;
+        struct sigevent es;
+        memset(&es, 0, sizeof es);
+        es.sigev_notify = SIGEV_SIGNAL;
+        es.sigev_signo = SIGRTMIN + 2;
+        es.sigev_value.sival_int = 31;
+        OK(timer_create(CLOCK_MONOTONIC, &es, &t9));
+        its(&v, 2000000, 2000000);
+        OK(timer_settime(t9, 0, &v, NULL));
+        struct timespec nap2 = {0, 30000000};
+        nanosleep(&nap2, NULL);
+        struct signalfd_siginfo ssi;
+        CHECK(read(sfd, &ssi, sizeof ssi) == sizeof ssi);
+        CHECK(ssi.ssi_signo == (uint32_t)(SIGRTMIN + 2) && ssi.ssi_code == SI_TIMER && ssi.ssi_int == 31);
+        printf("ssi_overrun >= 5: %d, ssi_pid 0: %d\n", ssi.ssi_overrun >= 5, ssi.ssi_pid == 0);
+        OK(timer_delete(t9));
+        close(sfd);
+    }
 
     SECTION("SIGEV_NONE, TIMER_ABSTIME, old value");
     timer_t t4;

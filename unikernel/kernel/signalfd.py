@@ -120,12 +120,16 @@ def _record(sig, info):
     status = struct.unpack_from("<i", info, 24)[0] if sig == S.SIGCHLD else 0
     value = struct.unpack_from("<Q", info, 24)[0] if code in (S.SI_QUEUE, -4, -2) else 0
     addr = struct.unpack_from("<Q", info, 16)[0] if sig in (S.SIGSEGV, S.SIGBUS, S.SIGILL, S.SIGFPE) else 0
+    timer_id = overrun = 0
+    if code == -2:                    # SI_TIMER: the POSIX timer's id and overrun count
+        timer_id, overrun = pid & 0xFFFFFFFF, uid
+        pid = uid = 0
     if addr:
         pid = uid = 0
     sival_int = value & 0xFFFFFFFF
     if sival_int & 0x80000000:
         sival_int -= 1 << 32
-    return SIGNALFD_SIGINFO.pack(sig, errno, code, pid & 0xFFFFFFFF, uid, 0, 0, 0, 0, 0, status,
+    return SIGNALFD_SIGINFO.pack(sig, errno, code, pid & 0xFFFFFFFF, uid, 0, timer_id, 0, overrun, 0, status,
                                  sival_int, value, 0, 0, addr, 0, 0, 0, 0, 0)
 
 
