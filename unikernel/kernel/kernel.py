@@ -50,6 +50,16 @@ class AsyncSignal(object):
         self.tid = tid
 
 
+def _inbox_sig(item):
+    """The signal of an inbox entry (a host signal number or an
+    AsyncSignal); None for a POSIX timer's signal dropped since it was
+    posted (the timer was re-armed or deleted)."""
+    if isinstance(item, AsyncSignal):
+        stale = getattr(item.info, "stale", None)
+        return None if stale is not None and stale() else item.sig
+    return item
+
+
 class CpuInfo(object):
     """What the guest is told about the CPU (AT_HWCAP, /proc/cpuinfo)."""
 
@@ -93,7 +103,7 @@ class Kernel(object):
         # thread, any moment) and moved into the pending sets by
         # drain_signals under the unikernel lock (see signal_state()).
         self.inbox = collections.deque()
-        self.fast_sigmask = False     # the one thread's mask lives in the VM (set_fast_paths)
+        self.fast_sigmask = False     # one thread, served in the VM: its mask, getrandom's pool (set_fast_paths)
         self.signal_words = None      # (pending, default-fatal) last written to the VM
         self.timers = None            # PosixTimers of the process, made at the first timer_create
         self.last_child = None        # siginfo of the last child reaped by wait4/waitid (SIGCHLD info)
@@ -206,13 +216,21 @@ class Kernel(object):
             vals[186] = vals[218] = t.tid
             vals[24] = 0
             served += [218, 318, 14, 13]
-            vm.refill_random_pool(h.random(vm.random_pool_size))
+            self.fast_sigmask = True
+            self.refill_random_pool(t, force=True)
             t.signals.bind_mask(vm.sigmask_cell())
             t.process.sigactions.changed = S.ALL_SIGNALS   # the VM's copy is written at the next entry
             self.signal_words = None                        # and the signal words
-            self.fast_sigmask = True
             self.dispatcher.guest_enter = self._fast_signal_words
         vm.set_fast_syscalls(vals, served)
+
+    def refill_random_pool(self, t, force=False):
+        """Fresh host bytes for getrandom's pool in the VM (served there
+        while the process has one thread): at set-up, and when a call that
+        left the VM finds it nearly used up."""
+        vm = t.vcpu.vm
+        if self.fast_sigmask and (force or vm.random_pool_left() < 256):
+            vm.refill_random_pool(self.host.random(vm.random_pool_size))
 
     def _fast_signal_words(self, vcpu):
         """Before each entry while rt_sigprocmask is served in the VM: the
@@ -420,9 +438,9 @@ class Kernel(object):
         if self.inbox:
             acts = t.process.sigactions
             for item in list(self.inbox):
-                if getattr(item, "info", True) is None:
-                    continue                  # a dropped timer signal
-                sig = getattr(item, "sig", item)
+                sig = _inbox_sig(item)
+                if sig is None:
+                    continue
                 if not S.is_ignored(acts, sig) or sigs.mask & S.bit(sig):
                     pend |= S.bit(sig)
         if not pend:
@@ -491,10 +509,7 @@ class Kernel(object):
 
     def drop_signals_where(self, pred):
         """Forget queued signals whose siginfo matches pred (a POSIX timer's
-        after it is re-armed or deleted), in the inbox and pending sets."""
-        for item in list(self.inbox):
-            if isinstance(item, AsyncSignal) and item.info is not None and pred(item.info):
-                item.info = None              # drain_signals skips it
+        after it is re-armed or deleted; one still in the inbox is stale)."""
         p = self.process
         if p is not None:
             p.shared_pending.drop_where(pred)
@@ -541,8 +556,7 @@ class Kernel(object):
                 break
             if isinstance(sig, AsyncSignal):
                 item = sig
-                stale = getattr(item.info, "stale", None)
-                if item.info is None or (stale is not None and stale()):
+                if _inbox_sig(item) is None:
                     continue                  # a timer's signal dropped meanwhile
                 target = self.process.tasks.get(item.tid) if item.tid is not None else None
                 if target is not None:

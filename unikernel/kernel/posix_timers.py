@@ -21,10 +21,10 @@ Travels inside bundles: Python 3.9.
 import struct
 import threading
 
+from lxpack.unikernel.kernel.signals import SI_TIMER
+
 
 SIGEV_SIGNAL, SIGEV_NONE, SIGEV_THREAD, SIGEV_THREAD_ID = 0, 1, 2, 4
-SI_TIMER = -2
-TIMER_ABSTIME = 1
 CPU_CLOCKS = (2, 3)           # CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID
 MONOTONIC = 1
 CPU_POLL_NS = 10_000_000      # CPU-time timers: how often the thread looks
@@ -53,8 +53,8 @@ class PosixTimer(object):
     __slots__ = ("id", "clock", "notify", "signo", "value", "tid", "next", "interval",
                  "queued", "overrun", "overrun_last", "seq")
 
-    def __init__(self, tid_, clock, notify, signo, value, tid):
-        self.id = tid_
+    def __init__(self, timer_id, clock, notify, signo, value, tid):
+        self.id = timer_id
         self.clock = clock
         self.notify = notify
         self.signo = signo

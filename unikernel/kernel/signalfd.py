@@ -121,7 +121,7 @@ def _record(sig, info):
     value = struct.unpack_from("<Q", info, 24)[0] if code in (S.SI_QUEUE, -4, -2) else 0
     addr = struct.unpack_from("<Q", info, 16)[0] if sig in (S.SIGSEGV, S.SIGBUS, S.SIGILL, S.SIGFPE) else 0
     timer_id = overrun = 0
-    if code == -2:                    # SI_TIMER: the POSIX timer's id and overrun count
+    if code == S.SI_TIMER:            # a POSIX timer's id and overrun count
         timer_id, overrun = pid & 0xFFFFFFFF, uid
         pid = uid = 0
     if addr:

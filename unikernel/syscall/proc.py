@@ -6,6 +6,7 @@ Travels inside bundles: Python 3.9.
 import struct
 
 from lxpack.unikernel.errors import EFAULT, EINVAL, ENODEV, ENOSYS, EPERM, ESRCH, ProcessExit, TaskExit
+from lxpack.unikernel.kernel.mm import TASK_SIZE
 from lxpack.unikernel.syscall.args import CStr, Hex, Int, Long, Out, Ptr, Size, UInt, ULong
 from lxpack.unikernel.syscall.table import syscall, stub
 
@@ -317,20 +318,17 @@ ARCH_SET_GS, ARCH_SET_FS, ARCH_GET_FS, ARCH_GET_GS = 0x1001, 0x1002, 0x1003, 0x1
 ARCH_GET_CPUID, ARCH_SET_CPUID = 0x1011, 0x1012
 
 
-TASK_SIZE_MAX = (1 << 47) - 4096     # the highest user address + 1 (arch/x86 page_64_types.h)
-
-
 @syscall(158, "arch_prctl")
 def sys_arch_prctl(t, code: Int, addr: ULong):
     """Implements arch_prctl(2): FS/GS bases and CPUID faulting queries."""
     v = t.vcpu
     if code == ARCH_SET_FS:
-        if addr >= TASK_SIZE_MAX:
+        if addr >= TASK_SIZE:
             raise EPERM()
         v.set_regs({"fs_base": addr})
         return 0
     if code == ARCH_SET_GS:
-        if addr >= TASK_SIZE_MAX:
+        if addr >= TASK_SIZE:
             raise EPERM()
         v.set_regs({"gs_base": addr})
         return 0
@@ -452,10 +450,7 @@ def sys_getrandom(t, buf: Out[Ptr], count: Size, flags: UInt):
     n = t.mem.write_prefix(buf, t.host.random(min(count, 1 << 25)))
     if n == 0 and count:
         raise EFAULT()
-    vm = t.vcpu.vm
-    if t.kernel.sched is None and getattr(vm, "random_pool_left", None) and \
-            t.kernel.config.strace is None and vm.random_pool_left() < 256:
-        vm.refill_random_pool(t.host.random(vm.random_pool_size))   # hardware backends serve it in the VM
+    t.kernel.refill_random_pool(t)       # a hardware backend serves small ones in the VM
     return n
 
 

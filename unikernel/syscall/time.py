@@ -10,6 +10,7 @@ Travels inside bundles: Python 3.9.
 import struct
 
 from lxpack.unikernel.errors import EFAULT, EINVAL, EOPNOTSUPP, Interrupted
+from lxpack.unikernel.kernel import posix_timers as PT
 from lxpack.unikernel.syscall.args import Int, Out, Ptr, UInt
 from lxpack.unikernel.syscall.table import syscall
 
@@ -140,6 +141,8 @@ def sys_getitimer(t, which: Int, cur: Out[Ptr]):
 
 # -- POSIX per-process timers (the mechanics: kernel/posix_timers.py) ----------------
 TIMER_CLOCKS = (0, 1, 2, 3, 7, 11)     # REALTIME MONOTONIC PROCESS/THREAD_CPUTIME BOOTTIME TAI
+NO_TIMER_CLOCKS = (4, 5, 6)            # MONOTONIC_RAW, REALTIME_COARSE, MONOTONIC_COARSE: EOPNOTSUPP
+ALARM_CLOCKS = (8, 9)                  # *_ALARM: EOPNOTSUPP once an id is used (no wake-up RTC)
 
 
 def _cpu_clock(t, clock):
@@ -184,12 +187,11 @@ def sys_timer_create(t, clock: Int, sevp: Ptr, timerid: Out[Ptr]):
     (glibc builds SIGEV_THREAD on it); NULL sevp is SIGALRM with the id.
     Checks in Linux's order, which decides whether a failure uses up an id
     (ids are never reused)."""
-    from lxpack.unikernel.kernel import posix_timers as PT
     if clock < 0:
         clock = _cpu_clock(t, clock)
-    if clock in (4, 5, 6):
+    if clock in NO_TIMER_CLOCKS:
         raise EOPNOTSUPP()
-    if clock not in TIMER_CLOCKS + (8, 9):
+    if clock not in TIMER_CLOCKS + ALARM_CLOCKS:
         raise EINVAL()
     event = struct.unpack("<QiiI", t.mem.read(sevp, 20)) if sevp else None
     k = t.kernel
@@ -210,8 +212,8 @@ def sys_timer_create(t, clock: Int, sevp: Ptr, timerid: Out[Ptr]):
     else:
         value, signo, notify, target = timer_id, 14, PT.SIGEV_SIGNAL, None     # SIGALRM
     t.mem.write_i32(timerid, timer_id)
-    if clock in (8, 9):
-        raise EOPNOTSUPP()            # alarm clocks need an RTC that wakes the host
+    if clock in ALARM_CLOCKS:
+        raise EOPNOTSUPP()
     k.timers.add(PT.PosixTimer(timer_id, clock, notify, signo, value, target))
     return 0
 
@@ -241,7 +243,7 @@ def sys_timer_gettime(t, timer_id: Int, cur: Out[Ptr]):
 def sys_timer_getoverrun(t, timer_id: Int):
     """Implements timer_getoverrun(2): the overrun count of the last signal taken."""
     _, tm = _timer(t, timer_id)
-    return min(tm.overrun_last, 0x7FFFFFFF)
+    return min(tm.overrun_last, PT.INT_MAX)
 
 
 @syscall(226, "timer_delete")

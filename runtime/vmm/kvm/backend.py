@@ -816,13 +816,12 @@ class KvmVcpu(object):
         r = self.regs
         result = -14
         r.rdx = rdx
-        if restart or nr == 13:
-            self._fast_fn_undo(fn, off)
-        elif nr == 318 and saved is not None and off >= saved:
-            buf, count, flags = struct.unpack("<3Q", self.vm.read_phys(L.SCRATCH, 24))
+        if nr == 318 and not restart and saved is not None and off >= saved:
+            buf = struct.unpack("<Q", self.vm.read_phys(L.SCRATCH, 8))[0]
             if r.rdi > buf:
-                result = r.rdi - buf
-            r.rdi, r.rsi, r.rdx = buf, count, flags
+                result = r.rdi - buf          # the bytes written before the fault
+        if restart or nr != 14:               # a faulting rt_sigprocmask keeps its new mask
+            self._fast_fn_undo(fn, off)
         r.rax = nr if restart else result & 0xFFFFFFFFFFFFFFFF
         r.rsp = ursp
         r.rip = r.rcx - 2 if restart else r.rcx
