@@ -243,7 +243,12 @@ class Kernel(object):
         if acts.changed:
             vcpu.vm.set_sigactions({sig: acts.get(sig).pack() for sig in S.sigs_of(acts.changed)})
             acts.changed = 0
-        words = (-1 if self.inbox else sigs.own.bits | sigs.shared.bits, acts.default_fatal_mask())
+        # A blocked signal of an armed POSIX timer may be due while the
+        # guest runs: unblocking it must leave the VM (see expire_timers).
+        pend = sigs.own.bits | sigs.shared.bits
+        if self.timers is not None:
+            pend |= self.timers.sigbits & sigs.mask
+        words = (-1 if self.inbox else pend, acts.default_fatal_mask())
         if words != self.signal_words:
             self.signal_words = words
             vcpu.vm.set_signal_words(*words)
@@ -489,11 +494,14 @@ class Kernel(object):
                 if t.waker is not None:
                     self.host.wake(t.waker)
 
-    def post_async_signal(self, sig, info, tid=None):
+    def post_async_signal(self, sig, info, tid=None, kick=True):
         """A signal from a runtime thread (a POSIX timer): like a host
         signal, it waits in the inbox until a guest thread drains it; sent
-        to thread tid if given, else to the process."""
+        to thread tid if given, else to the process. kick=False: posted by
+        a guest thread that looks at the inbox next."""
         self.inbox.append(AsyncSignal(sig, info, tid))
+        if not kick:
+            return
         p = self.process
         target = p.tasks.get(tid) if (p is not None and tid is not None) else self._pick_target(sig)
         if target is None and p is not None:
@@ -506,6 +514,14 @@ class Kernel(object):
             # unicorn: stopping the engine may wait out a grace period; the
             # poster (a timer thread) must not wait for it.
             threading.Thread(target=self._kick, name="kick", daemon=True).start()
+
+    def expire_timers(self, bits=-1):
+        """Before a guest thread looks at its pending signals: fire the
+        POSIX timers for signals in bits that are due (the timer thread may
+        be running late on a busy host)."""
+        tt = self.timers
+        if tt is not None and tt.sigbits & bits:
+            tt.expire_due()
 
     def drop_signals_where(self, pred):
         """Forget queued signals whose siginfo matches pred (a POSIX timer's

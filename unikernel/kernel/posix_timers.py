@@ -9,9 +9,15 @@ TimerSigInfo (the siginfo of a timer's signal, which reports the overrun
 count when it is dequeued, as Linux's preallocated sigqueue does).
 
 Semantics as Linux (kernel/time/posix-timers.c): while a timer's signal is
-still pending, further expirations only count as overruns; the count goes
-into si_overrun when the signal is taken and timer_getoverrun then reports
-it. Timers are not inherited by fork and are deleted by execve.
+still pending, further expirations only count as overruns; as in Linux
+(posixtimer_rearm), they are counted from the clock when the signal is
+taken, so the thread does not wake while the signal waits, and a late
+thread never loses overruns. The count goes into si_overrun and
+timer_getoverrun then reports it. Where the guest looks at its pending
+signals (unblocking one, sigpending, sigtimedwait, signalfd...), the
+caller first fires the timers that are due (expire_due): a busy host may
+run the thread late, but what the guest sees never depends on it.
+Timers are not inherited by fork and are deleted by execve.
 Differences: CPU-time clocks (process and thread) both follow the host
 process's CPU time and are checked every 10 ms at most; a change of the
 realtime clock is seen at the next check (at most 1 s later).
@@ -37,12 +43,12 @@ class TimerSigInfo(bytes):
     set (taken: the overrun count is filled in; discarded)."""
 
     def taken(self):
-        n = self.timer.dequeued()
+        n = self.table.dequeued(self.timer)
         return bytes(self[:20]) + struct.pack("<i", min(n, INT_MAX)) + bytes(self[24:])
 
     def dropped(self):
         if not self.stale():
-            self.timer.dequeued()
+            self.table.dequeued(self.timer)
 
     def stale(self):
         """Posted before its timer was re-armed, disarmed or deleted."""
@@ -85,6 +91,7 @@ class TimerTable(object):
         self.cond = threading.Condition()
         self.thread = None
         self.due = []                 # signals to post once the lock is released
+        self.sigbits = 0              # signals of the armed timers (bit(sig)): they may turn pending any time
 
     # -- the calls --------------------------------------------------------------
     def allocate_id(self):
@@ -104,6 +111,7 @@ class TimerTable(object):
             self.timers.pop(tm.id, None)
             tm.next = None
             self._drop_signal(tm)
+            self._update_sigbits()
             self.cond.notify()
 
     def _drop_signal(self, tm):
@@ -126,10 +134,38 @@ class TimerTable(object):
                 tm.next = None
             else:
                 tm.next = value_ns if absolute else self._now(tm.clock) + value_ns
+            self._update_sigbits()
             self._start()
             self.cond.notify()
         self._post_due()
         return old
+
+    def dequeued(self, tm):
+        """tm's signal left the pending set (taken or discarded): count the
+        expirations since it was queued as overruns (the thread did not
+        wake for them) and let the thread wait for the next one."""
+        with self.cond:
+            if tm.next is not None and tm.queued:
+                self._expire(tm, self._now(tm.clock))
+            n = tm.dequeued()
+            self.cond.notify()
+        return n
+
+    def expire_due(self):
+        """From a guest thread about to look at its pending signals: fire
+        the timers that are due now, whenever the thread gets to run."""
+        with self.cond:
+            for tm in self.timers.values():
+                if tm.next is not None and not tm.queued and tm.notify != SIGEV_NONE:
+                    self._expire(tm, self._now(tm.clock))
+        self._post_due(kick=False)
+
+    def _update_sigbits(self):
+        bits = 0
+        for tm in self.timers.values():
+            if tm.next is not None and tm.notify != SIGEV_NONE:
+                bits |= 1 << (tm.signo - 1)
+        self.sigbits = bits
 
     def gettime(self, tm):
         with self.cond:
@@ -137,14 +173,15 @@ class TimerTable(object):
         self._post_due()
         return res
 
-    def _post_due(self):
+    def _post_due(self, kick=True):
         """Post the signals that fell due, outside the lock: waking the
         guest may take a while (unicorn's kick), and a guest thread may be
-        waiting for the lock in timer_settime meanwhile."""
+        waiting for the lock in timer_settime meanwhile. A guest thread
+        posting for itself (kick=False) looks at the inbox next."""
         with self.cond:
             due, self.due = self.due, []
         for sig, info, tid in due:
-            self.kernel.post_async_signal(sig, info, tid)
+            self.kernel.post_async_signal(sig, info, tid, kick)
 
     def clear(self):
         """execve: the timers are gone (a fork child starts without any)."""
@@ -153,6 +190,7 @@ class TimerTable(object):
                 tm.next = None
                 self._drop_signal(tm)
             self.timers.clear()
+            self.sigbits = 0
             self.cond.notify()
 
     # -- time ---------------------------------------------------------------------
@@ -179,6 +217,7 @@ class TimerTable(object):
         else:
             n = 1
             tm.next = None
+            self._update_sigbits()
         if tm.notify == SIGEV_NONE:
             return
         if tm.queued:
@@ -188,6 +227,7 @@ class TimerTable(object):
         tm.overrun += n - 1
         info = TimerSigInfo(struct.pack("<iii4xiiQ", tm.signo, 0, SI_TIMER, tm.id, 0, tm.value).ljust(128, b"\0"))
         info.timer = tm
+        info.table = self
         info.seq = tm.seq
         self.due.append((tm.signo, info, tm.tid))
 
@@ -202,7 +242,10 @@ class TimerTable(object):
             with self.cond:
                 wait = None
                 for tm in list(self.timers.values()):
-                    if tm.next is None:
+                    # Nothing to do until a pending signal is taken (its
+                    # overruns are counted then) or for SIGEV_NONE (read
+                    # from the clock by timer_gettime).
+                    if tm.next is None or tm.queued or tm.notify == SIGEV_NONE:
                         continue
                     now = self._now(tm.clock)
                     self._expire(tm, now)

@@ -72,8 +72,10 @@ def sys_rt_sigprocmask(t, how: Int, nset: Ptr, oset: Out[Ptr], sigsetsize: Size)
         changed = old ^ sigs.mask
         if changed & t.process.sigactions.default_fatal_mask():
             t.kernel.update_blocked_mirror()
-        if changed & old and (t.kernel.inbox or sigs.has_deliverable()):
-            t.wants_stop = True
+        if changed & old:
+            t.kernel.expire_timers(changed & old)
+            if t.kernel.inbox or sigs.has_deliverable():
+                t.wants_stop = True
     if oset:
         t.mem.write_u64(oset, old)
     return 0
@@ -216,6 +218,7 @@ def sys_rt_sigpending(t, out: Out[Ptr], sigsetsize: Size):
     if sigsetsize > SIGSET_SIZE:
         raise EINVAL()
     k = t.kernel
+    k.expire_timers()
     if k.inbox:
         k.drain_signals(t)
     t.mem.write(out, struct.pack("<Q", t.signals.pending_mask() & t.signals.mask)[:sigsetsize])
@@ -233,6 +236,7 @@ def _wait_for_signal(t):
     """Block until a signal for the guest arrives (host sleep, interrupted)."""
     k = t.kernel
     while True:
+        k.expire_timers()
         if k.inbox:
             k.drain_signals(t)
         if t.signals.has_deliverable():
@@ -281,6 +285,7 @@ def sys_rt_sigtimedwait(t, sset: Ptr, info: Out[Ptr], timeout: Ptr, sigsetsize: 
     k = t.kernel
     try:
         while True:
+            k.expire_timers()
             if k.inbox:
                 k.drain_signals(t)
             b = sigs.pending_mask() & want
