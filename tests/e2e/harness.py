@@ -31,6 +31,7 @@ import signal
 import stat
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -197,15 +198,19 @@ def _run(cmd: Sequence[str], cwd, env, stdin: Optional[bytes], timeout: float, l
     # communicate() in slices: if the program has exited but something it
     # started still holds stdout/stderr open, stop waiting after a grace
     # period (that something is then reported as left behind).
+    # stdin is fed by a thread: communicate(input) writes only in its first
+    # call, so a reader slower than the first slice would wait forever.
+    if stdin is not None:
+        pipe, p.stdin = p.stdin, None     # communicate() must not close it under the writer
+        threading.Thread(target=_feed, args=(pipe, stdin), daemon=True).start()
     deadline, exited_at, status = t0 + timeout, None, None
-    first, holders = True, []
+    holders = []
     while True:
         try:
-            out, err = p.communicate(stdin if first else None, timeout=0.25)
+            out, err = p.communicate(timeout=0.25)
             status = p.returncode
             break
         except subprocess.TimeoutExpired:
-            first = False
             now = time.monotonic()
             if exited_at is None and p.poll() is not None:
                 exited_at = now
@@ -229,6 +234,18 @@ def _run(cmd: Sequence[str], cwd, env, stdin: Optional[bytes], timeout: float, l
         LEFTOVERS.extend("%s: %s" % (label, x) for x in left)
         _killpg(p.pid)
     return Result(list(argv_shown), status, out, err, elapsed, timeout, leftovers=left, label=label, pid=p.pid)
+
+
+def _feed(pipe, data: bytes) -> None:
+    try:
+        pipe.write(data)
+    except (BrokenPipeError, ValueError, OSError):
+        pass                      # the program stopped reading (or exited)
+    finally:
+        try:
+            pipe.close()
+        except (BrokenPipeError, OSError):
+            pass
 
 
 def _killpg(pgid: int) -> None:
