@@ -64,7 +64,7 @@ class PackResult:
     closure: Closure
     warnings: list[str]
     excluded: list[str]
-    profile_added: int = 0  # files and links the profiles added
+    profile_added: int = 0  # files (not links or directories) the profiles added
 
 
 def choose_format(output: str, fmt: str | None) -> str:
@@ -169,7 +169,7 @@ def pack(opts: PackOptions, progress: Progress | None = None) -> PackResult:
         picked = profile_pick.pick(profile.load_all([os.path.join(cwd, p) for p in opts.profiles]), output)
         scan.entries.extend(picked.entries)
         scan.elf_objects.extend(picked.elf_objects)
-        added = sum(1 for e in picked.entries if not e.is_dir)
+        added = sum(1 for e in picked.entries if not e.is_dir and not e.is_link)
     try:
         resolver = Resolver(library_path=opts.library_path, cwd=cwd)
         closure = resolver.resolve(program, scan.elf_objects)
