@@ -164,12 +164,10 @@ def pack(opts: PackOptions, progress: Progress | None = None) -> PackResult:
     warnings: list[str] = []
 
     scan = layout.scan_includes(opts.includes, cwd, output)
-    added = 0
     if opts.profiles:
         picked = profile_pick.pick(profile.load_all([os.path.join(cwd, p) for p in opts.profiles]), output)
         scan.entries.extend(picked.entries)
         scan.elf_objects.extend(picked.elf_objects)
-        added = sum(1 for e in picked.entries if not e.is_dir and not e.is_link)
     try:
         resolver = Resolver(library_path=opts.library_path, cwd=cwd)
         closure = resolver.resolve(program, scan.elf_objects)
@@ -217,6 +215,7 @@ def pack(opts: PackOptions, progress: Progress | None = None) -> PackResult:
         written = WRITERS[fmt](tree, output, opts.force, progress)
     except OSError as e:
         raise OutputError("cannot write %s: %s" % (e.filename or output, e.strerror or e)) from None
+    added = sum(1 for e in manifest_entries if e.reason == profile_pick.REASON and e.symlink_target is None)
     return PackResult(written, fmt, manifest, closure, warnings, plan.excluded, added)
 
 

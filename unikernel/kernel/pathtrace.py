@@ -82,6 +82,10 @@ class PathTrace(object):
         self.fd = fd
         self.watch = WATCH
         self.seen = set()
+        # fd -> the path it was opened by: a mapping or a listing is recorded
+        # under that name (ld.so opens /lib/x86_64-linux-gnu/libc.so.6; the
+        # host's fd path would be /usr/lib/... through the /lib symlink).
+        self.opened = {}
 
     def syscall(self, t, nr, args, res):
         """After a watched call: args as decoded (None if decoding failed), res
@@ -93,12 +97,9 @@ class PathTrace(object):
             fd = args[fi]
             if fd < 0 or (op == "mmap" and args[3] & MAP_ANONYMOUS):
                 return
-            try:
-                path = t.kernel.fd_path(t, fd)
-            except LinuxError:
+            path = self._fd_path(t, fd)
+            if path is None:
                 return
-            if not path.startswith(b"/"):
-                return                       # pipe:[...], anon_inode:...
         else:
             path = args[pi]
             if not path:
@@ -108,6 +109,8 @@ class PathTrace(object):
             path = self._absolute(t, args[di] if di is not None else AT_FDCWD, path)
             if path is None:
                 return
+            if op == "open" and res >= 0:
+                self.opened[res] = path
         self.record(t, op, path, "ok" if res >= 0 else ERRNO_NAMES.get(-res, str(-res)))
 
     def exec_result(self, t, dirfd, path, errno):
@@ -117,6 +120,27 @@ class PathTrace(object):
         path = self._absolute(t, dirfd, path)
         if path is not None:
             self.record(t, "exec", path, "ok" if not errno else ERRNO_NAMES.get(errno, str(errno)))
+
+    def _fd_path(self, t, fd):
+        """The path fd was opened by if it still names the same file, else
+        the host's name for it; None for pipes, sockets..."""
+        try:
+            real = t.kernel.fd_path(t, fd)
+        except LinuxError:
+            return None
+        if not real.startswith(b"/"):
+            return None                      # pipe:[...], anon_inode:...
+        path = self.opened.get(fd)
+        if path is not None and path != real:
+            try:
+                a = self.host.fstat(fd)
+                r = t.kernel.vfs.resolve(AT_FDCWD, path)
+                b = self.host.stat(r.dirfd, r.path, True) if r.kind == "host" else None
+            except LinuxError:
+                b = None
+            if b is None or (a.st_dev, a.st_ino) != (b.st_dev, b.st_ino):
+                path = None                  # the number was reused (dup2, socket...)
+        return path or real
 
     def _absolute(self, t, dirfd, path):
         if path.startswith(b"/"):
