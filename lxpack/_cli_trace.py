@@ -37,7 +37,8 @@ def trace(profile_path, backend, program, args):
     read as a link, access, map or execute, found or not. Pack with
     `lxpack PROGRAM -o X.app --profile PROFILE` so the bundle carries what
     the program read from this Linux system (a standard library, a
-    compiler's cc1/as/ld and headers...).
+    compiler's cc1/as/ld and headers...). PROFILE is JSON lines, one per
+    path with its operations and results (docs/PACKAGING.md, "Profiles").
 
     \b
       lxpack trace -o py.prof -- /usr/bin/python3 -c 'import json'
