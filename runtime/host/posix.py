@@ -432,7 +432,7 @@ class PosixHost(PosixNetHost):
                             f_namelen=v.f_namemax, f_frsize=v.f_frsize, f_flags=0)
 
     def getcwd(self):
-        return os.getcwdb()
+        return self._call(os.getcwdb)
 
     def chdir(self, path):
         self._call(os.chdir, path)
@@ -549,6 +549,8 @@ class PosixHost(PosixNetHost):
 
     def flock(self, fd, op):
         # LOCK_SH=1 LOCK_EX=2 LOCK_NB=4 LOCK_UN=8 on Linux; same names on the host.
+        if fd < 0:
+            raise LinuxError(E.EBADF)         # Python refuses it before any system call
         h = 0
         for bit, name in ((1, "LOCK_SH"), (2, "LOCK_EX"), (4, "LOCK_NB"), (8, "LOCK_UN")):
             if op & bit:

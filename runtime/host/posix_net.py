@@ -93,6 +93,8 @@ class _Detached(object):
     __slots__ = ("s",)
 
     def __init__(self, fd):
+        if fd < 0:
+            raise LinuxError(_EBADF)      # Python refuses it before any system call
         try:
             self.s = _socket.socket(fileno=fd)
         except OSError as e:

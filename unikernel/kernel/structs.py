@@ -6,7 +6,7 @@ Travels inside bundles: Python 3.9.
 """
 import struct
 
-_STAT = struct.Struct("<QQQIIIiQqqqQQQQQQ24x")
+_STAT = struct.Struct("<QQQIIIiQqqqqQqQqQ24x")   # times are signed (before 1970)
 _STATFS = struct.Struct("<qqQQQQQiiqqq32x")
 
 

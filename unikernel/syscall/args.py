@@ -88,6 +88,20 @@ class Fd(Kind):
         return "AT_FDCWD" if v == -100 else str(v)
 
 
+def require_fd(t, fd):
+    """Linux looks the descriptor up before it checks other arguments or
+    copies user memory: a call about to fail for another reason calls this
+    first, so a bad descriptor says EBADF (checked only on error paths)."""
+    from lxpack.unikernel.errors import EBADF, LinuxError
+    if fd < 0:
+        raise EBADF()
+    if t.files.emulated.get(fd) is None:
+        try:
+            t.host.get_cloexec(fd)
+        except LinuxError:
+            raise EBADF()
+
+
 class CStr(Kind):
     copy_in = True
     limit = 1 << 20

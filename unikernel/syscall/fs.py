@@ -368,6 +368,8 @@ def sys_fstatfs(t, fd: Int, buf: Out[Ptr]):
 def _access(t, dirfd, path, mode, flags):
     if mode & ~7:
         raise EINVAL()
+    if path is None:
+        raise EFAULT()
     r = t.kernel.vfs.resolve(dirfd, path, not (flags & AT_SYMLINK_NOFOLLOW))
     if r.kind != "host":
         _stat_of(t, dirfd, path, flags)

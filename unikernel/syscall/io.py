@@ -15,7 +15,7 @@ from lxpack.unikernel.errors import (EBADF, EFAULT, EINVAL, EISDIR, ENOTTY, EPIP
                                      LinuxError)
 from lxpack.unikernel.kernel import signals as S
 from lxpack.unikernel.kernel.epoll import note_read
-from lxpack.unikernel.syscall.args import Fd, Hex, Int, Long, Out, Ptr, Size, UInt, ULong, CStr
+from lxpack.unikernel.syscall.args import Fd, Hex, Int, Long, Out, Ptr, Size, UInt, ULong, CStr, require_fd
 from lxpack.unikernel.syscall.table import syscall
 
 IO_MAX = 16 << 20          # one call moves at most this much (Linux caps at 2 GiB - 4 KiB)
@@ -73,7 +73,11 @@ def _unread(t, fd, n):
 @syscall(1, "write")
 def sys_write(t, fd: Int, buf: Ptr, count: Size):
     """Implements write(2)."""
-    data = t.mem.read(buf, min(count, IO_MAX))
+    try:
+        data = t.mem.read(buf, min(count, IO_MAX))
+    except EFAULT:
+        require_fd(t, fd)
+        raise
     sp = t.files.emulated.get(fd)
     if sp is not None:
         return sp.write(t, data)
@@ -202,6 +206,9 @@ def sys_pwritev2(t, fd: Int, iov: Ptr, iovcnt: Int, offset: Long, _hi: Long, fla
 @syscall(8, "lseek")
 def sys_lseek(t, fd: Int, offset: Long, whence: Int):
     """Implements lseek(2). Rewinding a directory restarts getdents64."""
+    if not 0 <= whence <= 4:              # SEEK_SET .. SEEK_HOLE
+        require_fd(t, fd)
+        raise EINVAL()
     cur = t.files.cursors.get(fd)
     if cur is not None:
         if whence == 0 and offset >= 0:
@@ -316,6 +323,7 @@ def sys_fcntl(t, fd: Int, cmd: Int, arg: ULong):
         return 0
     if cmd == F_GET_SEALS:
         return getattr(t.process, "seals", {}).get(fd, 1)
+    require_fd(t, fd)
     raise EINVAL()
 
 
@@ -453,8 +461,10 @@ def sys_sync_file_range(t, fd: Int, off: Long, n: Long, flags: UInt):
 @syscall(73, "flock")
 def sys_flock(t, fd: Int, op: Int):
     """Implements flock(2)."""
+    if op & 32:
+        return 0                          # LOCK_MAND: ignored before anything is checked (Linux 5.15+)
     if op & ~(1 | 2 | 4 | 8) or (op & 0xb) not in (1, 2, 8):
-        raise EINVAL()
+        raise EINVAL()                    # before the descriptor (Linux 6.x)
     t.host.flock(fd, op)
     return 0
 

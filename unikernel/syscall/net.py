@@ -27,7 +27,7 @@ from lxpack.unikernel.errors import (EADDRNOTAVAIL, EAFNOSUPPORT, EFAULT, EINVAL
 from lxpack.unikernel.kernel import signals as S
 from lxpack.unikernel.kernel.epoll import touch
 from lxpack.unikernel.kernel.netlink import NetlinkSocket
-from lxpack.unikernel.syscall.args import Hex, Int, Out, Ptr, Size, UInt
+from lxpack.unikernel.syscall.args import Hex, Int, Out, Ptr, Size, UInt, require_fd
 from lxpack.unikernel.syscall.table import syscall
 
 IO_MAX = 16 << 20            # bytes moved by one call, at most
@@ -287,6 +287,7 @@ def sys_getpeername(t, fd: Int, addr: Out[Ptr], alen: Ptr):
 def sys_shutdown(t, fd: Int, how: Int):
     """Implements shutdown(2)."""
     if how not in (SK.SHUT_RD, SK.SHUT_WR, SK.SHUT_RDWR):
+        require_fd(t, fd)
         raise EINVAL()
     nl = _emulated(t, fd)
     if nl is not None:
