@@ -46,6 +46,10 @@ def _run_guarded(fn):
 @click.option("--include", "includes", multiple=True, metavar="PATH",
               help="Add a file or directory (dlopen'd plugins, data...) at its own path; "
                    "the libraries its ELF files need are added too. Repeatable.")
+@click.option("--profile", "profiles", multiple=True, metavar="PROFILE",
+              help="Also pack what `lxpack trace` recorded in PROFILE that a Mac lacks (files with "
+                   "their symlinks, listed directories, the ELF closure of programs and libraries "
+                   "it ran or mapped); never the user's files, /tmp, /proc, /dev. Repeatable.")
 @click.option("--exclude", "excludes", multiple=True, metavar="GLOB",
               help="Leave out closure files matching GLOB (a full path if it has a '/', "
                    "else a file name). Repeatable.")
@@ -67,7 +71,7 @@ def _run_guarded(fn):
                    "bundle runs on a Mac too [default: yes for .app, no for the other formats].")
 @click.option("--force", is_flag=True, help="Replace OUT if it exists.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar, no summary line.")
-def pack(binary, output, fmt, includes, excludes, name, bundle_id, env, host_exec,
+def pack(binary, output, fmt, includes, profiles, excludes, name, bundle_id, env, host_exec,
          library_path, allow_missing, macos, force, quiet):
     """Pack the Linux x86-64 program BINARY, its shared libraries and the
     lxpack runtime into OUT, a bundle that runs it on macOS or Linux.
@@ -76,6 +80,7 @@ def pack(binary, output, fmt, includes, excludes, name, bundle_id, env, host_exe
       lxpack ./tool -o Tool.app                  macOS app bundle
       lxpack ./tool -o tool.run                  one self-running file
       lxpack ./tool -o Tool.app --include /usr/lib/x86_64-linux-gnu/gconv
+      lxpack ./tool -o Tool.app --profile tool.prof   (from `lxpack trace`)
     """
     from lxpack.packager.pack import PackOptions, pack as do_pack
     from lxpack.packager.progress import Progress
@@ -83,7 +88,7 @@ def pack(binary, output, fmt, includes, excludes, name, bundle_id, env, host_exe
     opts = PackOptions(program=binary, output=output, format=fmt, includes=list(includes),
                        excludes=list(excludes), name=name, bundle_id=bundle_id, env=list(env),
                        force=force, allow_missing=allow_missing, host_exec=list(host_exec),
-                       library_path=library_path, macos=macos)
+                       library_path=library_path, macos=macos, profiles=list(profiles))
 
     def work():
         with Progress.for_terminal(quiet) as progress:
@@ -94,8 +99,9 @@ def pack(binary, output, fmt, includes, excludes, name, bundle_id, env, host_exe
         click.echo("lxpack: warning: %s" % w, err=True)
     if not quiet:
         nfiles = sum(1 for e in result.manifest.closure if e.symlink_target is None)
-        click.echo("lxpack: packed %s -> %s (%s, %d files)"
-                   % (result.manifest.argv0, result.output, result.format, nfiles), err=True)
+        click.echo("lxpack: packed %s -> %s (%s, %d files%s)"
+                   % (result.manifest.argv0, result.output, result.format, nfiles,
+                      ", %d from profiles" % result.profile_added if profiles else ""), err=True)
 
 
 @click.command(epilog="Exit status: 0 closure complete; 2 usage (no such BINARY); "
@@ -106,7 +112,10 @@ def pack(binary, output, fmt, includes, excludes, name, bundle_id, env, host_exe
               help="Search DIRS (':'-separated) as LD_LIBRARY_PATH would.")
 @click.option("--include", "includes", multiple=True, metavar="PATH",
               help="Also resolve the ELF files in PATH (as dlopen'd by BINARY).")
-def inspect(binary, as_json, library_path, includes):
+@click.option("--profile", "profiles", multiple=True, metavar="PROFILE",
+              help="Also show what PROFILE (from `lxpack trace`) adds to a bundle, and the paths "
+                   "the program looked for and did not find. Repeatable.")
+def inspect(binary, as_json, library_path, includes, profiles):
     """Show the shared-library closure of BINARY as ld.so would load it: a
     tree like lddtree, each library with the path it resolved to and why
     (RPATH, RUNPATH, LD_LIBRARY_PATH, ld.so.cache, system dir), missing
@@ -115,12 +124,26 @@ def inspect(binary, as_json, library_path, includes):
     from lxpack.packager import layout, report
     from lxpack.packager.closure import Resolver
 
+    picked = prof = None
+
     def work():
+        nonlocal picked, prof
         scan = layout.scan_includes(list(includes), os.getcwd())
-        return Resolver(library_path=library_path).resolve(binary, scan.elf_objects)
+        elfs = list(scan.elf_objects)
+        if profiles:
+            from lxpack.packager import profile, profile_pick
+            prof = profile.load_all(list(profiles))
+            picked = profile_pick.pick(prof)
+            elfs += picked.elf_objects
+        return Resolver(library_path=library_path).resolve(binary, elfs)
 
     closure = _run_guarded(work)
-    click.echo(report.as_json(closure) if as_json else report.text(closure), nl=False)
+    if picked is not None:
+        from lxpack.packager import report_profile
+        click.echo(report_profile.as_json(closure, prof, picked) if as_json
+                   else report.text(closure) + report_profile.text(closure, prof, picked), nl=False)
+    else:
+        click.echo(report.as_json(closure) if as_json else report.text(closure), nl=False)
     if not closure.complete:
         raise PackError("closure of %s is incomplete: %d missing librar%s, %d unsatisfied version%s"
                         % (closure.program.path, len(closure.missing),

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import lxpack
 from lxpack.errors import OutputError, PackError, UsageError
-from lxpack.packager import atomic, elfhead, layout, macos_libs, render, searchpath, vendor
+from lxpack.packager import atomic, elfhead, layout, macos_libs, profile, profile_pick, render, searchpath, vendor
 from lxpack.packager.closure import Closure, Resolver
 from lxpack.packager.manifest import ClosureEntry, Manifest
 from lxpack.packager.progress import Progress
@@ -52,6 +52,8 @@ class PackOptions:
     # Carry unicorn's macOS libraries (Apple silicon and Intel) so the bundle
     # also runs on a Mac; None: yes for the app format, no for the others.
     macos: bool | None = None
+    # lxpack trace profiles: the traced paths a Mac lacks are packed too.
+    profiles: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -62,6 +64,7 @@ class PackResult:
     closure: Closure
     warnings: list[str]
     excluded: list[str]
+    profile_added: int = 0  # files (not links or directories) the profiles added
 
 
 def choose_format(output: str, fmt: str | None) -> str:
@@ -161,6 +164,10 @@ def pack(opts: PackOptions, progress: Progress | None = None) -> PackResult:
     warnings: list[str] = []
 
     scan = layout.scan_includes(opts.includes, cwd, output)
+    if opts.profiles:
+        picked = profile_pick.pick(profile.load_all([os.path.join(cwd, p) for p in opts.profiles]), output)
+        scan.entries.extend(picked.entries)
+        scan.elf_objects.extend(picked.elf_objects)
     try:
         resolver = Resolver(library_path=opts.library_path, cwd=cwd)
         closure = resolver.resolve(program, scan.elf_objects)
@@ -208,7 +215,8 @@ def pack(opts: PackOptions, progress: Progress | None = None) -> PackResult:
         written = WRITERS[fmt](tree, output, opts.force, progress)
     except OSError as e:
         raise OutputError("cannot write %s: %s" % (e.filename or output, e.strerror or e)) from None
-    return PackResult(written, fmt, manifest, closure, warnings, plan.excluded)
+    added = sum(1 for e in manifest_entries if e.reason == profile_pick.REASON and e.symlink_target is None)
+    return PackResult(written, fmt, manifest, closure, warnings, plan.excluded, added)
 
 
 def build_tree(name: str, bundle_id: str, manifest: Manifest, plan: layout.RootPlan,

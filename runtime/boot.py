@@ -71,9 +71,11 @@ class _CountingHost(object):
 
 
 def run_program(argv, backend="auto", root=None, strace=False, strace_file=None, stats=False, host_exec=(),
-                env=None, argv0=None, exe_override=None, foreign=False, case_renamed=None):
+                env=None, argv0=None, exe_override=None, foreign=False, case_renamed=None, trace_file=None):
     """Run argv[0] with argv under lxpack; returns the exit status (or ends
-    this process with the program's fatal signal, so the parent sees it)."""
+    this process with the program's fatal signal, so the parent sees it).
+    trace_file: append the record of every path the program tree looks up
+    there (lxpack trace; unikernel/kernel/pathtrace.py)."""
     from lxpack.runtime.host import posix
     from lxpack.runtime.vmm import registry
     from lxpack.unikernel.kernel.kernel import Config, CpuInfo, Kernel
@@ -114,9 +116,17 @@ def run_program(argv, backend="auto", root=None, strace=False, strace_file=None,
         trace_stream = os.fdopen(fd, "w", buffering=1)
     elif strace:
         trace_stream = diag
+    pathtrace = None
+    if trace_file:
+        from lxpack.unikernel.kernel.pathtrace import PathTrace
+        try:
+            fd = os.open(trace_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o644)
+        except OSError as e:
+            raise LxpackError("cannot write the trace to %s: %s" % (trace_file, e.strerror))
+        pathtrace = PathTrace(host, _move_high(fd))
     st = Stats() if stats else None
     warn = (lambda msg: diag.write("lxpack: %s\n" % msg)) if (strace or os.environ.get("LXPACK_WARN")) else None
-    config = Config(strace=trace_stream, stats=st, host_exec=host_exec, warn=warn)
+    config = Config(strace=trace_stream, stats=st, host_exec=host_exec, warn=warn, pathtrace=pathtrace)
     vdso = _vdso_for(be)
     kernel = Kernel(host, be, vfs, cpu, vdso, config)
     t = kernel.new_process()
@@ -326,7 +336,8 @@ def run_bundle(resources_dir, argv):
         return run_program([entry] + list(argv), backend=backend, root=root, env=env, argv0=argv0,
                            host_exec=manifest.get("host_exec", []), foreign=foreign, case_renamed=renamed,
                            strace=bool(os.environ.get("LXPACK_STRACE")),
-                           stats=bool(os.environ.get("LXPACK_STATS")))
+                           stats=bool(os.environ.get("LXPACK_STATS")),
+                           trace_file=os.environ.get("LXPACK_TRACE_FILE") or None)
     except LxpackError as e:
         sys.stderr.write("%s: %s\n" % (manifest.get("name", "lxpack"), e))
         return e.exit_code

@@ -33,6 +33,18 @@ class ExecPlan(object):
 
 
 def _open_exec(kernel, dirfd, path):
+    if kernel.pathtrace is not None:          # lxpack trace (kernel/pathtrace.py)
+        try:
+            res = _open_exec_file(kernel, dirfd, path)
+        except LinuxError as e:
+            kernel.pathtrace.exec_result(kernel.current, dirfd, path, e.errno)
+            raise
+        kernel.pathtrace.exec_result(kernel.current, dirfd, path, 0)
+        return res
+    return _open_exec_file(kernel, dirfd, path)
+
+
+def _open_exec_file(kernel, dirfd, path):
     r = kernel.vfs.resolve(dirfd, path)
     if r.kind != "host":
         # /proc/self/exe and friends: the link target.

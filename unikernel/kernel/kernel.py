@@ -73,8 +73,9 @@ class CpuInfo(object):
 
 
 class Config(object):
-    def __init__(self, strace=None, stats=None, host_exec=(), env_add=None, warn=None):
+    def __init__(self, strace=None, stats=None, host_exec=(), env_add=None, warn=None, pathtrace=None):
         self.strace = strace
+        self.pathtrace = pathtrace    # a pathtrace.PathTrace (lxpack trace), or None
         self.stats = stats
         self.host_exec = tuple(host_exec)
         self.env_add = env_add or {}
@@ -89,8 +90,9 @@ class Kernel(object):
         self.cpu = cpu
         self.vdso_image = vdso_image
         self.config = config
+        self.pathtrace = config.pathtrace
         self.dispatcher = Dispatcher(strace=config.strace, stats=config.stats,
-                                     on_unimplemented=self._warn_unimplemented)
+                                     on_unimplemented=self._warn_unimplemented, pathtrace=config.pathtrace)
         self.process = None
         self.current = None
         self._uname = None

@@ -8,8 +8,9 @@ a call, runs its handler and writes the result (the only place that writes
 -errno). docs/SYSCALLS.md is generated from TABLE (tools/gen_syscalls_doc.py).
 
 Hot path: Dispatcher.syscall() does one batch register read, one list
-index, one call and one register write. Tracing and timing live in a
-separate, slower method chosen once at start-up.
+index, one call and one register write. Tracing and timing (--strace,
+--stats, and the path record of `lxpack trace`) live in a separate, slower
+method chosen once at start-up.
 Travels inside bundles: Python 3.9.
 """
 import sys
@@ -115,16 +116,17 @@ class Stats(object):
 class Dispatcher(object):
     """Calls handlers for one process's tasks. `vcpu.task` names the caller."""
 
-    def __init__(self, strace=None, stats=None, on_unimplemented=None):
+    def __init__(self, strace=None, stats=None, on_unimplemented=None, pathtrace=None):
         self.strace = strace          # a writable text stream, or None
         self.stats = stats            # a Stats, or None
+        self.pathtrace = pathtrace    # a kernel.pathtrace.PathTrace (lxpack trace), or None
         self.warned = set()
         self.on_unimplemented = on_unimplemented
         # Parallel backends (kvm): called around guest execution so the
         # unikernel lock is free while this vCPU runs guest code.
         self.guest_enter = None
         self.guest_leave = None
-        if strace is not None or stats is not None:
+        if strace is not None or stats is not None or pathtrace is not None:
             self.syscall = self._syscall_traced
 
     def syscall(self, vcpu):
@@ -198,6 +200,8 @@ class Dispatcher(object):
                 self.stats.errors[nr] += 1
         if self.strace is not None:
             self._trace_line(t, nr, e, raw, args, res)
+        if self.pathtrace is not None and nr in self.pathtrace.watch:
+            self.pathtrace.syscall(t, nr, args, res)
         if t.wants_stop:
             vcpu.request_stop()
 
