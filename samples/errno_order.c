@@ -164,6 +164,22 @@ int main(void)
     ERR(syscall(SYS_flock, -1, 3), EINVAL);              /* the operation is checked first */
     ERR(syscall(SYS_flock, fd, 3), EINVAL);
     OK(syscall(SYS_flock, -1, 32 | LOCK_SH));                       /* LOCK_MAND: ignored */
+
+    SECTION("descriptors the program never opened");
+    for (int hi = 900; hi < 1024; hi += 7) {
+        struct stat hs;
+        if (fstat(hi, &hs) == 0 || errno != EBADF)
+            printf("FAIL fstat(%d) reaches something\n", hi), failures++;
+        if (fcntl(hi, F_GETFD) != -1 || errno != EBADF)
+            printf("FAIL fcntl(%d, F_GETFD) reaches something\n", hi), failures++;
+        if (lseek(hi, 0, SEEK_CUR) != -1 || errno != EBADF)
+            printf("FAIL lseek(%d) reaches something\n", hi), failures++;
+    }
+    ERR(fstat(950, &st), EBADF);
+    ERR(dup(950), EBADF);
+    ERR(close(950), EBADF);
+    ERR(read(911, buf, 1), EBADF);
+    ERR(write(960, "x", 1), EBADF);
     close(fd);
     unlink("f");
     return finish("errno_order");

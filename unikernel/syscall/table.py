@@ -27,6 +27,15 @@ ENOSYS = errors.ENOSYS.errno
 EINTR = errors.EINTR.errno
 EFAULT = errors.EFAULT.errno
 
+# Descriptor arguments, by parameter name: the guest's descriptors are below
+# RUNTIME_FD_BASE, the runtime's own (the VM, /dev/kvm, its pipes and
+# streams) above it, where the guest must find nothing (EBADF), as a Linux
+# program finds only what it opened or inherited.
+RUNTIME_FD_BASE = 900
+FD_PARAMS = frozenset(("fd", "fd2", "dirfd", "olddirfd", "newdirfd", "epfd", "in_fd", "out_fd",
+                       "oldfd", "newfd", "sockfd"))
+NOT_FD_CHECKED = frozenset(("mmap",))      # mmap ignores fd for anonymous maps
+
 
 class NoReturn(object):
     """Returned by handlers that set the registers themselves (rt_sigreturn,
@@ -39,7 +48,7 @@ NORETURN = NoReturn()
 class Entry(object):
     __slots__ = ("nr", "name", "fn", "support", "note", "kinds", "nargs", "decode", "restartable")
 
-    def __init__(self, nr, name, fn, support, note, kinds, restartable):
+    def __init__(self, nr, name, fn, support, note, kinds, restartable, fd_slots=()):
         self.nr = nr
         self.name = name
         self.fn = fn
@@ -48,17 +57,23 @@ class Entry(object):
         self.kinds = kinds
         self.nargs = len(kinds)
         self.restartable = restartable
-        self.decode = _make_decoder(kinds)
+        self.decode = _make_decoder(kinds, fd_slots)
 
 
-def _make_decoder(kinds):
-    """A function (task, raw_args) -> handler args, built once per entry."""
+def _make_decoder(kinds, fd_slots=()):
+    """A function (task, raw_args) -> handler args, built once per entry.
+    fd_slots: the indexes of descriptor arguments (checked against the
+    runtime's range before anything else, as Linux looks fds up first)."""
     n = len(kinds)
     convs = [(i, k) for i, k in enumerate(kinds) if k.conv is not None or k.copy_in]
-    if not convs:
+    fds = tuple(i + 1 for i in fd_slots)
+    if not convs and not fds:
         return lambda t, raw: raw[1:n + 1]
 
     def decode(t, raw):
+        for i in fds:
+            if RUNTIME_FD_BASE <= raw[i] & 0xFFFFFFFF < 0x80000000:
+                raise LinuxError(errors.EBADF.errno)
         out = raw[1:n + 1]
         for i, k in convs:
             if k.copy_in:
@@ -89,8 +104,9 @@ def syscall(nr, name, support="full", note="", restartable=True):
             if not (isinstance(k, type) and issubclass(k, A.Kind)):
                 raise TypeError("%s: parameter %s has no argument kind" % (fn.__name__, p))
             kinds.append(k)
+        fd_slots = () if name in NOT_FD_CHECKED else tuple(i for i, p in enumerate(params) if p in FD_PARAMS)
         TABLE[nr] = Entry(nr, name, fn, support, note or (fn.__doc__ or "").strip().split("\n")[0],
-                          tuple(kinds), restartable)
+                          tuple(kinds), restartable, fd_slots)
         return fn
     return register
 
