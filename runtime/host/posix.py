@@ -878,8 +878,10 @@ class PosixHost(PosixNetHost):
             return
         try:
             resource.setrlimit(res, (X.rlim_value_to_host(soft), X.rlim_value_to_host(hard)))
-        except ValueError:
-            raise LinuxError(E.EINVAL)
+        except ValueError as e:
+            # Python turns the kernel's EPERM (raising a hard limit) into
+            # ValueError("not allowed to raise maximum limit").
+            raise LinuxError(E.EPERM if "raise maximum" in str(e) else E.EINVAL)
         except OSError as e:
             raise oserror_to_linux(e)
 

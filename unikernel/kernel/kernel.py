@@ -306,7 +306,9 @@ class Kernel(object):
         t.robust_list = 0
         vm = self.backend.create_vm()
         total, _ = h.memory()
+        as_limit = p.mm.as_limit if p.mm is not None else None
         p.mm = Mm(vm, total)
+        p.mm.as_limit = as_limit               # RLIMIT_AS survives execve
         t.mem = p.mm
         t.vcpu = vm.new_vcpu()
         t.vcpu.task = t

@@ -62,6 +62,17 @@ class Mm(object):
         self.brk_start = 0
         self.brk_cur = 0
         self.total_memory = total_memory or (1 << 36)
+        self.as_limit = None      # the program's RLIMIT_AS (bytes), kept by the unikernel
+
+    def _within_as_limit(self, start, end):
+        """Whether mapping [start, end) keeps the mapped total within
+        RLIMIT_AS (counted only while the program has set one)."""
+        if self.as_limit is None:
+            return True
+        total = 0
+        for v in self.vmas:
+            total += v.end - v.start - max(0, min(v.end, end) - max(v.start, start))
+        return total + (end - start) <= self.as_limit
 
     # -- guest memory access ----------------------------------------------------
     def read(self, addr, size):
@@ -215,6 +226,8 @@ class Mm(object):
         end = start + page_up(length)
         if start & (PAGE_SIZE - 1) or end > TASK_SIZE or start < MMAP_MIN and start != 0:
             raise EINVAL()
+        if self.as_limit is not None and not self._within_as_limit(start, end):
+            raise ENOMEM()
         if self._overlapping(start, end):
             self.unmap(start, end - start)
         try:
@@ -233,6 +246,8 @@ class Mm(object):
     def extend(self, v, new_end):
         """Grow VMA v in place up to new_end (free, page-aligned): fresh
         zero pages with v's protection (mremap growing a mapping)."""
+        if self.as_limit is not None and not self._within_as_limit(v.end, new_end):
+            raise ENOMEM()
         try:
             self.vm.map(v.end, new_end - v.end, v.prot)
         except Exception:
@@ -295,7 +310,7 @@ class Mm(object):
         old_top = page_up(self.brk_cur)
         new_top = page_up(new)
         if new_top > old_top:
-            if not self.is_free(old_top, new_top):
+            if not self.is_free(old_top, new_top) or not self._within_as_limit(old_top, new_top):
                 return self.brk_cur
             heap = self.find(old_top - 1) if old_top > self.brk_start else None
             try:

@@ -5,6 +5,7 @@ Travels inside bundles: Python 3.9.
 """
 import struct
 
+from lxpack.abi.resource import RLIMIT_AS, RLIMIT_DATA, RLIMIT_NOFILE, RLIMIT_STACK
 from lxpack.unikernel.errors import EFAULT, EINVAL, ENODEV, ENOSYS, EPERM, ESRCH, ProcessExit, TaskExit
 from lxpack.unikernel.kernel.mm import TASK_SIZE
 from lxpack.unikernel.syscall.args import CStr, Hex, Int, Long, Out, Ptr, Size, UInt, ULong
@@ -245,13 +246,28 @@ def _getrlimit(t, res):
     return lim
 
 
+# Limits the program sets on itself must not break the runtime that hosts
+# it: the address-space limits describe the guest's memory, not the runtime
+# process's (Python, the VM's RAM), so they are kept in the guest's view and
+# enforced by the unikernel's mm; the runtime keeps descriptors up to
+# RUNTIME_FDS for itself, so the host never gets a lower RLIMIT_NOFILE.
+VIEW_ONLY = frozenset((RLIMIT_STACK, RLIMIT_AS, RLIMIT_DATA))
+RUNTIME_FDS = 1024
+
+
 def _setrlimit(t, res, soft, hard):
     if not 0 <= res < 16 or soft > hard:
         raise EINVAL()
-    if res == 3:     # RLIMIT_STACK: the guest stack is ours, not the host's
+    cur_soft, cur_hard = _getrlimit(t, res)
+    if hard > cur_hard and t.host.geteuid() != 0:
+        raise EPERM()                    # raising a hard limit needs CAP_SYS_RESOURCE
+    if res in VIEW_ONLY or t.host.getrlimit(res) is None:
         t.process.rlimits[res] = (soft, hard)
+        if res == RLIMIT_AS:
+            t.process.mm.as_limit = None if soft == RLIM_INFINITY else soft
         return
-    if t.host.getrlimit(res) is None:
+    if res == RLIMIT_NOFILE:
+        t.host.setrlimit(res, max(soft, RUNTIME_FDS), max(hard, RUNTIME_FDS))
         t.process.rlimits[res] = (soft, hard)
         return
     t.host.setrlimit(res, soft, hard)
