@@ -30,6 +30,8 @@ class Process(object):
         self.comm = b""             # PR_SET_NAME / /proc/self/comm (16 bytes max)
         self.auxv = b""
         self.personality = 0
+        self.affinity = {}          # tid -> CPU mask set by sched_setaffinity (the program's view)
+        self.pipe_sizes = {}        # (dev, ino) of a pipe -> F_SETPIPE_SZ capacity (the program's view)
         self.rlimits = {}           # overrides not pushed to the host (RLIMIT_STACK...)
         self.pdeathsig = 0
         self.dumpable = 1

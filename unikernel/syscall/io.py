@@ -9,7 +9,7 @@ Travels inside bundles: Python 3.9.
 import struct
 
 from lxpack.abi.fcntl import O_ACCMODE, O_APPEND, O_RDONLY, O_WRONLY
-from lxpack.abi.stat import S_ISDIR, S_ISREG
+from lxpack.abi.stat import S_ISDIR, S_ISFIFO, S_ISREG
 from lxpack.abi.termios import TERMIOS, Termios, pack_termios
 from lxpack.unikernel.errors import (EBADF, EFAULT, EINVAL, EISDIR, ENOTTY, EPIPE, ESPIPE, EAGAIN, EPERM,
                                      LinuxError)
@@ -302,12 +302,8 @@ def sys_fcntl(t, fd: Int, cmd: Int, arg: ULong):
             rt, rw, rs, rl, rp = res
             t.mem.write(arg, FLOCK.pack(rt, rw, rs, rl, rp if cmd == F_GETLK else -1))
         return 0
-    if cmd == F_GETPIPE_SZ:
-        h.fstat(fd)
-        return 65536
-    if cmd == F_SETPIPE_SZ:
-        h.fstat(fd)
-        return max(arg, 4096)
+    if cmd in (F_GETPIPE_SZ, F_SETPIPE_SZ):
+        return _pipe_size(t, fd, arg if cmd == F_SETPIPE_SZ else None)
     if cmd == F_GETOWN:
         return 0
     if cmd in (F_SETOWN, F_SETSIG, F_SETLEASE, F_NOTIFY):
@@ -325,6 +321,32 @@ def sys_fcntl(t, fd: Int, cmd: Int, arg: ULong):
         return getattr(t.process, "seals", {}).get(fd, 1)
     require_fd(t, fd)
     raise EINVAL()
+
+
+PIPE_DEFAULT_SIZE = 65536
+PIPE_MAX_SIZE = 1 << 20           # /proc/sys/fs/pipe-max-size's default
+
+
+def _pipe_size(t, fd, new):
+    """F_GETPIPE_SZ / F_SETPIPE_SZ: a pipe's capacity as the program sees it
+    (kept by the unikernel, per pipe, as macOS pipes have no such knob):
+    rounded up to a power of two of pages, at most pipe-max-size."""
+    st = t.host.fstat(fd)
+    if not S_ISFIFO(st.st_mode):
+        raise EBADF()
+    sizes = t.process.pipe_sizes
+    key = (st.st_dev, st.st_ino)
+    if new is None:
+        return sizes.get(key, PIPE_DEFAULT_SIZE)
+    if new > 0x7FFFFFFF:
+        raise EINVAL()
+    size = 4096
+    while size < new:
+        size <<= 1
+    if size > PIPE_MAX_SIZE:
+        raise EPERM()                 # above pipe-max-size needs CAP_SYS_RESOURCE
+    sizes[key] = size
+    return size
 
 
 # ---- ioctl ------------------------------------------------------------------------------------

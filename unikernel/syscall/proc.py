@@ -6,7 +6,7 @@ Travels inside bundles: Python 3.9.
 import struct
 
 from lxpack.abi.resource import RLIMIT_AS, RLIMIT_DATA, RLIMIT_NOFILE, RLIMIT_STACK
-from lxpack.unikernel.errors import EFAULT, EINVAL, ENODEV, ENOSYS, EPERM, ESRCH, ProcessExit, TaskExit
+from lxpack.unikernel.errors import LinuxError, EFAULT, EINVAL, ENODEV, ENOSYS, EPERM, ESRCH, ProcessExit, TaskExit
 from lxpack.unikernel.kernel.mm import TASK_SIZE
 from lxpack.unikernel.syscall.args import CStr, Hex, Int, Long, Out, Ptr, Size, UInt, ULong
 from lxpack.unikernel.syscall.table import syscall, stub
@@ -477,22 +477,63 @@ def sys_sched_yield(t):
     return 0
 
 
+def _sched_target(t, pid, negative=EINVAL):
+    """The task a sched_* call names (pid 0: the caller), or None for
+    another process that exists; a negative pid is EINVAL (ESRCH for the
+    affinity calls, as Linux), a missing one ESRCH."""
+    if pid < 0:
+        raise negative()
+    if pid == 0:
+        return t
+    own = t.process.tasks.get(pid)
+    if own is not None:
+        return own
+    try:
+        t.host.kill(pid, 0)           # ESRCH if there is no such process
+    except LinuxError as e:
+        if e.errno != EPERM.errno:
+            raise
+    return None
+
+
+def _all_cpus(t):
+    return (1 << t.host.cpu_count()) - 1
+
+
 @syscall(204, "sched_getaffinity")
 def sys_sched_getaffinity(t, pid: Int, size: UInt, mask: Out[Ptr]):
-    """Implements sched_getaffinity(2): all host CPUs."""
-    if size < 8 or size & 7:
-        raise EINVAL()
+    """Implements sched_getaffinity(2): the mask the thread set (kept by the
+    unikernel: a Mac has no CPU affinity), else all host CPUs."""
     n = t.host.cpu_count()
-    bits = (1 << n) - 1
-    data = bits.to_bytes(max(8, (n + 63) // 64 * 8), "little")
+    if size * 8 < n or size & 7:
+        raise EINVAL()
+    task = _sched_target(t, pid, ESRCH)
+    bits = t.process.affinity.get(task.tid, _all_cpus(t)) if task is not None else _all_cpus(t)
+    data = bits.to_bytes((n + 63) // 64 * 8, "little")
     t.mem.write(mask, data[:size])
     return min(len(data), size)
 
 
 @syscall(203, "sched_setaffinity")
 def sys_sched_setaffinity(t, pid: Int, size: UInt, mask: Ptr):
-    """Implements sched_setaffinity(2) as accepted and ignored."""
-    t.mem.read(mask, min(size, 128))
+    """Implements sched_setaffinity(2): recorded for the thread (and read
+    back by sched_getaffinity), not applied to the host."""
+    n = t.host.cpu_count()
+    raw = t.mem.read(mask, min(size, (n + 63) // 64 * 8))
+    task = _sched_target(t, pid, ESRCH)
+    bits = int.from_bytes(raw, "little") & _all_cpus(t)
+    if not bits:
+        raise EINVAL()                # no CPU of this machine in the set
+    if task is not None:
+        t.process.affinity[task.tid] = bits
+    return 0
+
+
+@syscall(148, "sched_rr_get_interval")
+def sys_sched_rr_get_interval(t, pid: Int, interval: Out[Ptr]):
+    """Implements sched_rr_get_interval(2): 0 for SCHED_OTHER, as Linux."""
+    _sched_target(t, pid)
+    t.mem.write(interval, struct.pack("<qq", 0, 0))
     return 0
 
 
