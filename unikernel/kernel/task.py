@@ -31,6 +31,7 @@ class Process(object):
         self.auxv = b""
         self.personality = 0
         self.affinity = {}          # tid -> CPU mask set by sched_setaffinity (the program's view)
+        self.memfd_seals = {}       # (dev, ino) of a memfd -> its seals (memfd_seals.py)
         self.pipe_sizes = {}        # (dev, ino) of a pipe -> F_SETPIPE_SZ capacity (the program's view)
         self.rlimits = {}           # overrides not pushed to the host (RLIMIT_STACK...)
         self.pdeathsig = 0

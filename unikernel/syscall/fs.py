@@ -852,6 +852,9 @@ def sys_ftruncate(t, fd: Int, length: Long):
     """Implements ftruncate(2)."""
     if length < 0:
         raise EINVAL()
+    if t.process.memfd_seals:
+        from lxpack.unikernel.kernel import memfd_seals
+        memfd_seals.check_resize(t, fd, length)
     t.host.ftruncate(fd, length)
     return 0
 

@@ -14,6 +14,7 @@ from lxpack.abi.termios import TERMIOS, Termios, pack_termios
 from lxpack.unikernel.errors import (EBADF, EFAULT, EINVAL, EISDIR, ENOTTY, EPIPE, ESPIPE, EAGAIN, EPERM,
                                      LinuxError)
 from lxpack.unikernel.kernel import signals as S
+from lxpack.unikernel.kernel import memfd_seals
 from lxpack.unikernel.kernel.epoll import note_read
 from lxpack.unikernel.syscall.args import Fd, Hex, Int, Long, Out, Ptr, Size, UInt, ULong, CStr, require_fd
 from lxpack.unikernel.syscall.table import syscall
@@ -81,11 +82,23 @@ def sys_write(t, fd: Int, buf: Ptr, count: Size):
     sp = t.files.emulated.get(fd)
     if sp is not None:
         return sp.write(t, data)
+    if t.process.memfd_seals:
+        _sealed_write(t, fd, len(data))
     try:
         return t.host.write_blocking(fd, data)
     except EPIPE:
         _epipe(t)
         raise
+
+
+def _sealed_write(t, fd, n, offset=None):
+    """The process has memfds: refuse a write a seal forbids."""
+    if offset is None:
+        try:
+            offset = t.host.lseek(fd, 0, 1)
+        except LinuxError:
+            return                    # a pipe or socket: no seals
+    memfd_seals.check_write(t, fd, offset + n)
 
 
 def _iovecs(t, iov, iovcnt):
@@ -143,6 +156,8 @@ def sys_writev(t, fd: Int, iov: Ptr, iovcnt: Int):
     sp = t.files.emulated.get(fd)
     if sp is not None:
         return sp.write(t, data)
+    if t.process.memfd_seals:
+        _sealed_write(t, fd, len(data))
     try:
         return t.host.write_blocking(fd, data)
     except EPIPE:
@@ -165,7 +180,10 @@ def sys_pwrite64(t, fd: Int, buf: Ptr, count: Size, offset: Long):
     """Implements pwrite64(2)."""
     if offset < 0:
         raise EINVAL()
-    return t.host.pwrite(fd, t.mem.read(buf, min(count, IO_MAX)), offset)
+    data = t.mem.read(buf, min(count, IO_MAX))
+    if t.process.memfd_seals:
+        _sealed_write(t, fd, len(data), offset)
+    return t.host.pwrite(fd, data, offset)
 
 
 @syscall(295, "preadv")
@@ -270,7 +288,7 @@ FLOCK = struct.Struct("<hh4xqqi4x")
 @syscall(72, "fcntl")
 def sys_fcntl(t, fd: Int, cmd: Int, arg: ULong):
     """Implements fcntl(2): dup, fd and status flags, record locks (OFD
-    locks act as process locks), pipe size, seals (recorded)."""
+    locks act as process locks), pipe size, memfd seals."""
     h = t.host
     if cmd in (F_DUPFD, F_DUPFD_CLOEXEC):
         if arg >= 900:
@@ -312,13 +330,10 @@ def sys_fcntl(t, fd: Int, cmd: Int, arg: ULong):
     if cmd in (F_GETSIG, F_GETLEASE):
         return 0 if cmd == F_GETSIG else 2
     if cmd == F_ADD_SEALS:
-        sp = t.files.special(fd)
-        seals = getattr(t.process, "seals", {})
-        seals[fd] = seals.get(fd, 0) | arg
-        t.process.seals = seals
+        memfd_seals.add(t, fd, arg, h.get_status_flags(fd) & O_ACCMODE != O_RDONLY)
         return 0
     if cmd == F_GET_SEALS:
-        return getattr(t.process, "seals", {}).get(fd, 1)
+        return memfd_seals.get(t, fd)
     require_fd(t, fd)
     raise EINVAL()
 
@@ -519,6 +534,8 @@ def sys_fallocate(t, fd: Int, mode: Int, offset: Long, length: Long):
         raise EOPNOTSUPP()
     st = t.host.fstat(fd)
     if st.st_size < offset + length:
+        if t.process.memfd_seals:
+            memfd_seals.check_resize(t, fd, offset + length)
         t.host.ftruncate(fd, offset + length)
     return 0
 
@@ -614,7 +631,7 @@ def sys_copy_file_range(t, in_fd: Int, off_in: Ptr, out_fd: Int, off_out: Ptr, c
 @syscall(319, "memfd_create")
 def sys_memfd_create(t, name: CStr, flags: Hex):
     """Implements memfd_create(2) with an unlinked host temporary file
-    (sealing is recorded, not enforced)."""
+    (seals kept and enforced by the unikernel: kernel/memfd_seals.py)."""
     if flags & ~(1 | 2 | 4 | 8 | 16):
         raise EINVAL()
     if name is None:
@@ -624,4 +641,5 @@ def sys_memfd_create(t, name: CStr, flags: Hex):
     fd = t.host.anon_file(b"", cloexec=bool(flags & 1))
     t.host.fchmod(fd, 0o777)        # Linux's memfd inode mode; the file is unlinked, so no one else sees it
     t.files.labels[fd] = b"/memfd:" + name + b" (deleted)"
+    memfd_seals.created(t, fd, flags)
     return fd

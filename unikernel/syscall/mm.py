@@ -75,6 +75,9 @@ def sys_mmap(t, addr: Ptr, length: Size, prot: Hex, flags: Hex, fd: Int, offset:
         raise EACCES()
     if shared and prot & 2 and accmode != 2:
         raise EACCES()
+    if shared and prot & 2 and t.process.memfd_seals:
+        from lxpack.unikernel.kernel import memfd_seals
+        memfd_seals.check_shared_writable_map(t, fd)
     name = t.kernel.fd_path(t, fd).decode("utf-8", "surrogateescape")
     ident = dict(name=name, dev=st.st_dev, ino=st.st_ino, kind="file")
     # Pages wholly past the end of a regular file fault with SIGBUS.
