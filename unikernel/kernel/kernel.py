@@ -255,6 +255,13 @@ class Kernel(object):
             self.signal_words = words
             vcpu.vm.set_signal_words(*words)
 
+    def _canonical(self, host_fd, guest_path):
+        try:
+            real = self.vfs.guest_path(self.host.fd_path(host_fd))
+        except E.LinuxError:
+            return guest_path
+        return real if real.startswith(b"/") else guest_path
+
     def exec_image(self, t, host_fd, guest_path, argv, envp, execfn=None):
         """Load the program open at host_fd into t's process (fresh address space)."""
         p = t.process
@@ -265,8 +272,11 @@ class Kernel(object):
                 raise E.ENOENT()
             return self.host.openat(r.dirfd, r.path, 0o2000000, 0)   # O_RDONLY|O_CLOEXEC
 
+        # /proc/self/exe is the file's canonical path (symlinks and ./
+        # resolved, as Linux's d_path), read before load() may close host_fd.
+        exe = self._canonical(host_fd, guest_path)
         res = load(self, p, host_fd, guest_path, argv, envp, execfn or guest_path, open_interp)
-        p.exe = guest_path
+        p.exe = exe
         p.argv = list(argv)
         p.envp = list(envp)
         base = guest_path.rsplit(b"/", 1)[-1]

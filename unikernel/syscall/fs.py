@@ -44,6 +44,19 @@ class EmulatedDir(Emulated):
         self.link_name = link_name
 
 
+def _proc_link_name(t, parts):
+    """What /proc/self/fd/N shows for an open /proc or /sys directory: its
+    canonical path (self and thread-self spelled out, as Linux's d_path)."""
+    ps = list(parts)
+    if ps and ps[0] == b"..sys":
+        return b"/sys" + b"".join(b"/" + x for x in ps[1:])
+    if ps and ps[0] == b"self":
+        ps[0] = b"%d" % t.process.pid
+    elif ps and ps[0] == b"thread-self":
+        ps[0:1] = [b"%d" % t.process.pid, b"task", b"%d" % t.tid]
+    return b"/proc" + b"".join(b"/" + x for x in ps if x)
+
+
 class OPath(Emulated):
     """An O_PATH descriptor: it names a file without opening it for I/O
     (read/write are EBADF). O_PATH is Linux-only, so the host fd behind it
@@ -133,7 +146,7 @@ def _open_special(t, r, flags, mode):
         fd = host.placeholder_fd(cloexec)
         # Linux lists at getdents time: /proc/self/fd includes this very fd.
         node, _ = _proc_node(t, parts, not (flags & O_NOFOLLOW))
-        t.files.install(fd, EmulatedDir(node.entries))
+        t.files.install(fd, EmulatedDir(node.entries, _proc_link_name(t, parts)))
         return fd
     if flags & O_DIRECTORY:
         raise ENOTDIR()
