@@ -1,13 +1,14 @@
 /* rlimits: limits a program sets on itself (setrlimit, prlimit64) read
  * back as set and act on the program: RLIMIT_AS makes a big mmap and brk
- * fail with ENOMEM while small ones work, RLIMIT_NOFILE and RLIMIT_STACK
- * read back; raising a hard limit needs privilege; and the process still
+ * fail with ENOMEM while small ones work, RLIMIT_NOFILE stops opens, pipes
+ * and dups at the limit, RLIMIT_STACK reads back; raising a hard limit needs privilege; and the process still
  * starts threads, forks and execs afterwards (the limits are the program's,
  * not its host's).
  * lxpack-cflags: -pthread
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -128,6 +129,18 @@ int main(void)
     OK(setrlimit(RLIMIT_NOFILE, &r));
     OK(getrlimit(RLIMIT_NOFILE, &r));
     printf("nofile soft %lu\n", (unsigned long)r.rlim_cur);
+    {
+        int fds[80], n = 0, last = -1;
+        while (n < 80 && (last = open("/dev/null", O_RDONLY)) >= 0)
+            fds[n++] = last;
+        printf("opens until %s: highest fd %d\n", errname(errno), n ? fds[n - 1] : -1);
+        int pfd[2];
+        ERR(pipe(pfd), EMFILE);
+        ERR(dup2(0, 64), EBADF);
+        ERR(fcntl(0, F_DUPFD, 64), EINVAL);
+        while (n > 0)
+            close(fds[--n]);
+    }
     r.rlim_cur = o.rlim_max;
     r.rlim_max = o.rlim_max;
     ERR(setrlimit(RLIMIT_NOFILE, &(struct rlimit){10, 5}), EINVAL);

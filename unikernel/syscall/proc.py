@@ -269,6 +269,11 @@ def _setrlimit(t, res, soft, hard):
     if res == RLIMIT_NOFILE:
         t.host.setrlimit(res, max(soft, RUNTIME_FDS), max(hard, RUNTIME_FDS))
         t.process.rlimits[res] = (soft, hard)
+        from lxpack.unikernel.syscall import fdlimit
+        if soft < RUNTIME_FDS:
+            fdlimit.install(soft)          # enforced by the unikernel
+        else:
+            fdlimit.remove()
         return
     t.host.setrlimit(res, soft, hard)
 

@@ -1,0 +1,105 @@
+"""RLIMIT_NOFILE below the runtime's descriptor range, enforced by the
+unikernel: the host's limit must stay high enough for the runtime's own
+descriptors (a fork or execve creates a VM, a thread a vCPU), so a program
+that lowers its limit gets it enforced here instead.
+
+Owns: install(soft) / remove(), which wrap the handlers of the calls that
+create descriptors (process-local: each guest process is its own host
+process) so that a descriptor at or above the limit is closed again and
+the call fails with EMFILE, dup2/dup3 to a descriptor at or above it is
+EBADF and fcntl(F_DUPFD) from it EINVAL, as Linux. Costs nothing while the
+limit is at or above the runtime's range (the handlers are not wrapped).
+Differences: descriptors received with SCM_RIGHTS are not counted.
+Who may import this: unikernel/syscall/proc.py.
+Travels inside bundles: Python 3.9.
+"""
+import struct
+
+from lxpack.unikernel.errors import EBADF, EINVAL, EMFILE, LinuxError
+from lxpack.unikernel.syscall.table import TABLE
+
+RETURNS_FD = ("open", "openat", "openat2", "creat", "dup", "socket", "accept", "accept4", "epoll_create",
+              "epoll_create1", "eventfd", "eventfd2", "timerfd_create", "signalfd", "signalfd4", "memfd_create",
+              "pidfd_open")
+WRITES_FD_PAIR = {"pipe": 0, "pipe2": 0, "socketpair": 3}       # name -> index of the int[2] argument
+F_DUPFD, F_DUPFD_CLOEXEC = 0, 1030
+NR_CLOSE = 3
+
+_original = {}                 # nr -> handler before wrapping
+_limit = [None]
+
+
+def _close(t, fd):
+    try:
+        _original.get(NR_CLOSE, TABLE[NR_CLOSE].fn)(t, fd)
+    except LinuxError:
+        pass
+
+
+def _returns_fd(fn):
+    def limited(t, *args):
+        res = fn(t, *args)
+        if isinstance(res, int) and res >= _limit[0]:
+            _close(t, res)
+            raise EMFILE()
+        return res
+    return limited
+
+
+def _writes_pair(fn, slot):
+    def limited(t, *args):
+        res = fn(t, *args)
+        a, b = struct.unpack("<ii", t.mem.read(args[slot], 8))
+        if a >= _limit[0] or b >= _limit[0]:
+            _close(t, a)
+            _close(t, b)
+            raise EMFILE()
+        return res
+    return limited
+
+
+def _dup_to(fn):
+    def limited(t, oldfd, newfd, *rest):
+        if newfd >= _limit[0]:
+            raise EBADF()
+        return fn(t, oldfd, newfd, *rest)
+    return limited
+
+
+def _fcntl(fn):
+    def limited(t, fd, cmd, arg):
+        if cmd in (F_DUPFD, F_DUPFD_CLOEXEC):
+            if arg >= _limit[0]:
+                raise EINVAL()
+            return _returns_fd(fn)(t, fd, cmd, arg)
+        return fn(t, fd, cmd, arg)
+    return limited
+
+
+def install(soft):
+    """Enforce a soft limit below the runtime's range (idempotent)."""
+    _limit[0] = soft
+    if _original:
+        return
+    for e in TABLE:
+        if e is None:
+            continue
+        if e.name in RETURNS_FD:
+            wrapped = _returns_fd(e.fn)
+        elif e.name in WRITES_FD_PAIR:
+            wrapped = _writes_pair(e.fn, WRITES_FD_PAIR[e.name])
+        elif e.name in ("dup2", "dup3"):
+            wrapped = _dup_to(e.fn)
+        elif e.name == "fcntl":
+            wrapped = _fcntl(e.fn)
+        else:
+            continue
+        _original[e.nr] = e.fn
+        e.fn = wrapped
+
+
+def remove():
+    for nr, fn in _original.items():
+        TABLE[nr].fn = fn
+    _original.clear()
+    _limit[0] = None
