@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import lxpack
 from lxpack.errors import OutputError, PackError, UsageError
-from lxpack.packager import atomic, elfhead, layout, macos_libs, render, searchpath, vendor
+from lxpack.packager import atomic, elfhead, extras, layout, macos_libs, render, searchpath, vendor
 from lxpack.packager.closure import Closure, Resolver
 from lxpack.packager.manifest import ClosureEntry, Manifest
 from lxpack.packager.progress import Progress
@@ -52,6 +52,9 @@ class PackOptions:
     # Carry unicorn's macOS libraries (Apple silicon and Intel) so the bundle
     # also runs on a Mac; None: yes for the app format, no for the others.
     macos: bool | None = None
+    # What the program needs beyond its ELF closure (packager.knowledge rules,
+    # --with-package...): see packager/extras.py.
+    additions: extras.Options = field(default_factory=extras.Options)
 
 
 @dataclass
@@ -62,6 +65,7 @@ class PackResult:
     closure: Closure
     warnings: list[str]
     excluded: list[str]
+    extras: list = field(default_factory=list)  # knowledge.Extra: what was added and why
 
 
 def choose_format(output: str, fmt: str | None) -> str:
@@ -160,13 +164,17 @@ def pack(opts: PackOptions, progress: Progress | None = None) -> PackResult:
     excluder = layout.Excluder(opts.excludes)
     warnings: list[str] = []
 
-    scan = layout.scan_includes(opts.includes, cwd, output)
-    try:
-        resolver = Resolver(library_path=opts.library_path, cwd=cwd)
-        closure = resolver.resolve(program, scan.elf_objects)
-    except OSError as e:
-        raise PackError("%s: %s" % (e.filename or program, e.strerror or e)) from None
-    problem = incomplete_message(closure, excluder)
+    found = discover_extras(program, opts.includes, opts.additions, opts.library_path, cwd, output)
+    scan, closure = found.scan, found.closure
+    soft = extras.soft_missing(closure)
+    if soft:
+        warnings.append("libraries needed only by added files are missing (those files will not "
+                        "load): %s" % ", ".join(sorted(soft)))
+    if scan.skipped:
+        warnings.append("left out %d broken symbolic link%s of added trees (first: %s)"
+                        % (len(scan.skipped), "" if len(scan.skipped) == 1 else "s",
+                           scan.skipped[0].split(": ", 1)[-1]))
+    problem = incomplete_message(closure, layout.Excluder(opts.excludes + sorted(soft)))
     if problem:
         if not opts.allow_missing:
             raise PackError("cannot pack %s: %s (--allow-missing packs anyway)" % (program, problem))
@@ -208,7 +216,22 @@ def pack(opts: PackOptions, progress: Progress | None = None) -> PackResult:
         written = WRITERS[fmt](tree, output, opts.force, progress)
     except OSError as e:
         raise OutputError("cannot write %s: %s" % (e.filename or output, e.strerror or e)) from None
-    return PackResult(written, fmt, manifest, closure, warnings, plan.excluded)
+    return PackResult(written, fmt, manifest, closure, warnings, plan.excluded, found.extras)
+
+
+def discover_extras(program: str, includes: list[str], opts: extras.Options, library_path: str | None,
+                    cwd: str, output: str | None = None) -> extras.Discovery:
+    """The include scan and closure with what packager.extras adds (also used by inspect)."""
+    program = os.path.normpath(os.path.join(cwd, program))
+
+    def scan_and_resolve(found):
+        scan = layout.scan_includes(includes, cwd, output, extras.as_items(found))
+        try:
+            closure = Resolver(library_path=library_path, cwd=cwd).resolve(program, scan.elf_objects)
+        except OSError as e:
+            raise PackError("%s: %s" % (e.filename or program, e.strerror or e)) from None
+        return scan, closure
+    return extras.discover(program, opts, scan_and_resolve)
 
 
 def build_tree(name: str, bundle_id: str, manifest: Manifest, plan: layout.RootPlan,
