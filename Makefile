@@ -5,7 +5,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: test test-issue4 test-issue6 demo bench bench-quick compat sysdeps docs clean
+.PHONY: test test-processes test-net test-stress demo bench bench-quick compat sysdeps docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,15 +20,20 @@ test: $(STAMP) sysdeps
 	$(PY) tools/gen_syscalls_doc.py --check
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
-# Only the issue-4 end-to-end tests (processes, threads, signals across
+# Only the processes end-to-end tests (processes, threads, signals across
 # processes; also part of `make test`).
-test-issue4: $(STAMP) sysdeps
-	$(PY) -m pytest -q -m issue4 $(PYTEST_ARGS)
+test-processes: $(STAMP) sysdeps
+	$(PY) -m pytest -q -m processes $(PYTEST_ARGS)
 
-# Only the issue-6 files (networking, poll/epoll, pseudo-terminals; also part
+# Only the network files (networking, poll/epoll, pseudo-terminals; also part
 # of `make test`).
-test-issue6: $(STAMP) sysdeps
-	$(PY) -m pytest -q -m issue6 $(PYTEST_ARGS)
+test-net: $(STAMP) sysdeps
+	$(PY) -m pytest -q -m net $(PYTEST_ARGS)
+
+# Timing-dependent end-to-end samples (timers, threads, signals), three
+# rounds while CPU hogs keep every core busy.
+test-stress: $(STAMP) sysdeps
+	$(PY) tests/e2e/stress_under_load.py $(STRESS_ARGS)
 
 demo: $(STAMP) sysdeps
 	sh tools/demo.sh $(PY)

@@ -16,9 +16,12 @@ import click
 @click.option("--stats", is_flag=True, help="Print syscall, VM exit and hypercall counts at exit.")
 @click.option("--host-exec", "host_exec", multiple=True, metavar="PATTERN",
               help="execve of a path matching this glob runs the host program instead.")
+@click.option("--foreign-host", "foreign", is_flag=True,
+              help="With --root: show the program only the host paths a Mac has (the bundle must "
+                   "carry the rest), as a bundle does with LXPACK_FOREIGN_HOST=1.")
 @click.argument("program")
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def run(backend, root, strace, strace_file, stats, host_exec, program, args):
+def run(backend, root, strace, strace_file, stats, host_exec, foreign, program, args):
     """Run a Linux x86-64 PROGRAM with ARGS under lxpack, without packing it.
 
     Exits with the program's status; a death by signal N is mirrored (the
@@ -27,7 +30,7 @@ def run(backend, root, strace, strace_file, stats, host_exec, program, args):
     from lxpack.runtime import boot
     status = boot.run_program([program] + list(args), backend=backend, root=root,
                               strace=strace or bool(strace_file), strace_file=strace_file,
-                              stats=stats, host_exec=list(host_exec))
+                              stats=stats, host_exec=list(host_exec), foreign=foreign)
     sys.exit(status)
 
 

@@ -13,7 +13,7 @@ import pkgutil
 import sys
 import time
 
-from lxpack.errors import BackendUnavailable, LxpackError, ProgramNotExecutable, ProgramNotFound
+from lxpack.errors import BackendUnavailable, LxpackError, ProgramNotExecutable, ProgramNotFound, UsageError
 
 FALLBACK_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -71,7 +71,7 @@ class _CountingHost(object):
 
 
 def run_program(argv, backend="auto", root=None, strace=False, strace_file=None, stats=False, host_exec=(),
-                env=None, argv0=None, exe_override=None):
+                env=None, argv0=None, exe_override=None, foreign=False, case_renamed=None):
     """Run argv[0] with argv under lxpack; returns the exit status (or ends
     this process with the program's fatal signal, so the parent sees it)."""
     from lxpack.runtime.host import posix
@@ -96,7 +96,9 @@ def run_program(argv, backend="auto", root=None, strace=False, strace_file=None,
     host = posix.PosixHost()
     if stats:
         host = _CountingHost(host)
-    vfs = Vfs(host, root_b)
+    if foreign and not root_b:
+        raise UsageError("--foreign-host needs a bundle root (--root DIR)")
+    vfs = Vfs(host, root_b, foreign=foreign, case_renamed=case_renamed)
     facts = _cpu_facts(be)
     cpu = CpuInfo(facts["hwcap"], facts["hwcap2"], facts["vendor"], facts["model_name"], facts["flags"])
     # The runtime's own copy of stderr, above the guest's fds: --stats,
@@ -283,6 +285,27 @@ def _cpu_facts(be):
     return _FACTS[be.name]
 
 
+def _check_case_insensitive(manifest, renamed):
+    """Foreign-host mode: the bundle must fit a case-insensitive disk (a
+    Mac's default), as stored (after the packer's case renames)."""
+    from lxpack.unikernel.kernel.vfs import macview
+    stored = []
+    for e in manifest.get("closure", []):
+        parts = e["path"].split("/")
+        out = ""
+        for i in range(1, len(parts)):
+            g = "/".join(parts[:i + 1])
+            s = renamed.get(g)
+            out += "/" + (s.rpartition("/")[2] if s else parts[i])
+        stored.append(out)
+    clashes = macview.case_clashes(stored)
+    if clashes:
+        a, b = clashes[0]
+        raise ProgramNotExecutable("bundle cannot live on a case-insensitive disk (a Mac's): %s and %s "
+                         "(%d such pair%s; repack with this lxpack)"
+                         % (a, b, len(clashes), "" if len(clashes) == 1 else "s"))
+
+
 def run_bundle(resources_dir, argv):
     """Run the program a bundle carries (called by the bundle's run.py)."""
     resources_dir = os.path.abspath(resources_dir)
@@ -295,9 +318,13 @@ def run_bundle(resources_dir, argv):
     entry = manifest["entry"]
     argv0 = manifest.get("argv0") or os.path.basename(entry)
     backend = os.environ.get("LXPACK_BACKEND", "auto")
+    foreign = os.environ.get("LXPACK_FOREIGN_HOST", "") not in ("", "0")
+    renamed = manifest.get("case_renamed") or {}
     try:
+        if foreign:
+            _check_case_insensitive(manifest, renamed)
         return run_program([entry] + list(argv), backend=backend, root=root, env=env, argv0=argv0,
-                           host_exec=manifest.get("host_exec", []),
+                           host_exec=manifest.get("host_exec", []), foreign=foreign, case_renamed=renamed,
                            strace=bool(os.environ.get("LXPACK_STRACE")),
                            stats=bool(os.environ.get("LXPACK_STATS")))
     except LxpackError as e:

@@ -4,7 +4,7 @@
  * asynchronously while spinning without system calls. Joins give
  * PTHREAD_CANCELED and cleanup handlers run.
  * lxpack-cflags: -pthread
- * lxpack-issue: 4
+ * lxpack-suite: processes
  */
 #define _GNU_SOURCE
 #include <errno.h>

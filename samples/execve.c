@@ -3,7 +3,7 @@
  * close-on-exec descriptors closed and others kept, a new /proc/self/exe;
  * execveat(AT_EMPTY_PATH) / fexecve; a #! script; execve of a host program
  * (env); and execve errors (ENOENT, EACCES, ENOEXEC, ENOTDIR, EFAULT).
- * lxpack-issue: 4
+ * lxpack-suite: processes
  */
 #define _GNU_SOURCE
 #include <errno.h>

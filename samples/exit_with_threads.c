@@ -8,7 +8,7 @@
  *   crash       a thread writes to NULL: the whole process dies of SIGSEGV
  *   abort       a thread calls abort(): SIGABRT
  * lxpack-cflags: -pthread
- * lxpack-issue: 4
+ * lxpack-suite: processes
  * lxpack-cases: exit => 3 | return => 5 | thread-exit => 7 | exit_group => 9 | pthread-exit => 0 |
  *   crash => -11 | abort => -6
  */

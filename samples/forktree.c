@@ -3,7 +3,7 @@
  * on fork, file offsets shared across fork, SIGCHLD with si_pid/si_status,
  * WNOHANG, ECHILD, process groups (setpgid, kill of a group) and sessions
  * (setsid), and getppid after the parent dies.
- * lxpack-issue: 4
+ * lxpack-suite: processes
  */
 #define _GNU_SOURCE
 #include <errno.h>

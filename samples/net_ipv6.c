@@ -2,7 +2,7 @@
  * addresses (sockaddr_in6, inet_ntop), IPV6_V6ONLY and a dual-stack listener
  * reached over IPv4 (a v4-mapped peer address), IPV6_UNICAST_HOPS, and
  * address-length errors.
- * lxpack-issue: 6
+ * lxpack-suite: net
  */
 #define _GNU_SOURCE
 #include <errno.h>

@@ -4,7 +4,7 @@
  * gethostbyname, getifaddrs (built from RTM_GETLINK/RTM_GETADDR dumps),
  * if_nameindex/if_nametoindex, and a raw NETLINK_ROUTE socket: bind,
  * getsockname, a link dump with NLMSG_DONE, MSG_PEEK|MSG_TRUNC, errors.
- * lxpack-issue: 6
+ * lxpack-suite: net
  */
 #define _GNU_SOURCE
 #include <errno.h>

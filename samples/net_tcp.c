@@ -7,7 +7,7 @@
  * MSG_DONTWAIT, MSG_WAITALL, EPIPE with MSG_NOSIGNAL and SIGPIPE without,
  * and the usual errors.
  * lxpack-cflags: -pthread
- * lxpack-issue: 6
+ * lxpack-suite: net
  */
 #define _GNU_SOURCE
 #include <errno.h>

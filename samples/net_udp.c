@@ -5,7 +5,7 @@
  * recvmsg with iovecs and a source address, connect(AF_UNSPEC) to dissolve
  * the association, SO_BROADCAST, EMSGSIZE, and a request/response server in
  * a forked child.
- * lxpack-issue: 6
+ * lxpack-suite: net
  */
 #define _GNU_SOURCE
 #include <errno.h>

@@ -5,7 +5,7 @@
  * between processes (and MSG_CTRUNC, MSG_CMSG_CLOEXEC), SCM_CREDENTIALS with
  * SO_PASSCRED, named datagram sockets, an abstract socket (leading NUL)
  * reached from a child, autobind, and path lengths.
- * lxpack-issue: 6
+ * lxpack-suite: net
  */
 #define _GNU_SOURCE
 #include <errno.h>

@@ -2,7 +2,7 @@
  * stdout (dup2), like a shell pipeline: generate | square | sum, plus 1 MiB
  * through a pipe with a checksum, EOF only when every writer has closed, and
  * a writer killed by SIGPIPE when its reader is gone.
- * lxpack-issue: 4
+ * lxpack-suite: processes
  */
 #define _GNU_SOURCE
 #include <errno.h>

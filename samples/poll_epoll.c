@@ -7,7 +7,7 @@
  * rotation, an epoll inside another epoll, a file closed while registered
  * and its number reused, EPOLLEXCLUSIVE rules, and epoll_ctl/epoll_wait
  * errors (EEXIST, ENOENT, EBADF, EINVAL, EPERM, ELOOP).
- * lxpack-issue: 6
+ * lxpack-suite: net
  */
 #define _GNU_SOURCE
 #include <errno.h>

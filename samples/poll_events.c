@@ -7,7 +7,7 @@
  * from a child, SIGCHLD, a signal arriving while blocked in epoll_wait, mask
  * changes), and the errors of all three.
  * lxpack-cflags: -pthread
- * lxpack-issue: 6
+ * lxpack-suite: net
  */
 #define _GNU_SOURCE
 #include <errno.h>

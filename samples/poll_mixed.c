@@ -6,7 +6,7 @@
  * temporary signal mask, select errors (EBADF, EINVAL), and a thread woken
  * from poll by another thread's write.
  * lxpack-cflags: -pthread
- * lxpack-issue: 6
+ * lxpack-suite: net
  */
 #define _GNU_SOURCE
 #include <errno.h>

@@ -9,7 +9,7 @@
  * values in order, rt_sigsuspend, and SIGCHLD taken by the thread that does
  * not block it.
  * lxpack-cflags: -pthread
- * lxpack-issue: 4
+ * lxpack-suite: processes
  */
 #define _GNU_SOURCE
 #include <errno.h>

@@ -3,7 +3,7 @@
  * EAGAIN, sem_timedwait ETIMEDOUT, and a process-shared semaphore in a
  * MAP_SHARED page used by a forked child (futexes across processes).
  * lxpack-cflags: -pthread
- * lxpack-issue: 4
+ * lxpack-suite: processes
  */
 #define _GNU_SOURCE
 #include <errno.h>

@@ -2,7 +2,7 @@
  * mask, the dispositions (handlers too) and the alternate stack, and starts
  * with no pending signals and no alarm. execve: the mask and SIG_IGN survive,
  * handlers become SIG_DFL, pending signals stay pending, the alarm continues.
- * lxpack-issue: 4
+ * lxpack-suite: processes
  */
 #define _GNU_SOURCE
 #include <errno.h>

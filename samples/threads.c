@@ -3,7 +3,7 @@
  * return values, gettid distinct from getpid in threads, pthread_detach,
  * and a thread with a small custom stack.
  * lxpack-cflags: -pthread
- * lxpack-issue: 4
+ * lxpack-suite: processes
  */
 #define _GNU_SOURCE
 #include <errno.h>

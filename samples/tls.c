@@ -3,7 +3,7 @@
  * distinct addresses and %fs bases per thread, pthread_key destructors,
  * pthread_once.
  * lxpack-cflags: -pthread
- * lxpack-issue: 4
+ * lxpack-suite: processes
  */
 #define _GNU_SOURCE
 #include <errno.h>

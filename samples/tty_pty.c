@@ -6,7 +6,7 @@
  * tcsetpgrp, /dev/tty) and gets SIGWINCH when the master resizes it,
  * TIOCNOTTY, EIO on the master once the slave side is closed, and ENOTTY
  * where a pty request meets something else.
- * lxpack-issue: 6
+ * lxpack-suite: net
  */
 #define _GNU_SOURCE
 #include <errno.h>

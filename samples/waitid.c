@@ -2,7 +2,7 @@
  * WNOWAIT (si_code CLD_EXITED/KILLED/STOPPED/CONTINUED, si_status, si_pid);
  * waitpid with WUNTRACED/WCONTINUED and the Linux status encoding
  * (WIFSTOPPED/WSTOPSIG/WIFCONTINUED); errors (ECHILD, EINVAL).
- * lxpack-issue: 4
+ * lxpack-suite: processes
  */
 #define _GNU_SOURCE
 #include <errno.h>

@@ -1,4 +1,4 @@
-"""Smoke tests of the benchmark and compatibility harnesses (issue 7): one
+"""Smoke tests of the benchmark and compatibility harnesses: one
 tiny workload through bench's machinery natively and under unicorn, one
 compat case, and the checks that turn a wrong output into a failure.  The
 full `make bench` / `make compat` runs are not part of CI."""

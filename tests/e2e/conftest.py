@@ -27,7 +27,7 @@ BACKENDS = ["unicorn", "kvm"]
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "issue4: multi-process / multi-thread cases (issue 4)")
+    config.addinivalue_line("markers", "processes: multi-process / multi-thread cases")
     config.addinivalue_line("markers", "kvm: needs /dev/kvm")
     harness.no_core_files()
     harness.default_signal_dispositions()

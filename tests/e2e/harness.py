@@ -499,18 +499,18 @@ class Sample:
       lxpack-cflags: extra compiler/linker flags (e.g. -pthread -lm)
       lxpack-cases:  ARGS [=> STATUS] | ARGS [=> STATUS] ...  (default: no args => 0;
                      STATUS is the native exit status, -N for death by signal N)
-      lxpack-issue:  the issue whose tests run it (3 by default)
+      lxpack-suite:  which tests run it: single (default; test_samples.py), processes, net
       lxpack-e2e:    no  -> built but not run by the sample tests
     """
     name: str
     path: Path
     cflags: List[str]
     cases: List[Case]
-    issue: int
+    suite: str
     run: bool
 
 
-_KEY = re.compile(r"lxpack-(cflags|cases|issue|e2e):\s*(.*)$")
+_KEY = re.compile(r"lxpack-(cflags|cases|suite|e2e):\s*(.*)$")
 
 
 def _leading_comment(text: str) -> List[str]:
@@ -545,7 +545,7 @@ def parse_sample(path: Path) -> Sample:
         args, _, expect = part.partition("=>")
         cases.append(Case(tuple(shlex.split(args)), int(expect) if expect.strip() else 0))
     return Sample(path.stem, path, shlex.split(meta.get("cflags", "")), cases or [Case(())],
-                  int(meta.get("issue", "3")), meta.get("e2e", "yes").lower() != "no")
+                  meta.get("suite", "single"), meta.get("e2e", "yes").lower() != "no")
 
 
 def discover_samples() -> List[Sample]:

@@ -1,7 +1,7 @@
 """Issue 6: networking, differential like the rest of the suite (loopback
 only; every loop in the samples is bounded in count and time).
 
-- the net_* samples (`lxpack-issue: 6`), every variant: TCP (threads, fork,
+- the net_* samples (`lxpack-suite: net`), every variant: TCP (threads, fork,
   options, non-blocking connect, flags), UDP, IPv6, Unix sockets (SCM_RIGHTS,
   abstract names, also with the macOS way of emulating abstract names forced
   by LXPACK_ABSTRACT=emulate), names and interfaces (getaddrinfo, getifaddrs,
@@ -26,7 +26,7 @@ import pytest
 import harness
 from test_samples import run_sample_case
 
-SAMPLES = [s for s in harness.discover_samples() if s.run and s.issue == 6 and s.name.startswith("net_")]
+SAMPLES = [s for s in harness.discover_samples() if s.run and s.suite == "net" and s.name.startswith("net_")]
 PARAMS = [pytest.param(s, c, id="%s-%s" % (s.name, c.id)) for s in SAMPLES for c in s.cases]
 
 

@@ -1,5 +1,5 @@
 """Issue 6: multiplexing and event descriptors, differential: the poll_*
-samples (`lxpack-issue: 6`) in every variant: an edge-triggered epoll echo
+samples (`lxpack-suite: net`) in every variant: an edge-triggered epoll echo
 server with 100 concurrent clients, level/edge/one-shot semantics, nested
 epoll, eventfd/timerfd/signalfd loops, poll/select/ppoll/pselect over pipes
 and sockets together, EINTR and signal masks. Loops in the samples are
@@ -9,7 +9,7 @@ import pytest
 import harness
 from test_samples import run_sample_case
 
-SAMPLES = [s for s in harness.discover_samples() if s.run and s.issue == 6 and s.name.startswith("poll_")]
+SAMPLES = [s for s in harness.discover_samples() if s.run and s.suite == "net" and s.name.startswith("poll_")]
 PARAMS = [pytest.param(s, c, id="%s-%s" % (s.name, c.id)) for s in SAMPLES for c in s.cases]
 
 

@@ -1,8 +1,8 @@
 """Issue 4: processes, threads, full signals and host interplay, differential
-like the rest of the suite. Everything here is marked `issue4`
-(select with `-m issue4`, leave out with `-m "not issue4"`).
+like the rest of the suite. Everything here is marked `processes`
+(select with `-m processes`, leave out with `-m "not processes"`).
 
-- the issue-4 samples (`lxpack-issue: 4` in their header), every variant;
+- the processes samples (`lxpack-suite: processes` in their header), every variant;
 - real multi-process programs: bash scripts (pipelines, subshells, command
   substitution, here-documents, traps, background jobs), make -j2, gcc -O2 on a
   multi-file program (the binary it builds then runs natively), tar czf/xzf,
@@ -19,9 +19,9 @@ import pytest
 import harness
 from test_samples import run_sample_case
 
-pytestmark = pytest.mark.issue4
+pytestmark = pytest.mark.processes
 
-SAMPLES = [s for s in harness.discover_samples() if s.run and s.issue == 4]
+SAMPLES = [s for s in harness.discover_samples() if s.run and s.suite == "processes"]
 PARAMS = [pytest.param(s, c, id="%s-%s" % (s.name, c.id)) for s in SAMPLES for c in s.cases]
 
 

@@ -1,4 +1,4 @@
-"""Issue 3: each single-process sample (samples/*.c), built in every variant,
+"""Each single-process sample (samples/*.c), built in every variant,
 run natively and under `lxpack run --backend B`; status, stdout, stderr and the
 files it leaves must be the same. A sample first has to give its declared
 status natively (its `lxpack-cases:` header), so a broken sample is not
@@ -7,7 +7,7 @@ import pytest
 
 import harness
 
-SAMPLES = [s for s in harness.discover_samples() if s.run and s.issue == 3]
+SAMPLES = [s for s in harness.discover_samples() if s.run and s.suite == "single"]
 PARAMS = [pytest.param(s, c, id="%s-%s" % (s.name, c.id)) for s in SAMPLES for c in s.cases]
 
 

@@ -1,6 +1,6 @@
 """Issue 6: pseudo-terminals and interactive programs, differential.
 
-- the tty_pty sample (`lxpack-issue: 6`) in every variant: /dev/ptmx,
+- the tty_pty sample (`lxpack-suite: net`) in every variant: /dev/ptmx,
   TIOCGPTN/TIOCGPTPEER, the line discipline through a pair, a child with
   the slave as controlling terminal getting SIGWINCH;
 - interactive programs in a terminal, driven through tmux (a private tmux
@@ -10,7 +10,7 @@
   paging a file, vi editing and saving a file, and a window resize reaching
   the program (SIGWINCH, the new size).
 
-(tests/e2e/test_tty.py, issue 3, covers the terminal ioctls themselves.)
+(tests/e2e/test_tty.py covers the terminal ioctls themselves.)
 Every wait is bounded: a step waits for its expected screen at most
 STEP_TIMEOUT seconds, then the screens are compared as they are.
 """
@@ -27,7 +27,7 @@ import pytest
 import harness
 from test_samples import run_sample_case
 
-SAMPLES = [s for s in harness.discover_samples() if s.run and s.issue == 6 and s.name.startswith("tty_")]
+SAMPLES = [s for s in harness.discover_samples() if s.run and s.suite == "net" and s.name.startswith("tty_")]
 PARAMS = [pytest.param(s, c, id="%s-%s" % (s.name, c.id)) for s in SAMPLES for c in s.cases]
 
 STEP_TIMEOUT = float(os.environ.get("LXPACK_E2E_TMUX_STEP", "30"))

@@ -11,6 +11,7 @@ import fnmatch
 
 from lxpack.unikernel.errors import EACCES, ELOOP, ENOENT, ENOEXEC, LinuxError
 from lxpack.unikernel.kernel.loader import WrongFormat, read_elf
+from lxpack.unikernel.kernel.vfs import macview
 
 AT_FDCWD = -100
 O_RDONLY_CLOEXEC = 0o2000000
@@ -69,6 +70,10 @@ def plan(kernel, dirfd, path, argv, envp, depth=0):
     fd, r = _open_exec(kernel, dirfd, path)
     host = kernel.host
     try:
+        vfs = kernel.vfs
+        if vfs.foreign and not r.path.startswith(vfs.root + b"/") and macview.runs_on_host(r.path):
+            host.close(fd)            # a Mac's own program: the host runs it
+            return ExecPlan("host", path, argv, envp, hostpath=r.path)
         for pat in kernel.config.host_exec:
             if fnmatch.fnmatch(path.decode("utf-8", "surrogateescape"), pat):
                 host.close(fd)

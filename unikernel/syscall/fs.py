@@ -492,6 +492,8 @@ def sys_getdents64(t, fd: Int, buf: Out[Ptr], count: Size):
             if (st.st_mode & 0o170000) != 0o040000:
                 raise ENOTDIR()
             entries = t.host.listdir(fd)
+            if t.kernel.vfs.listing_names:
+                entries = t.kernel.vfs.listing(t.host.fd_path(fd), entries)
         cur = DirCursor(entries)
         t.files.cursors[fd] = cur
     out = []
@@ -517,7 +519,10 @@ def sys_getdents(t, fd: Int, buf: Out[Ptr], count: Size):
     import struct
     cur = t.files.cursors.get(fd)
     if cur is None:
-        cur = DirCursor(t.host.listdir(fd))
+        entries = t.host.listdir(fd)
+        if t.kernel.vfs.listing_names:
+            entries = t.kernel.vfs.listing(t.host.fd_path(fd), entries)
+        cur = DirCursor(entries)
         t.files.cursors[fd] = cur
     out = b""
     while cur.pos < len(cur.entries):

@@ -6,9 +6,17 @@ with a bundle root, an absolute guest path is looked up in the root first
 (symlinks inside the root are followed inside the root, as a chroot would)
 and falls back to the host path; without one, host paths are used as they
 are. Relative paths are relative to the host cwd / dirfd, which are real.
+
+Foreign-host mode (foreign=True): a host path the bundle does not carry is
+seen only if a Mac would have it (macview.py's table), so a bundle that
+borrows the build machine's Linux files fails here as it would on a Mac.
+Case-renamed entries (the manifest's case_renamed: names that a
+case-insensitive disk could not hold apart, stored under an escaped name)
+are found under their own names and listed so by getdents.
 Travels inside bundles: Python 3.9.
 """
-from lxpack.unikernel.errors import ELOOP, LinuxError
+from lxpack.unikernel.errors import ELOOP, ENOENT, LinuxError
+from lxpack.unikernel.kernel.vfs import macview
 
 AT_FDCWD = -100
 _EMULATED_TOPS = (b"proc", b"sys")
@@ -34,9 +42,19 @@ class Resolved(object):
 
 
 class Vfs(object):
-    def __init__(self, host, root=None):
+    def __init__(self, host, root=None, foreign=False, case_renamed=None):
         self.host = host
         self.root = root.rstrip(b"/") if root else None   # host path of the bundle root, bytes
+        self.foreign = bool(foreign and self.root)        # only what a Mac has outside the root
+        # guest path -> stored guest path, and per stored directory the
+        # stored name -> guest name (for listings)
+        self.renamed = {}
+        self.listing_names = {}
+        for guest, stored in (case_renamed or {}).items():
+            g, s = _b(guest), _b(stored)
+            self.renamed[g] = s.rpartition(b"/")[2]
+            d, _, name = s.rpartition(b"/")
+            self.listing_names.setdefault(d, {})[name] = g.rpartition(b"/")[2]
 
     def resolve(self, dirfd, path, follow=True):
         if not path.startswith(b"/"):
@@ -61,7 +79,10 @@ class Vfs(object):
         left out (the root itself is "/"); other host paths as they are."""
         root = self.root
         if root and (host_path == root or host_path.startswith(root + b"/")):
-            return host_path[len(root):] or b"/"
+            inner = host_path[len(root):]
+            if self.listing_names and inner:
+                return self._guest_of(inner[1:].split(b"/"))
+            return inner or b"/"
         return host_path
 
     def host_path(self, path):
@@ -78,6 +99,7 @@ class Vfs(object):
         done = []
         hops = 0
         i = 0
+        renamed = self.renamed
         while i < len(parts):
             p = parts[i]
             if p == b"..":
@@ -85,11 +107,16 @@ class Vfs(object):
                     done.pop()
                 i += 1
                 continue
+            if renamed:
+                p = renamed.get(self._guest_of(done) + b"/" + p, p)
             cand = self.root + b"/" + b"/".join(done + [p])
             try:
                 st = host.stat(AT_FDCWD, cand, follow=False)
             except LinuxError:
-                return b"/" + b"/".join(done + parts[i:])     # not in the bundle: the host's
+                hp = b"/" + b"/".join(done + parts[i:])      # not in the bundle: the host's
+                if self.foreign and not macview.visible_on_mac(hp):
+                    raise ENOENT()
+                return hp
             last = i == len(parts) - 1
             if (st.st_mode & 0o170000) == 0o120000 and (follow or not last):
                 hops += 1
@@ -109,3 +136,26 @@ class Vfs(object):
             done.append(p)
             i += 1
         return self.root + b"/" + b"/".join(done)
+
+    def _guest_of(self, stored_parts):
+        """The guest path of a stored directory (its renamed parts undone)."""
+        out = sp = b""
+        for q in stored_parts:
+            names = self.listing_names.get(sp)
+            out += b"/" + (names.get(q, q) if names else q)
+            sp += b"/" + q
+        return out
+
+    def listing(self, host_dir, entries):
+        """getdents of a bundle directory: stored names back to guest names."""
+        root = self.root
+        if not self.listing_names or not root or not host_dir.startswith(root + b"/"):
+            return entries
+        names = self.listing_names.get(host_dir[len(root):])
+        if not names:
+            return entries
+        return [(names.get(e[0], e[0]),) + tuple(e[1:]) for e in entries]
+
+
+def _b(s):
+    return s if isinstance(s, bytes) else s.encode("utf-8", "surrogateescape")
