@@ -19,6 +19,7 @@ _PERL = re.compile(r"^perl(\d+(\.\d+)*)?$")
 _TCLSH = re.compile(r"^tclsh\d*(\.\d+)*$")
 _WISH = re.compile(r"^wish\d*(\.\d+)*$")
 
+_SITE_DIRS = ("site-packages", "dist-packages")
 _PY_PATHS = "import sys\nfor p in sys.path: print(p)\n"
 
 
@@ -34,9 +35,18 @@ def python(program: str, opts) -> list[Extra]:
         return []
     out = []
     base_paths = [p for p in lines(base) if os.path.isabs(p)]
+    why = "python: standard library (sys.path of %s -S)" % program
     for p in base_paths:
-        out.append(Extra(p, "python: standard library (sys.path of %s -S)" % program,
-                         TREE if os.path.isdir(p) else FILE))
+        site = [n for n in _SITE_DIRS if os.path.isdir(os.path.join(p, n))]
+        if site and not opts.site_packages:
+            # a stdlib dir holding site-packages (a python built from source,
+            # pyenv...): its other entries one by one, the site dir left out
+            for n in sorted(os.listdir(p)):
+                if n not in site:
+                    child = os.path.join(p, n)
+                    out.append(Extra(child, why, TREE if os.path.isdir(child) else FILE))
+            continue
+        out.append(Extra(p, why, TREE if os.path.isdir(p) else FILE))
     if opts.site_packages:
         full = ask([program, "-E", "-c", _PY_PATHS])
         for p in lines(full):
