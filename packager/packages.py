@@ -79,14 +79,25 @@ class Dpkg:
 
     def owners(self, paths: list[str]) -> dict[str, list[str]]:
         """path -> owning packages, for the paths dpkg knows (trying the
-        /usr-merged twin of each: dpkg records /lib/x, the closure may say /usr/lib/x)."""
+        /usr-merged twin of each: dpkg records /lib/x, the closure may say
+        /usr/lib/x). One dpkg-query for all of them (it prints what it finds
+        and exits 1 if some are not found)."""
+        twins = {p: _twins(p) for p in paths}
+        every = sorted({c for cs in twins.values() for c in cs})
+        found: dict[str, list[str]] = {}
+        for i in range(0, len(every), 500):
+            _, out = _run(["dpkg-query", "-S", *every[i:i + 500]])
+            for line in out.splitlines():
+                if line.startswith(("diversion ", "dpkg-query: ")):
+                    continue
+                head, sep, tail = line.rpartition(": ")
+                if sep and tail in twins.get(tail, [tail]):
+                    found.setdefault(tail, []).extend(p.strip() for p in head.split(",") if p.strip())
         result: dict[str, list[str]] = {}
-        for path in paths:
-            for candidate in _twins(path):
-                rc, out = _run(["dpkg-query", "-S", candidate])
-                pkgs = _parse_search(out, candidate) if rc == 0 else []
-                if pkgs:
-                    result[path] = pkgs
+        for path, candidates in twins.items():
+            for c in candidates:
+                if found.get(c):
+                    result[path] = found[c]
                     break
         return result
 
@@ -182,18 +193,6 @@ def _first_line(text: str) -> str:
     return "failed"
 
 
-def _parse_search(out: str, path: str) -> list[str]:
-    """`dpkg-query -S PATH` output ("pkg1, pkg2:amd64: PATH"; diversion lines skipped)."""
-    pkgs = []
-    for line in out.splitlines():
-        if line.startswith("diversion "):
-            continue
-        head, sep, tail = line.rpartition(": ")
-        if sep and tail == path:
-            pkgs.extend(p.strip() for p in head.split(",") if p.strip())
-    return pkgs
-
-
 _MERGED = (("/usr/lib/", "/lib/"), ("/usr/bin/", "/bin/"), ("/usr/sbin/", "/sbin/"),
            ("/usr/lib64/", "/lib64/"))
 
@@ -255,9 +254,13 @@ def extras(pm, packages: list[str], why: dict[str, str], docs: bool) -> list[Ext
     out = []
     for pkg in packages:
         reason = "package %s (%s)" % (pkg, why.get(pkg, "--with-package"))
-        for path in pm.files(pkg):
+        listed = pm.files(pkg)
+        for path in listed:
             if not docs and any(fnmatch.fnmatchcase(path, g) for g in DOC_GLOBS):
                 continue
+            if os.path.islink(path) and os.path.isdir(path) and any(
+                    p.startswith(path + "/") for p in listed):
+                continue  # /bin -> usr/bin on a /usr-merged host: its files come by their paths
             if os.path.islink(path) or os.path.isfile(path):
                 out.append(Extra(path, reason, FILE, "package"))
     return out
