@@ -81,6 +81,15 @@ def soft_missing(closure) -> set[str]:
     return {m.name for m in closure.missing if not any(n in reach for n in m.needed_by)}
 
 
+def loaded_names(closure) -> set[str]:
+    """Sonames and file names of the closure's objects. A missing name among
+    them is there at run time (a JDK's libjava.so needs libjvm.so, which the
+    java launcher has loaded first from lib/server; ld.so matches loaded
+    objects by soname before it searches), so it is not worth a warning."""
+    return {o.info.soname for o in closure.objects if o.info.soname} | \
+        {os.path.basename(o.path) for o in closure.objects}
+
+
 def grouped(extras: list[Extra]) -> dict[str, list[Extra]]:
     """Extras by rule ("python", "gconv", "package"...), in discovery order."""
     out: dict[str, list[Extra]] = {}

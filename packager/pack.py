@@ -167,9 +167,9 @@ def pack(opts: PackOptions, progress: Progress | None = None) -> PackResult:
     found = discover_extras(program, opts.includes, opts.additions, opts.library_path, cwd, output)
     scan, closure = found.scan, found.closure
     soft = extras.soft_missing(closure)
-    if soft:
+    if soft - extras.loaded_names(closure):
         warnings.append("libraries needed only by added files are missing (those files will not "
-                        "load): %s" % ", ".join(sorted(soft)))
+                        "load): %s" % ", ".join(sorted(soft - extras.loaded_names(closure))))
     if scan.skipped:
         warnings.append("left out %d broken symbolic link%s of added trees (first: %s)"
                         % (len(scan.skipped), "" if len(scan.skipped) == 1 else "s",
