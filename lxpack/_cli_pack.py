@@ -23,6 +23,46 @@ Exit status:
   4  OUT exists (use --force)"""
 
 
+def _beyond_closure_options(f):
+    """The options of what to pack beyond the ELF closure (pack and inspect)."""
+    from lxpack.packager.knowledge import RULES
+    opts = [
+        click.option("--no-auto-data", is_flag=True,
+                     help="Add nothing beyond the ELF closure by knowledge of the program (python's "
+                          "standard library, gcc's cc1/as/ld/headers, perl's @INC, a JDK, git-core, "
+                          "Tcl/Tk libraries) or of what it links (locale, gconv, zoneinfo, terminfo, "
+                          "CA certificates)."),
+        click.option("--no-rule", "no_rules", multiple=True, type=click.Choice(RULES), metavar="RULE",
+                     help="Turn off one of those rules: %s. Repeatable." % ", ".join(RULES)),
+        click.option("--with-site-packages", is_flag=True,
+                     help="python: also pack site-packages/dist-packages (left out by default)."),
+        click.option("--with-locales", is_flag=True,
+                     help="Pack every compiled glibc locale, not just C.utf8."),
+        click.option("--with-package", "with_packages", multiple=True, metavar="PKG",
+                     help="Add the files of the installed package PKG (dpkg or rpm). Repeatable."),
+        click.option("--with-owning-packages", is_flag=True,
+                     help="Add the packages owning the program and its closure files."),
+        click.option("--with-package-deps", is_flag=True,
+                     help="With the two above: also their dependencies, recursively, minus the "
+                          "base system (libc6, dpkg, perl-base... see docs/PACKAGING.md)."),
+        click.option("--with-package-docs", is_flag=True,
+                     help="Keep the documentation, man/info pages and translations of added packages."),
+    ]
+    for o in reversed(opts):
+        f = o(f)
+    return f
+
+
+def _additions(no_auto_data, no_rules, with_site_packages, with_locales, with_packages,
+               with_owning_packages, with_package_deps, with_package_docs):
+    from lxpack.packager import extras, knowledge, packages
+    return extras.Options(
+        knowledge.Options(enabled=not no_auto_data, skip=frozenset(no_rules),
+                          site_packages=with_site_packages, all_locales=with_locales),
+        packages.PackageOptions(packages=tuple(with_packages), owning=with_owning_packages,
+                                deps=with_package_deps, docs=with_package_docs))
+
+
 def _run_guarded(fn):
     """Run fn(); OSError becomes one line, SIGTERM/SIGHUP the shell's 128+N."""
     from lxpack.packager.atomic import Terminated
@@ -71,8 +111,9 @@ def _run_guarded(fn):
                    "bundle runs on a Mac too [default: yes for .app, no for the other formats].")
 @click.option("--force", is_flag=True, help="Replace OUT if it exists.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar, no summary line.")
+@_beyond_closure_options
 def pack(binary, output, fmt, includes, profiles, excludes, name, bundle_id, env, host_exec,
-         library_path, allow_missing, macos, force, quiet):
+         library_path, allow_missing, macos, force, quiet, **beyond):
     """Pack the Linux x86-64 program BINARY, its shared libraries and the
     lxpack runtime into OUT, a bundle that runs it on macOS or Linux.
 
@@ -88,7 +129,8 @@ def pack(binary, output, fmt, includes, profiles, excludes, name, bundle_id, env
     opts = PackOptions(program=binary, output=output, format=fmt, includes=list(includes),
                        excludes=list(excludes), name=name, bundle_id=bundle_id, env=list(env),
                        force=force, allow_missing=allow_missing, host_exec=list(host_exec),
-                       library_path=library_path, macos=macos, profiles=list(profiles))
+                       library_path=library_path, macos=macos, profiles=list(profiles),
+                       additions=_additions(**beyond))
 
     def work():
         with Progress.for_terminal(quiet) as progress:
@@ -98,6 +140,9 @@ def pack(binary, output, fmt, includes, profiles, excludes, name, bundle_id, env
     for w in result.warnings:
         click.echo("lxpack: warning: %s" % w, err=True)
     if not quiet:
+        from lxpack.packager import report
+        for line in report.extras_summary(result.extras):
+            click.echo("lxpack: added %s" % line, err=True)
         nfiles = sum(1 for e in result.manifest.closure if e.symlink_target is None)
         click.echo("lxpack: packed %s -> %s (%s, %d files%s)"
                    % (result.manifest.argv0, result.output, result.format, nfiles,
@@ -115,36 +160,43 @@ def pack(binary, output, fmt, includes, profiles, excludes, name, bundle_id, env
 @click.option("--profile", "profiles", multiple=True, metavar="PROFILE",
               help="Also show what PROFILE (from `lxpack trace`) adds to a bundle, and the paths "
                    "the program looked for and did not find. Repeatable.")
-def inspect(binary, as_json, library_path, includes, profiles):
+@_beyond_closure_options
+def inspect(binary, as_json, library_path, includes, profiles, **beyond):
     """Show the shared-library closure of BINARY as ld.so would load it: a
     tree like lddtree, each library with the path it resolved to and why
     (RPATH, RUNPATH, LD_LIBRARY_PATH, ld.so.cache, system dir), missing
-    libraries and unsatisfied symbol versions flagged."""
+    libraries and unsatisfied symbol versions flagged; then what is packed
+    beyond the closure (by knowledge of the program, of what it links, and
+    --with-package...), grouped by rule, each with its reason."""
     from lxpack.errors import PackError
-    from lxpack.packager import layout, report
-    from lxpack.packager.closure import Resolver
+    from lxpack.packager import elfhead, extras, report
+    from lxpack.packager.pack import discover_extras
 
     picked = prof = None
 
     def work():
         nonlocal picked, prof
-        scan = layout.scan_includes(list(includes), os.getcwd())
-        elfs = list(scan.elf_objects)
+        cwd = os.getcwd()
+        elfhead.check_input(os.path.join(cwd, binary))
         if profiles:
             from lxpack.packager import profile, profile_pick
             prof = profile.load_all(list(profiles))
             picked = profile_pick.pick(prof)
-            elfs += picked.elf_objects
-        return Resolver(library_path=library_path).resolve(binary, elfs)
+        return discover_extras(binary, list(includes), _additions(**beyond), library_path, cwd, None, picked)
 
-    closure = _run_guarded(work)
+    found = _run_guarded(work)
+    closure = found.closure
     if picked is not None:
         from lxpack.packager import report_profile
         click.echo(report_profile.as_json(closure, prof, picked) if as_json
-                   else report.text(closure) + report_profile.text(closure, prof, picked), nl=False)
+                   else report.text(closure) + report.extras_text(found.extras)
+                   + report_profile.text(closure, prof, picked), nl=False)
+    elif as_json:
+        click.echo(report.as_json(closure, found.extras), nl=False)
     else:
-        click.echo(report.as_json(closure) if as_json else report.text(closure), nl=False)
-    if not closure.complete:
+        click.echo(report.text(closure) + report.extras_text(found.extras), nl=False)
+    soft = extras.soft_missing(closure)
+    if any(m.name not in soft for m in closure.missing) or closure.unsatisfied:
         raise PackError("closure of %s is incomplete: %d missing librar%s, %d unsatisfied version%s"
                         % (closure.program.path, len(closure.missing),
                            "y" if len(closure.missing) == 1 else "ies", len(closure.unsatisfied),

@@ -135,3 +135,28 @@ def symbols_needing_version(path: str, version: str, limit: int = 5) -> list[str
         if sv.has_auxiliary_version and sv.symbol_version_auxiliary.name == version:
             names.append(sym.name)
     return sorted(names)[:limit]
+
+
+def imported_symbols(path: str) -> frozenset[str]:
+    """Names of the undefined (imported) dynamic symbols of `path`; empty if unreadable.
+
+    Used by the data rules of packager.knowledge (a program that imports
+    iconv_open needs glibc's gconv modules...)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return frozenset()
+    return _imports_cached(path, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=4096)
+def _imports_cached(path: str, _dev: int, _ino: int, _size: int, _mtime: int) -> frozenset[str]:
+    cfg = lief.ELF.ParserConfig()
+    cfg.parse_relocations = False
+    cfg.parse_symtab_symbols = False
+    cfg.parse_overlay = False
+    cfg.parse_notes = False
+    binary = lief.ELF.parse(path, cfg)
+    if binary is None:
+        return frozenset()
+    return frozenset(s.name for s in binary.dynamic_symbols if s.imported)

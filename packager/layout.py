@@ -57,6 +57,7 @@ class IncludeScan:
 
     entries: list[RootEntry]
     elf_objects: list[str]  # host paths of x86-64 ELF objects to resolve
+    skipped: list[str] = field(default_factory=list)  # broken links left out of extra items
 
 
 def file_mode(st_mode: int) -> int:
@@ -110,12 +111,31 @@ class Excluder:
         return False
 
 
-def scan_includes(paths: list[str], cwd: str, output: str | None = None) -> IncludeScan:
+def scan_includes(paths: list[str], cwd: str, output: str | None = None,
+                  extra: list[tuple[str, str, str]] = ()) -> IncludeScan:
     """Walk --include arguments into entries, finding the ELF objects among them.
 
     `output` (the bundle being written) and its temporary siblings are never
-    included, should an --include'd tree contain them."""
+    included, should an --include'd tree contain them. `extra` holds
+    (absolute path, reason, mode) items found by packager.knowledge and
+    packager.packages: mode "tree" walks a directory like --include, "file"
+    takes the file (and its link chain); their entries carry their own reason,
+    a path that vanished is skipped, and a broken link in them is left out
+    (recorded in `skipped`) instead of failing the pack."""
     walker = _IncludeWalker(output)
+    for path, reason, mode in extra:
+        if not os.path.lexists(path):
+            continue
+        walker.reason, walker.lenient = reason, True
+        try:
+            if mode == "tree" and os.path.isdir(path) and not os.path.islink(path):
+                walker.pending.append((path, path))
+            else:
+                walker.add_file_like(path, path)
+        except PackError as e:
+            walker.skipped.append(str(e))
+        walker.drain()
+    walker.reason, walker.lenient = "--include", False
     for raw in paths:
         logical = os.path.normpath(os.path.join(cwd, raw))
         if not os.path.lexists(logical):
@@ -125,7 +145,7 @@ def scan_includes(paths: list[str], cwd: str, output: str | None = None) -> Incl
         else:
             walker.add_file_like(logical, logical)
         walker.drain()
-    return IncludeScan(walker.entries, walker.elfs)
+    return IncludeScan(walker.entries, walker.elfs, walker.skipped)
 
 
 class _IncludeWalker:
@@ -135,10 +155,13 @@ class _IncludeWalker:
         self.elfs: list[str] = []
         self.pending: list[tuple[str, str]] = []  # (logical dir, host dir) to walk
         self.walked: set[str] = set()
+        self.reason = "--include"  # the reason entries get (extra items have their own)
+        self.lenient = False  # extra items: broken links are skipped, not errors
+        self.skipped: list[str] = []
 
     def add_file_like(self, logical: str, host: str) -> None:
         """A file or symlink: its chain; a directory it leads to is walked too."""
-        hops, last = chain(logical, host, INCLUDED, reason="--include")
+        hops, last = chain(logical, host, INCLUDED, reason=self.reason)
         self.entries.extend(hops)
         if os.path.isdir(last):
             landing = _landing(hops) if hops else logical
@@ -170,7 +193,7 @@ class _IncludeWalker:
             filenames[:] = [f for f in filenames if not self._is_output(os.path.join(dirpath, f))]
             logical_dir = os.path.normpath(os.path.join(logical_top, os.path.relpath(dirpath, host_top)))
             if not dirnames and not filenames:
-                self.entries.append(RootEntry(logical_dir, "dir", mode=0o755, reason="--include"))
+                self.entries.append(RootEntry(logical_dir, "dir", mode=0o755, reason=self.reason))
             for d in list(dirnames):
                 host = os.path.join(dirpath, d)
                 if os.path.islink(host):
@@ -181,8 +204,12 @@ class _IncludeWalker:
                 logical = os.path.join(logical_dir, f)
                 if os.path.islink(host):
                     if not os.path.exists(host):
-                        raise PackError("broken symbolic link in --include tree: %s -> %s"
-                                        % (host, os.readlink(host)))
+                        problem = "broken symbolic link in --include tree: %s -> %s" % (
+                            host, os.readlink(host))
+                        if self.lenient:
+                            self.skipped.append(problem)
+                            continue
+                        raise PackError(problem)
                     self.add_file_like(logical, host)
                     continue
                 try:
@@ -192,7 +219,7 @@ class _IncludeWalker:
                 if not stat.S_ISREG(st.st_mode):
                     continue  # sockets, fifos and devices have no place in a bundle
                 self.entries.append(RootEntry(logical, INCLUDED, source=host,
-                                              mode=file_mode(st.st_mode), reason="--include"))
+                                              mode=file_mode(st.st_mode), reason=self.reason))
                 if _is_loadable_elf(host):
                     self.elfs.append(host)
 

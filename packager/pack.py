@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import lxpack
 from lxpack.errors import OutputError, PackError, UsageError
-from lxpack.packager import atomic, elfhead, layout, macos_libs, profile, profile_pick, render, searchpath, vendor
+from lxpack.packager import atomic, elfhead, extras, layout, macos_libs, profile, profile_pick, render, searchpath, vendor
 from lxpack.packager.closure import Closure, Resolver
 from lxpack.packager.manifest import ClosureEntry, Manifest
 from lxpack.packager.progress import Progress
@@ -54,6 +54,9 @@ class PackOptions:
     macos: bool | None = None
     # lxpack trace profiles: the traced paths a Mac lacks are packed too.
     profiles: list[str] = field(default_factory=list)
+    # What the program needs beyond its ELF closure (packager.knowledge rules,
+    # --with-package...): see packager/extras.py.
+    additions: extras.Options = field(default_factory=extras.Options)
 
 
 @dataclass
@@ -65,6 +68,7 @@ class PackResult:
     warnings: list[str]
     excluded: list[str]
     profile_added: int = 0  # files (not links or directories) the profiles added
+    extras: list = field(default_factory=list)  # knowledge.Extra: what was added and why
 
 
 def choose_format(output: str, fmt: str | None) -> str:
@@ -163,17 +167,20 @@ def pack(opts: PackOptions, progress: Progress | None = None) -> PackResult:
     excluder = layout.Excluder(opts.excludes)
     warnings: list[str] = []
 
-    scan = layout.scan_includes(opts.includes, cwd, output)
+    picked = None
     if opts.profiles:
         picked = profile_pick.pick(profile.load_all([os.path.join(cwd, p) for p in opts.profiles]), output)
-        scan.entries.extend(picked.entries)
-        scan.elf_objects.extend(picked.elf_objects)
-    try:
-        resolver = Resolver(library_path=opts.library_path, cwd=cwd)
-        closure = resolver.resolve(program, scan.elf_objects)
-    except OSError as e:
-        raise PackError("%s: %s" % (e.filename or program, e.strerror or e)) from None
-    problem = incomplete_message(closure, excluder)
+    found = discover_extras(program, opts.includes, opts.additions, opts.library_path, cwd, output, picked)
+    scan, closure = found.scan, found.closure
+    soft = extras.soft_missing(closure)
+    if soft - extras.loaded_names(closure):
+        warnings.append("libraries needed only by added files are missing (those files will not "
+                        "load): %s" % ", ".join(sorted(soft - extras.loaded_names(closure))))
+    if scan.skipped:
+        warnings.append("left out %d broken symbolic link%s of added trees (first: %s)"
+                        % (len(scan.skipped), "" if len(scan.skipped) == 1 else "s",
+                           scan.skipped[0].split(": ", 1)[-1]))
+    problem = incomplete_message(closure, layout.Excluder(opts.excludes + sorted(soft)))
     if problem:
         if not opts.allow_missing:
             raise PackError("cannot pack %s: %s (--allow-missing packs anyway)" % (program, problem))
@@ -216,7 +223,26 @@ def pack(opts: PackOptions, progress: Progress | None = None) -> PackResult:
     except OSError as e:
         raise OutputError("cannot write %s: %s" % (e.filename or output, e.strerror or e)) from None
     added = sum(1 for e in manifest_entries if e.reason == profile_pick.REASON and e.symlink_target is None)
-    return PackResult(written, fmt, manifest, closure, warnings, plan.excluded, added)
+    return PackResult(written, fmt, manifest, closure, warnings, plan.excluded, added, found.extras)
+
+
+def discover_extras(program: str, includes: list[str], opts: extras.Options, library_path: str | None,
+                    cwd: str, output: str | None = None, picked=None) -> extras.Discovery:
+    """The include scan and closure with what packager.extras adds and what
+    the profiles picked (also used by inspect)."""
+    program = os.path.normpath(os.path.join(cwd, program))
+
+    def scan_and_resolve(found):
+        scan = layout.scan_includes(includes, cwd, output, extras.as_items(found))
+        if picked is not None:
+            scan.entries.extend(picked.entries)
+            scan.elf_objects.extend(picked.elf_objects)
+        try:
+            closure = Resolver(library_path=library_path, cwd=cwd).resolve(program, scan.elf_objects)
+        except OSError as e:
+            raise PackError("%s: %s" % (e.filename or program, e.strerror or e)) from None
+        return scan, closure
+    return extras.discover(program, opts, scan_and_resolve)
 
 
 def build_tree(name: str, bundle_id: str, manifest: Manifest, plan: layout.RootPlan,

@@ -116,5 +116,48 @@ def as_dict(closure: Closure) -> dict:
     }
 
 
-def as_json(closure: Closure) -> str:
-    return json.dumps(as_dict(closure), indent=2, sort_keys=True) + "\n"
+def as_json(closure: Closure, extras=None) -> str:
+    data = as_dict(closure)
+    if extras is not None:
+        data["beyond_closure"] = [{"path": e.path, "reason": e.reason, "mode": e.mode, "rule": e.rule}
+                                  for e in extras]
+    return json.dumps(data, indent=2, sort_keys=True) + "\n"
+
+
+def extras_text(extras) -> str:
+    """The paths packed beyond the ELF closure, grouped by rule, each with its reason."""
+    if not extras:
+        return ""
+    groups: dict[str, list] = {}
+    for e in extras:
+        groups.setdefault(e.rule or "other", []).append(e)
+    lines = ["", "beyond the ELF closure (--no-auto-data, --no-rule RULE leave these out):"]
+    for rule, items in groups.items():
+        if rule == "package":
+            lines.append("%spackages: %d files" % (INDENT, len(items)))
+            by_reason: dict[str, int] = {}
+            for e in items:
+                by_reason[e.reason] = by_reason.get(e.reason, 0) + 1
+            lines.extend("%s%s: %d files" % (INDENT * 2, r, n) for r, n in by_reason.items())
+            continue
+        lines.append("%s%s:" % (INDENT, rule))
+        for e in items:
+            lines.append("%s%s%s  [%s]" % (INDENT * 2, e.path, "/" if e.mode == "tree" else "", e.reason))
+    return "\n".join(lines) + "\n"
+
+
+def extras_summary(extras) -> list[str]:
+    """One line per rule for the end of a pack: `python: /usr/lib/python3.11/, ...`."""
+    groups: dict[str, list] = {}
+    for e in extras:
+        groups.setdefault(e.rule or "other", []).append(e)
+    out = []
+    for rule, items in groups.items():
+        if rule == "package":
+            pkgs = sorted({e.reason.split()[1] for e in items})
+            out.append("packages: %s (%d files)" % (", ".join(pkgs), len(items)))
+            continue
+        shown = ", ".join(e.path + ("/" if e.mode == "tree" else "") for e in items[:4])
+        more = " and %d more" % (len(items) - 4) if len(items) > 4 else ""
+        out.append("%s: %s%s" % (rule, shown, more))
+    return out

@@ -15,6 +15,13 @@ have file || need="$need file"
 have git || need="$need git"
 have make || need="$need make"
 have tput || need="$need ncurses-bin"
+# programs the packing-knowledge tests ask (tests/packager/test_knowledge.py)
+have perl || need="$need perl"
+have g++ || need="$need g++"
+have tclsh || need="$need tcl"
+have wish || need="$need tk"
+have javac || need="$need default-jdk-headless"
+have vim || need="$need vim"
 [ -e /usr/share/man/man2/read.2.gz ] || need="$need manpages-dev"
 [ -z "$need" ] && exit 0
 if [ "$(id -u)" = 0 ] && have apt-get; then

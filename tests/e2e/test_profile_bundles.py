@@ -78,10 +78,12 @@ def trace_and_pack(tmp, prog, trace_args, cwd, name):
     r = lxpack("trace", "-o", prof, "--", prog, *trace_args, cwd=cwd)
     assert r.returncode == 0, r.stderr
     out = tmp / name
-    r = lxpack(prog, "-o", out, "--format", "dir", "--profile", prof, "--no-macos", "-q")
+    # --no-auto-data: what the profile alone brings (packager.knowledge would
+    # add the python and gcc trees by itself).
+    r = lxpack(prog, "-o", out, "--format", "dir", "--profile", prof, "--no-macos", "-q", "--no-auto-data")
     assert r.returncode == 0, r.stderr
     bare = tmp / (name + "-bare")
-    r = lxpack(prog, "-o", bare, "--format", "dir", "--no-macos", "-q")
+    r = lxpack(prog, "-o", bare, "--format", "dir", "--no-macos", "-q", "--no-auto-data")
     assert r.returncode == 0, r.stderr
     return out, bare
 

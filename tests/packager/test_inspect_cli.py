@@ -71,6 +71,13 @@ def test_pack_is_the_default_command_and_prints_one_summary(run_lxpack, hello, t
     r = run_lxpack(hello, "-o", tmp_path / "a.app")
     assert r.returncode == 0
     assert r.stdout == ""
+    # One "added" line per rule that packed something beyond the closure, then one summary.
+    added = [ln for ln in r.err_lines if ln.startswith("lxpack: added ")]
+    assert added == ["lxpack: added locale: /usr/lib/locale/C.utf8/"] or not os.path.isdir(
+        "/usr/lib/locale/C.utf8")
+    rest = [ln for ln in r.err_lines if ln not in added]
+    assert len(rest) == 1 and rest[0].startswith("lxpack: packed ")
+    r = run_lxpack(hello, "-o", tmp_path / "d.app", "--no-auto-data")
     assert len(r.err_lines) == 1 and r.err_lines[0].startswith("lxpack: packed ")
     r = run_lxpack("pack", hello, "-o", tmp_path / "b.app", "--quiet")
     assert r.returncode == 0 and r.stdout == "" and r.stderr == ""
