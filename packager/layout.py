@@ -41,6 +41,7 @@ class RootEntry:
     needed_by: list[str] = field(default_factory=list)
     reason: str | None = None
     size: int | None = None  # set when hashed
+    sha256: str | None = None  # set when hashed
 
     @property
     def is_link(self) -> bool:
@@ -60,8 +61,13 @@ class IncludeScan:
 
 
 def file_mode(st_mode: int) -> int:
-    """The fixed mode a bundle gives a file: 0755 if any exec bit, else 0644."""
-    return 0o755 if st_mode & 0o111 else 0o644
+    """The mode a bundle gives a file: the source's permission bits, exactly
+    (programs test them: a JDK's bin/ and lib/jspawnhelper, scripts that are
+    or are not executable, read-only data), except that setuid and setgid
+    are dropped (the runtime cannot honour them, and a setuid file in a
+    user's download is a hazard) and the owner may always read (the runtime
+    reads every file as the user who runs the bundle)."""
+    return (stat.S_IMODE(st_mode) & ~(stat.S_ISUID | stat.S_ISGID)) | stat.S_IRUSR
 
 
 def chain(logical: str, host: str, kind: str, needed_by=(), reason=None) -> tuple[list[RootEntry], str]:

@@ -183,7 +183,7 @@ def pack(opts: PackOptions, progress: Progress | None = None) -> PackResult:
         vendored = sorted(vendored + macos_libs.files(), key=lambda v: v.dest)
     files = [e for e in plan.entries if not e.is_link and not e.is_dir]
     total = sum(os.path.getsize(e.source) for e in files) + sum(os.path.getsize(v.source) for v in vendored)
-    progress.phase("hashing", total)
+    progress.phase("hashing", total, len(files) + len(vendored))
     manifest_entries = []
     for e in plan.entries:
         if e.is_dir:
@@ -191,19 +191,23 @@ def pack(opts: PackOptions, progress: Progress | None = None) -> PackResult:
         sha = size = None
         if not e.is_link:
             sha, size = _sha256(e.source, progress)
-            e.size = size  # remembered for the tree
+            e.size, e.sha256 = size, sha  # remembered for the tree
+            progress.file_done()
         manifest_entries.append(ClosureEntry(e.path, e.kind, sha, size, sorted(e.needed_by),
                                              e.link_target, e.reason))
     code = hashlib.sha256()
+    digests = {}
     for v in vendored:
         digest, _ = _sha256(v.source, progress)
+        digests[v.dest] = digest
         code.update(("%s %s\n" % (v.dest, digest)).encode())
+        progress.file_done()
 
     manifest = Manifest(name=name, entry=plan.entry, argv0=program,
                         interpreter=closure.program.info.interpreter, env=env,
                         host_exec=list(opts.host_exec), closure=manifest_entries)
-    tree = build_tree(name, bundle_id, manifest, plan, vendored, code.hexdigest()[:16])
-    progress.phase("writing", tree.total_bytes())
+    tree = build_tree(name, bundle_id, manifest, plan, vendored, code.hexdigest()[:16], digests)
+    progress.phase("writing", tree.total_bytes(), tree.total_files())
     try:
         written = WRITERS[fmt](tree, output, opts.force, progress)
     except OSError as e:
@@ -212,8 +216,11 @@ def pack(opts: PackOptions, progress: Progress | None = None) -> PackResult:
 
 
 def build_tree(name: str, bundle_id: str, manifest: Manifest, plan: layout.RootPlan,
-               vendored: list[vendor.VendoredFile], code_digest: str) -> Tree:
-    """The bundle tree, paths relative to Contents/."""
+               vendored: list[vendor.VendoredFile], code_digest: str,
+               digests: dict[str, str] | None = None) -> Tree:
+    """The bundle tree, paths relative to Contents/. `digests` (vendored
+    dest -> sha256) and the plan's hashes let identical files be stored once."""
+    digests = digests or {}
     tree = Tree()
     values = dict(name=name, bundle_id=bundle_id, version=BUNDLE_VERSION, min_macos=MIN_MACOS,
                   lxpack_version=lxpack.__version__, code_digest=code_digest)
@@ -222,7 +229,8 @@ def build_tree(name: str, bundle_id: str, manifest: Manifest, plan: layout.RootP
     tree.add_bytes("Resources/lxpack/run.py", render.render("run.py.j2", **values))
     tree.add_bytes("Resources/lxpack/manifest.json", manifest.to_json())
     for v in vendored:
-        tree.add_file("Resources/lxpack/python/" + v.dest, v.source, v.mode, os.path.getsize(v.source))
+        tree.add_file("Resources/lxpack/python/" + v.dest, v.source, v.mode, os.path.getsize(v.source),
+                      digests.get(v.dest))
     for e in plan.entries:
         path = "Resources/root" + e.path
         if e.is_dir:
@@ -230,5 +238,5 @@ def build_tree(name: str, bundle_id: str, manifest: Manifest, plan: layout.RootP
         elif e.is_link:
             tree.add_link(path, e.link_target)
         else:
-            tree.add_file(path, e.source, e.mode, e.size)
+            tree.add_file(path, e.source, e.mode, e.size, e.sha256)
     return tree
