@@ -65,9 +65,10 @@ def file_mode(st_mode: int) -> int:
     (programs test them: a JDK's bin/ and lib/jspawnhelper, scripts that are
     or are not executable, read-only data), except that setuid and setgid
     are dropped (the runtime cannot honour them, and a setuid file in a
-    user's download is a hazard) and the owner may always read (the runtime
+    user's download is a hazard), so is the sticky bit (meaningless on a
+    file, and unzip drops it), and the owner may always read (the runtime
     reads every file as the user who runs the bundle)."""
-    return (stat.S_IMODE(st_mode) & ~(stat.S_ISUID | stat.S_ISGID)) | stat.S_IRUSR
+    return (stat.S_IMODE(st_mode) & ~(stat.S_ISUID | stat.S_ISGID | stat.S_ISVTX)) | stat.S_IRUSR
 
 
 def chain(logical: str, host: str, kind: str, needed_by=(), reason=None) -> tuple[list[RootEntry], str]:
