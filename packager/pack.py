@@ -205,7 +205,8 @@ def pack(opts: PackOptions, progress: Progress | None = None) -> PackResult:
 
     manifest = Manifest(name=name, entry=plan.entry, argv0=program,
                         interpreter=closure.program.info.interpreter, env=env,
-                        host_exec=list(opts.host_exec), closure=manifest_entries)
+                        host_exec=list(opts.host_exec), closure=manifest_entries,
+                        case_renamed=dict(plan.case_renamed))
     tree = build_tree(name, bundle_id, manifest, plan, vendored, code.hexdigest()[:16], digests)
     progress.phase("writing", tree.total_bytes(), tree.total_files())
     try:
@@ -232,7 +233,7 @@ def build_tree(name: str, bundle_id: str, manifest: Manifest, plan: layout.RootP
         tree.add_file("Resources/lxpack/python/" + v.dest, v.source, v.mode, os.path.getsize(v.source),
                       digests.get(v.dest))
     for e in plan.entries:
-        path = "Resources/root" + e.path
+        path = "Resources/root" + e.stored_path
         if e.is_dir:
             tree.add_dir(path)
         elif e.is_link:
