@@ -52,6 +52,9 @@ class PackOptions:
     # Carry unicorn's macOS libraries (Apple silicon and Intel) so the bundle
     # also runs on a Mac; None: yes for the app format, no for the others.
     macos: bool | None = None
+    # Which Macs: "arm64", "x86_64" or "both" (None: both). Given explicitly,
+    # it implies macos unless macos is False, which is then a usage error.
+    mac_arch: str | None = None
 
 
 @dataclass
@@ -122,6 +125,16 @@ def incomplete_message(closure: Closure, excluder: layout.Excluder) -> str | Non
     return " -- ".join(parts) if parts else None
 
 
+def want_macos(opts: PackOptions, fmt: str) -> bool:
+    """Whether the bundle carries unicorn's macOS libraries (--macos, --mac-arch)."""
+    if opts.mac_arch is not None:
+        macos_libs.arches(opts.mac_arch)  # a bad value is a usage error
+        if opts.macos is False:
+            raise UsageError("--mac-arch %s contradicts --no-macos" % opts.mac_arch)
+        return True
+    return opts.macos if opts.macos is not None else fmt == "app"
+
+
 def _needs_ld_cache(closure: Closure) -> bool:
     sysdirs = set(searchpath.system_dirs(closure.lib_dst))
     return any(o.reason == "ld.so.cache" and os.path.dirname(o.path) not in sysdirs
@@ -179,8 +192,9 @@ def pack(opts: PackOptions, progress: Progress | None = None) -> PackResult:
     plan = layout.plan_root(closure, program, scan, excluder, extra)
 
     vendored = vendor.files()
-    if opts.macos if opts.macos is not None else fmt == "app":
-        vendored = sorted(vendored + macos_libs.files(), key=lambda v: v.dest)
+    if want_macos(opts, fmt):
+        vendored = sorted(vendored + macos_libs.files(mac_arch=opts.mac_arch or "both"),
+                          key=lambda v: v.dest)
     files = [e for e in plan.entries if not e.is_link and not e.is_dir]
     total = sum(os.path.getsize(e.source) for e in files) + sum(os.path.getsize(v.source) for v in vendored)
     progress.phase("hashing", total, len(files) + len(vendored))
