@@ -132,7 +132,10 @@ def _path_without(tmp_path, drop, tar=None):
     return str(d)
 
 
-@pytest.mark.parametrize("how", ["xz", "bsdtar", "python"])
+PY39 = "/root/.pyenv/versions/3.9.18/bin/python3"
+
+
+@pytest.mark.parametrize("how", ["xz", "bsdtar", "python", "python3.9"])
 def test_onefile_unpacks_the_same_tree_every_way(hello, tree, tmp_path, how):
     xz_tools = {"xz", "unxz", "xzcat", "lzma", "unlzma", "lzcat", "xzdec", "lzmadec"}
     if how == "xz":
@@ -144,12 +147,16 @@ def test_onefile_unpacks_the_same_tree_every_way(hello, tree, tmp_path, how):
             pytest.skip("no bsdtar (Debian: libarchive-tools)")
         path = _path_without(tmp_path, xz_tools, tar=shutil.which("bsdtar"))
     else:
+        if how == "python3.9" and not os.path.exists(PY39):
+            pytest.skip("no Python 3.9 at " + PY39)
         path = _path_without(tmp_path, xz_tools)
     _pack(hello, tree, tmp_path / "t.run", "onefile")
     _pack(hello, tree, tmp_path / "T", "dir", name="t")
     cache = tmp_path / "cache"
     env = dict(os.environ, PATH=path, XDG_CACHE_HOME=str(cache))
     env.pop("LXPACK_PYTHON", None)
+    if how == "python3.9":  # what macOS's Command Line Tools have
+        env["LXPACK_PYTHON"] = PY39
     r = subprocess.run([str(tmp_path / "t.run")], env=env, capture_output=True, text=True, timeout=300)
     native = subprocess.run([str(hello)], capture_output=True, text=True)
     assert (r.returncode, r.stdout) == (native.returncode, native.stdout), r.stderr
