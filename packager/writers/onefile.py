@@ -13,9 +13,11 @@ installed -- macOS's /usr/bin/tar is bsdtar (libarchive), which reads xz
 itself -- and Linux has the `xz` program nearly everywhere (GNU tar calls it
 too), with python3's tarfile+lzma as the last resort; the encoder is in
 Python's standard library (lzma), so packing needs no new dependency.
-zstd would pack faster but has no decoder on a stock Mac. xz preset 6
-makes big payloads about a third smaller than gzip -6 did (docs/PACKAGING.md
-has the numbers).
+zstd would pack faster but has no decoder on a stock Mac. Preset 3, not
+xz's default 6: on a Python or JDK tree it makes the payload about a quarter
+smaller than gzip -6 did, and 6 only a tenth smaller again for three times
+the CPU time (docs/PACKAGING.md has the numbers); a first pack on a fresh
+CI machine should not take minutes.
 
 The tar stream is cut into pieces, each compressed on its own into a
 complete .xz stream, and the streams are concatenated (valid .xz; xz,
@@ -23,9 +25,10 @@ libarchive and Python's lzma all read concatenated streams). A member of
 BIG bytes or more is a piece of its own (cut every CHUNK bytes), smaller
 members are grouped into pieces of about CHUNK bytes, cut only between
 members. The pieces are compressed on a thread per CPU (liblzma releases
-the GIL), and the compressed form of a big piece is kept in a per-user
-cache keyed by its content, so packing the same JDK or libunicorn again
-costs a hash. The cut points depend only on the tar stream, so the output is
+the GIL), and the compressed form of each piece of BIG bytes or more is
+kept in a per-user cache keyed by its content (at most CACHE_MAX bytes,
+least recently used first out), so packing the same JDK or libunicorn
+again costs a hash. The cut points depend only on the tar stream, so the output is
 the same bytes whatever the number of threads or the state of the cache.
 
 Imports: packager.atomic, packager.render, packager.tree.
@@ -43,12 +46,13 @@ import lxpack
 from lxpack.packager import atomic, render, tree as tree_mod
 
 HASH_LEN = 32
-PRESET = 6
-# 16 MiB: twice preset 6's dictionary (little ratio lost at the cuts), and
+PRESET = 3
+# 16 MiB: four times preset 3's dictionary (little ratio lost at the cuts), and
 # small enough that a runtime-only bundle (~30 MB) is already two pieces.
 CHUNK = 16 << 20
 BIG = 4 << 20  # members this size or more get pieces of their own (and the cache)
 CACHE_DAYS = 30  # cached pieces unused this long are removed
+CACHE_MAX = 2 << 30  # and the least recently used beyond this many bytes
 
 
 def cache_dir() -> str:
@@ -106,18 +110,31 @@ def _compress_cached(piece: bytes) -> bytes:
     return data
 
 
-def prune_cache(now: float | None = None) -> None:
-    """Remove cached pieces unused for CACHE_DAYS (and other encoders' caches)."""
-    top = cache_dir()
+def prune_cache(now: float | None = None, max_bytes: int = CACHE_MAX) -> None:
+    """Remove cached pieces unused for CACHE_DAYS (other encoders' too), then
+    the least recently used ones until the cache holds at most max_bytes."""
     limit = (now or time.time()) - CACHE_DAYS * 86400
-    for dirpath, _, filenames in os.walk(top):
+    kept = []
+    for dirpath, _, filenames in os.walk(cache_dir()):
         for f in filenames:
             p = os.path.join(dirpath, f)
             try:
-                if os.stat(p).st_mtime < limit:
+                st = os.stat(p)
+                if st.st_mtime < limit:
                     os.unlink(p)
+                else:
+                    kept.append((st.st_mtime, st.st_size, p))
             except OSError:
                 pass
+    total = sum(size for _, size, _ in kept)
+    for _, size, p in sorted(kept):
+        if total <= max_bytes:
+            break
+        try:
+            os.unlink(p)
+        except OSError:
+            pass
+        total -= size
 
 
 class XzChunkWriter:
