@@ -40,8 +40,9 @@ REQUIRED = ("lxpack/__init__.py", "lxpack/errors.py", "lxpack/runtime/boot.py",
 # Data files the runtime loads by name; found in its sources so a new one is
 # checked without a list to keep up to date.
 _GET_DATA = re.compile(rb"""pkgutil\.get_data\(\s*["']([\w.]+)["']\s*,\s*["']([^"']+)["']\s*\)""")
-# unicorn's native library for the packing host (libunicorn.so.2, .dylib...).
-_UNICORN_LIB = re.compile(r"^unicorn/lib/libunicorn\.(so|dylib|dll)")
+# unicorn's native library for the packing host (libunicorn.so.2 on Linux,
+# libunicorn.2.dylib on a Mac, unicorn.dll).
+_UNICORN_LIB = re.compile(r"^unicorn/lib/(lib)?unicorn[^/]*\.(so(\.\d+)*|dylib|dll)$")
 
 
 @dataclass(frozen=True)
