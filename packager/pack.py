@@ -166,6 +166,7 @@ def pack(opts: PackOptions, progress: Progress | None = None) -> PackResult:
     name = check_name(opts.name if opts.name is not None else default_name(opts.output))
     bundle_id = check_bundle_id(opts.bundle_id, name)
     env = parse_env(opts.env)
+    macos = want_macos(opts, fmt)
     program = os.path.normpath(os.path.join(cwd, opts.program))
     elfhead.check_input(program)
     output = atomic.check_output(os.path.join(cwd, opts.output), opts.force)
@@ -192,7 +193,7 @@ def pack(opts: PackOptions, progress: Progress | None = None) -> PackResult:
     plan = layout.plan_root(closure, program, scan, excluder, extra)
 
     vendored = vendor.files()
-    if want_macos(opts, fmt):
+    if macos:
         vendored = sorted(vendored + macos_libs.files(mac_arch=opts.mac_arch or "both"),
                           key=lambda v: v.dest)
     files = [e for e in plan.entries if not e.is_link and not e.is_dir]
