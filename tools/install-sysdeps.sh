@@ -15,6 +15,10 @@ have file || need="$need file"
 have git || need="$need git"
 have make || need="$need make"
 have tput || need="$need ncurses-bin"
+have bsdtar || need="$need libarchive-tools"  # a one-file bundle unpacked as macOS's tar does
+have zip || need="$need zip"
+have unzip || need="$need unzip"
+have script || need="$need bsdutils"
 [ -e /usr/share/man/man2/read.2.gz ] || need="$need manpages-dev"
 [ -z "$need" ] && exit 0
 if [ "$(id -u)" = 0 ] && have apt-get; then
