@@ -16,10 +16,12 @@ PACK_EXIT_CODES = """\b
 Exit status:
   0  packed
   1  OUT cannot be written (no such directory, permission denied...)
-  2  usage: no such BINARY or --include path, a bad option value
+  2  usage: no such BINARY or --include path, a bad option value,
+     --mac-arch with --no-macos
   3  cannot pack: not an ELF file, a linker script, a 32-bit or
      non-x86-64 ELF, missing libraries or symbol versions (see
-     --allow-missing), a broken symlink in an --include'd tree
+     --allow-missing), a broken symlink in an --include'd tree,
+     an lxpack installation missing runtime files
   4  OUT exists (use --force)"""
 
 
@@ -107,13 +109,16 @@ def _run_guarded(fn):
 @click.option("--allow-missing", is_flag=True,
               help="Pack even if libraries or symbol versions are missing.")
 @click.option("--macos/--no-macos", "macos", default=None,
-              help="Carry unicorn's macOS libraries (Apple silicon and Intel, from PyPI, cached) so the "
-                   "bundle runs on a Mac too [default: yes for .app, no for the other formats].")
+              help="Carry unicorn's macOS libraries (from PyPI, cached) so the bundle runs on a Mac "
+                   "too [default: yes for .app, no for the other formats].")
+@click.option("--mac-arch", "mac_arch", type=click.Choice(["arm64", "x86_64", "both"]), default=None,
+              help="Which Macs the bundle is for: arm64 (Apple silicon), x86_64 (Intel) or both "
+                   "[default: both]. Implies --macos. The packing host's own library is always kept.")
 @click.option("--force", is_flag=True, help="Replace OUT if it exists.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar, no summary line.")
 @_beyond_closure_options
 def pack(binary, output, fmt, includes, profiles, excludes, name, bundle_id, env, host_exec,
-         library_path, allow_missing, macos, force, quiet, **beyond):
+         library_path, allow_missing, macos, mac_arch, force, quiet, **beyond):
     """Pack the Linux x86-64 program BINARY, its shared libraries and the
     lxpack runtime into OUT, a bundle that runs it on macOS or Linux.
 
@@ -129,7 +134,7 @@ def pack(binary, output, fmt, includes, profiles, excludes, name, bundle_id, env
     opts = PackOptions(program=binary, output=output, format=fmt, includes=list(includes),
                        excludes=list(excludes), name=name, bundle_id=bundle_id, env=list(env),
                        force=force, allow_missing=allow_missing, host_exec=list(host_exec),
-                       library_path=library_path, macos=macos, profiles=list(profiles),
+                       library_path=library_path, macos=macos, mac_arch=mac_arch, profiles=list(profiles),
                        additions=_additions(**beyond))
 
     def work():

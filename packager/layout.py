@@ -13,7 +13,10 @@ name, while the host file is read through the host's own resolution.
 Absolute link targets are relative to root/ (the runtime overlays the
 bundle's root on the host, as FreeBSD's /compat/linux does).
 
-Imports: packager.closure, elfhead; lxpack.errors.
+Names that collide on a case-insensitive Mac disk are stored renamed
+(packager.casefold); RootEntry.path stays the original path.
+
+Imports: packager.closure, casefold, elfhead; lxpack.errors.
 """
 from __future__ import annotations
 
@@ -23,7 +26,7 @@ import stat
 from dataclasses import dataclass, field
 
 from lxpack.errors import PackError, UsageError
-from lxpack.packager import elfhead
+from lxpack.packager import casefold, elfhead
 from lxpack.packager.closure import INCLUDED, INTERPRETER, LIBRARY, PROGRAM, Closure
 
 MAX_LINK_HOPS = 40
@@ -41,6 +44,12 @@ class RootEntry:
     needed_by: list[str] = field(default_factory=list)
     reason: str | None = None
     size: int | None = None  # set when hashed
+    sha256: str | None = None  # set when hashed
+    stored: str | None = None  # where it is under root/ when that differs (casefold.py)
+
+    @property
+    def stored_path(self) -> str:
+        return self.stored or self.path
 
     @property
     def is_link(self) -> bool:
@@ -61,8 +70,14 @@ class IncludeScan:
 
 
 def file_mode(st_mode: int) -> int:
-    """The fixed mode a bundle gives a file: 0755 if any exec bit, else 0644."""
-    return 0o755 if st_mode & 0o111 else 0o644
+    """The mode a bundle gives a file: the source's permission bits, exactly
+    (programs test them: a JDK's bin/ and lib/jspawnhelper, scripts that are
+    or are not executable, read-only data), except that setuid and setgid
+    are dropped (the runtime cannot honour them, and a setuid file in a
+    user's download is a hazard), so is the sticky bit (meaningless on a
+    file, and unzip drops it), and the owner may always read (the runtime
+    reads every file as the user who runs the bundle)."""
+    return (stat.S_IMODE(st_mode) & ~(stat.S_ISUID | stat.S_ISGID | stat.S_ISVTX)) | stat.S_IRUSR
 
 
 def chain(logical: str, host: str, kind: str, needed_by=(), reason=None) -> tuple[list[RootEntry], str]:
@@ -247,6 +262,9 @@ class RootPlan:
     entries: list[RootEntry]  # sorted by path, one per path
     entry: str  # the program's real path (what /proc/self/exe will say)
     excluded: list[str]
+    # original path -> stored path of each name renamed because it collides
+    # with another on a case-insensitive file system (casefold.py)
+    case_renamed: dict[str, str] = field(default_factory=dict)
 
 
 def plan_root(closure: Closure, program: str, scan: IncludeScan, excluder: Excluder,
@@ -288,7 +306,11 @@ def plan_root(closure: Closure, program: str, scan: IncludeScan, excluder: Exclu
         add(chain(path, path, INCLUDED, reason=reason)[0])
     entries = [by_path[p] for p in sorted(by_path)]
     _check_conflicts(entries)
-    return RootPlan(entries, os.path.normpath(real), sorted(set(excluded)))
+    renamed, stored = casefold.plan(e.path for e in entries)
+    for e in entries:
+        if stored[e.path] != e.path:
+            e.stored = stored[e.path]
+    return RootPlan(entries, os.path.normpath(real), sorted(set(excluded)), renamed)
 
 
 def _check_conflicts(entries: list[RootEntry]) -> None:

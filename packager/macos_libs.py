@@ -1,7 +1,7 @@
 """macOS builds of unicorn's native library, so a bundle packed on Linux runs on a Mac.
 
-Owns: fetching libunicorn.2.dylib for each Mac architecture (arm64 for Apple
-silicon, x86_64 for Intel Macs) from the unicorn wheels on PyPI, of the same
+Owns: fetching libunicorn.2.dylib for each Mac architecture asked for
+(--mac-arch: arm64 for Apple silicon, x86_64 for Intel Macs, or both) from the unicorn wheels on PyPI, of the same
 unicorn version the packing Python has, into a per-user cache; checking that
 each file is a Mach-O for its architecture; and naming where it goes in the
 bundle (python/unicorn/lib/darwin-<arch>/, chosen at run time by
@@ -25,7 +25,7 @@ import sys
 import tempfile
 import zipfile
 
-from lxpack.errors import PackError
+from lxpack.errors import PackError, UsageError
 from lxpack.packager.vendor import VendoredFile
 
 LIB_NAME = "libunicorn.2.dylib"
@@ -90,11 +90,22 @@ def _fetch(version: str, tag: str, dest: str) -> None:
             os.replace(part, dest)
 
 
-def files(fetch: bool = True) -> list[VendoredFile]:
-    """The dylibs to add under python/ (fetched into the cache if needed)."""
+def arches(mac_arch: str) -> list[str]:
+    """The PLATFORMS keys for --mac-arch (arm64, x86_64 or both)."""
+    if mac_arch == "both":
+        return sorted(PLATFORMS)
+    sub = "darwin-" + mac_arch
+    if sub not in PLATFORMS:
+        raise UsageError("unknown --mac-arch %r (use arm64, x86_64 or both)" % mac_arch)
+    return [sub]
+
+
+def files(fetch: bool = True, mac_arch: str = "both") -> list[VendoredFile]:
+    """The dylibs to add under python/ for `mac_arch` (fetched into the cache if needed)."""
     version = unicorn_version()
     out = []
-    for sub, (tag, cputype) in sorted(PLATFORMS.items()):
+    for sub in arches(mac_arch):
+        tag, cputype = PLATFORMS[sub]
         path = os.path.join(cache_dir(), "unicorn-%s" % version, sub, LIB_NAME)
         if not os.path.isfile(path):
             if not fetch:

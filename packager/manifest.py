@@ -40,6 +40,9 @@ class Manifest:
     env: dict[str, str] = field(default_factory=dict)  # additions to the environment
     host_exec: list[str] = field(default_factory=list)  # globs run as host programs
     closure: list[ClosureEntry] = field(default_factory=list)
+    # original guest path -> stored guest path, for each name renamed so it
+    # does not collide with another on a case-insensitive Mac disk
+    case_renamed: dict[str, str] = field(default_factory=dict)
     format_version: int = lxpack.MANIFEST_FORMAT
     lxpack_version: str = lxpack.__version__
 
@@ -52,6 +55,7 @@ class Manifest:
         except UnicodeEncodeError:
             bad = [e["path"] for e in data["closure"] if not _utf8(e["path"])
                    or not _utf8(e["symlink_target"] or "")]
+            bad += [k for k, v in data["case_renamed"].items() if not (_utf8(k) and _utf8(v))]
             raise PackError("cannot pack file names that are not UTF-8: %s"
                             % ", ".join(repr(os.fsencode(b)) for b in bad[:3] or ["?"])) from None
 

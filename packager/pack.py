@@ -52,6 +52,9 @@ class PackOptions:
     # Carry unicorn's macOS libraries (Apple silicon and Intel) so the bundle
     # also runs on a Mac; None: yes for the app format, no for the others.
     macos: bool | None = None
+    # Which Macs: "arm64", "x86_64" or "both" (None: both). Given explicitly,
+    # it implies macos unless macos is False, which is then a usage error.
+    mac_arch: str | None = None
     # lxpack trace profiles: the traced paths a Mac lacks are packed too.
     profiles: list[str] = field(default_factory=list)
     # What the program needs beyond its ELF closure (packager.knowledge rules,
@@ -129,6 +132,16 @@ def incomplete_message(closure: Closure, excluder: layout.Excluder) -> str | Non
     return " -- ".join(parts) if parts else None
 
 
+def want_macos(opts: PackOptions, fmt: str) -> bool:
+    """Whether the bundle carries unicorn's macOS libraries (--macos, --mac-arch)."""
+    if opts.mac_arch is not None:
+        macos_libs.arches(opts.mac_arch)  # a bad value is a usage error
+        if opts.macos is False:
+            raise UsageError("--mac-arch %s contradicts --no-macos" % opts.mac_arch)
+        return True
+    return opts.macos if opts.macos is not None else fmt == "app"
+
+
 def _needs_ld_cache(closure: Closure) -> bool:
     sysdirs = set(searchpath.system_dirs(closure.lib_dst))
     return any(o.reason == "ld.so.cache" and os.path.dirname(o.path) not in sysdirs
@@ -160,6 +173,7 @@ def pack(opts: PackOptions, progress: Progress | None = None) -> PackResult:
     name = check_name(opts.name if opts.name is not None else default_name(opts.output))
     bundle_id = check_bundle_id(opts.bundle_id, name)
     env = parse_env(opts.env)
+    macos = want_macos(opts, fmt)
     program = os.path.normpath(os.path.join(cwd, opts.program))
     elfhead.check_input(program)
     output = atomic.check_output(os.path.join(cwd, opts.output), opts.force)
@@ -193,11 +207,12 @@ def pack(opts: PackOptions, progress: Progress | None = None) -> PackResult:
     plan = layout.plan_root(closure, program, scan, excluder, extra)
 
     vendored = vendor.files()
-    if opts.macos if opts.macos is not None else fmt == "app":
-        vendored = sorted(vendored + macos_libs.files(), key=lambda v: v.dest)
+    if macos:
+        vendored = sorted(vendored + macos_libs.files(mac_arch=opts.mac_arch or "both"),
+                          key=lambda v: v.dest)
     files = [e for e in plan.entries if not e.is_link and not e.is_dir]
     total = sum(os.path.getsize(e.source) for e in files) + sum(os.path.getsize(v.source) for v in vendored)
-    progress.phase("hashing", total)
+    progress.phase("hashing", total, len(files) + len(vendored))
     manifest_entries = []
     for e in plan.entries:
         if e.is_dir:
@@ -205,19 +220,24 @@ def pack(opts: PackOptions, progress: Progress | None = None) -> PackResult:
         sha = size = None
         if not e.is_link:
             sha, size = _sha256(e.source, progress)
-            e.size = size  # remembered for the tree
+            e.size, e.sha256 = size, sha  # remembered for the tree
+            progress.file_done()
         manifest_entries.append(ClosureEntry(e.path, e.kind, sha, size, sorted(e.needed_by),
                                              e.link_target, e.reason))
     code = hashlib.sha256()
+    digests = {}
     for v in vendored:
         digest, _ = _sha256(v.source, progress)
+        digests[v.dest] = digest
         code.update(("%s %s\n" % (v.dest, digest)).encode())
+        progress.file_done()
 
     manifest = Manifest(name=name, entry=plan.entry, argv0=program,
                         interpreter=closure.program.info.interpreter, env=env,
-                        host_exec=list(opts.host_exec), closure=manifest_entries)
-    tree = build_tree(name, bundle_id, manifest, plan, vendored, code.hexdigest()[:16])
-    progress.phase("writing", tree.total_bytes())
+                        host_exec=list(opts.host_exec), closure=manifest_entries,
+                        case_renamed=dict(plan.case_renamed))
+    tree = build_tree(name, bundle_id, manifest, plan, vendored, code.hexdigest()[:16], digests)
+    progress.phase("writing", tree.total_bytes(), tree.total_files())
     try:
         written = WRITERS[fmt](tree, output, opts.force, progress)
     except OSError as e:
@@ -246,8 +266,11 @@ def discover_extras(program: str, includes: list[str], opts: extras.Options, lib
 
 
 def build_tree(name: str, bundle_id: str, manifest: Manifest, plan: layout.RootPlan,
-               vendored: list[vendor.VendoredFile], code_digest: str) -> Tree:
-    """The bundle tree, paths relative to Contents/."""
+               vendored: list[vendor.VendoredFile], code_digest: str,
+               digests: dict[str, str] | None = None) -> Tree:
+    """The bundle tree, paths relative to Contents/. `digests` (vendored
+    dest -> sha256) and the plan's hashes let identical files be stored once."""
+    digests = digests or {}
     tree = Tree()
     values = dict(name=name, bundle_id=bundle_id, version=BUNDLE_VERSION, min_macos=MIN_MACOS,
                   lxpack_version=lxpack.__version__, code_digest=code_digest)
@@ -256,13 +279,14 @@ def build_tree(name: str, bundle_id: str, manifest: Manifest, plan: layout.RootP
     tree.add_bytes("Resources/lxpack/run.py", render.render("run.py.j2", **values))
     tree.add_bytes("Resources/lxpack/manifest.json", manifest.to_json())
     for v in vendored:
-        tree.add_file("Resources/lxpack/python/" + v.dest, v.source, v.mode, os.path.getsize(v.source))
+        tree.add_file("Resources/lxpack/python/" + v.dest, v.source, v.mode, os.path.getsize(v.source),
+                      digests.get(v.dest))
     for e in plan.entries:
-        path = "Resources/root" + e.path
+        path = "Resources/root" + e.stored_path
         if e.is_dir:
             tree.add_dir(path)
         elif e.is_link:
             tree.add_link(path, e.link_target)
         else:
-            tree.add_file(path, e.source, e.mode, e.size)
+            tree.add_file(path, e.source, e.mode, e.size, e.sha256)
     return tree

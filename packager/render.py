@@ -5,7 +5,7 @@ error, trailing newlines kept) and its filters: `shquote` for POSIX sh
 literals and `pyrepr` for Python literals. XML values in Info.plist are
 escaped in the template with `e`.
 
-Imports: jinja2, lxpack.templates (as a directory of files).
+Imports: jinja2, lxpack.templates (as a directory of files), lxpack.errors.
 """
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ import shlex
 import jinja2
 
 import lxpack.templates
+from lxpack.errors import PackError
 
 
 @functools.lru_cache(maxsize=1)
@@ -33,4 +34,10 @@ def environment() -> jinja2.Environment:
 
 def render(template: str, **values) -> bytes:
     """The template `template` (e.g. 'Info.plist.j2') rendered, as UTF-8 bytes."""
-    return environment().get_template(template).render(**values).encode("utf-8")
+    try:
+        tpl = environment().get_template(template)
+    except jinja2.TemplateNotFound:
+        # An installation without its package data: one line, not a traceback.
+        raise PackError("the lxpack installation is incomplete: template %s is missing from %s "
+                        "(reinstall lxpack)" % (template, os.path.dirname(lxpack.templates.__file__))) from None
+    return tpl.render(**values).encode("utf-8")

@@ -2,11 +2,14 @@
 
 Owns: Tree, the sorted set of nodes a bundle holds (paths relative to the
 bundle's Contents directory: Info.plist, MacOS/NAME, Resources/...), each a
-file (from a host file or bytes), a symlink or a directory; writing it
-into a directory (fixed modes, fixed mtimes, symlinks as symlinks) and as
+file (from a host file or bytes), a symlink or a directory; which files
+are stored once (identical content and mode: the first in path order is the
+file, the others hard links to it); writing it into a directory (the given
+modes, fixed mtimes, symlinks as symlinks, hard links as hard links) and as
 a tar stream (sorted, mtime fixed, uid/gid 0, no user or group names, PAX
-format for long paths). Nothing written depends on the time, the user or
-the host name, so the same inputs give the same bytes.
+format for long paths, hard links as link entries). Nothing written depends
+on the time, the user or the host name, so the same inputs give the same
+bytes. Extended attributes are never written (see docs/PACKAGING.md).
 
 Imports: packager.progress (duck-typed), lxpack.errors.
 """
@@ -26,12 +29,13 @@ CHUNK = 1 << 20
 @dataclass(frozen=True)
 class Node:
     path: str  # relative, '/'-separated
-    type: str  # "file" | "link" | "dir"
+    type: str  # "file" | "link" | "dir" | "hardlink" (made by nodes())
     mode: int = 0o644
     source: str | None = None  # host file (type "file")
     data: bytes | None = None  # or literal content
-    target: str | None = None  # type "link"
+    target: str | None = None  # type "link": the text; "hardlink": the path of the file
     size: int = 0
+    digest: str | None = None  # sha256 of the content, when known: identical files are linked
 
 
 class Tree:
@@ -51,8 +55,8 @@ class Tree:
     def add_bytes(self, path: str, data: bytes, mode: int = 0o644) -> None:
         self._put(Node(path, "file", mode, data=data, size=len(data)))
 
-    def add_file(self, path: str, source: str, mode: int, size: int) -> None:
-        self._put(Node(path, "file", mode, source=source, size=size))
+    def add_file(self, path: str, source: str, mode: int, size: int, digest: str | None = None) -> None:
+        self._put(Node(path, "file", mode, source=source, size=size, digest=digest))
 
     def add_link(self, path: str, target: str) -> None:
         self._put(Node(path, "link", 0o777, target=target))
@@ -61,17 +65,35 @@ class Tree:
         self._put(Node(path, "dir", 0o755))
 
     def nodes(self) -> list[Node]:
-        """All nodes, parents included, sorted by path (a parent sorts before its children)."""
+        """All nodes, parents included, sorted by path (a parent sorts before
+        its children). A file with the same content and mode as an earlier
+        one is a "hardlink" node whose target is that file's path; empty
+        files are left alone (nothing to save)."""
         out = dict(self._nodes)
         for path in list(self._nodes):
             parent = path.rpartition("/")[0]
             while parent and parent not in out:
                 out[parent] = Node(parent, "dir", 0o755)
                 parent = parent.rpartition("/")[0]
-        return [out[p] for p in sorted(out, key=lambda p: p.split("/"))]
+        ordered = [out[p] for p in sorted(out, key=lambda p: p.split("/"))]
+        first: dict[tuple[str, int], str] = {}
+        for i, n in enumerate(ordered):
+            if n.type != "file" or n.digest is None or n.size == 0:
+                continue
+            key = (n.digest, n.mode)
+            if key in first:
+                ordered[i] = Node(n.path, "hardlink", n.mode, target=first[key], size=n.size)
+            else:
+                first[key] = n.path
+        return ordered
 
     def total_bytes(self) -> int:
-        return sum(n.size for n in self._nodes.values() if n.type == "file")
+        """Bytes the writers copy (each stored file once)."""
+        return sum(n.size for n in self.nodes() if n.type == "file")
+
+    def total_files(self) -> int:
+        """Files the writers copy (each stored file once)."""
+        return sum(1 for n in self.nodes() if n.type == "file")
 
 
 def _copy_stream(node: Node, dst, progress) -> None:
@@ -103,10 +125,13 @@ def write_dir(tree: Tree, dest: str, progress) -> None:
             os.makedirs(path, exist_ok=True)
         elif node.type == "link":
             os.symlink(node.target, path)
+        elif node.type == "hardlink":
+            os.link(os.path.join(dest, *node.target.split("/")), path)
         else:
             with open(path, "wb") as f:
                 _copy_stream(node, f, progress)
-        if node.type != "link":
+            progress.file_done()
+        if node.type in ("dir", "file"):
             os.chmod(path, node.mode)
     for node in reversed(nodes):  # children before parents: their mtimes stick
         path = os.path.join(dest, *node.path.split("/"))
@@ -114,9 +139,17 @@ def write_dir(tree: Tree, dest: str, progress) -> None:
 
 
 def write_tar(tree: Tree, fileobj, progress) -> None:
-    """Write `tree` as a tar stream (PAX) to the binary file object `fileobj`."""
-    with tarfile.open(fileobj=fileobj, mode="w|", format=tarfile.PAX_FORMAT) as tar:
+    """Write `tree` as a tar stream (PAX) to the binary file object `fileobj`.
+
+    A `fileobj` with tell() is written to unbuffered, and one with
+    begin_member(data_size) is told where each member starts (the one-file
+    writer cuts its compressed pieces there)."""
+    begin = getattr(fileobj, "begin_member", None)
+    mode = "w" if hasattr(fileobj, "tell") else "w|"
+    with tarfile.open(fileobj=fileobj, mode=mode, format=tarfile.PAX_FORMAT) as tar:
         for node in tree.nodes():
+            if begin is not None:
+                begin(node.size if node.type == "file" else 0)
             info = tarfile.TarInfo(node.path)
             info.mtime = MTIME
             info.uid = info.gid = 0
@@ -129,9 +162,14 @@ def write_tar(tree: Tree, fileobj, progress) -> None:
                 info.type = tarfile.SYMTYPE
                 info.linkname = node.target
                 tar.addfile(info)
+            elif node.type == "hardlink":
+                info.type = tarfile.LNKTYPE
+                info.linkname = node.target
+                tar.addfile(info)
             else:
                 info.size = node.size
                 tar.addfile(info, _Reader(node, progress))
+                progress.file_done()
 
 
 class _Reader(io.RawIOBase):

@@ -22,6 +22,10 @@ have tclsh || need="$need tcl"
 have wish || need="$need tk"
 have javac || need="$need default-jdk-headless"
 have vim || need="$need vim"
+have bsdtar || need="$need libarchive-tools"  # a one-file bundle unpacked as macOS's tar does
+have zip || need="$need zip"
+have unzip || need="$need unzip"
+have script || need="$need bsdutils"
 [ -e /usr/share/man/man2/read.2.gz ] || need="$need manpages-dev"
 [ -z "$need" ] && exit 0
 if [ "$(id -u)" = 0 ] && have apt-get; then

@@ -62,3 +62,28 @@ def test_check_macho_rejects_the_wrong_cpu(tmp_path):
     f.write_bytes(b"\x7fELF" + b"\0" * 28)
     with pytest.raises(PackError):
         macos_libs.check_macho(str(f), 0x01000007)
+
+
+@pytest.mark.parametrize("arch", ["arm64", "x86_64"])
+def test_mac_arch_carries_one_mac_library_and_the_hosts(mac_libs, closure_samples, tmp_path, arch):
+    app = tmp_path / "One.app"
+    pack(PackOptions(program=str(closure_samples.hello), output=str(app), mac_arch=arch))
+    lib = app / PY
+    assert sorted(p for p in os.listdir(lib) if p.startswith("darwin-")) == ["darwin-" + arch]
+    assert any(n.startswith("libunicorn.so") for n in os.listdir(lib))  # this Linux host's
+    r = subprocess.run([str(app / "Contents/MacOS/One")], capture_output=True, timeout=120)
+    assert r.returncode == 0 and r.stdout == b"hello\n", r.stderr
+    d = tmp_path / "dir"  # --mac-arch implies --macos for the other formats
+    pack(PackOptions(program=str(closure_samples.hello), output=str(d), format="dir", mac_arch=arch))
+    assert sorted(p for p in os.listdir(d / "Resources/lxpack/python/unicorn/lib")
+                  if p.startswith("darwin-")) == ["darwin-" + arch]
+
+
+def test_mac_arch_with_no_macos_is_a_usage_error(run_lxpack, hello, tmp_path):
+    r = run_lxpack(hello, "-o", tmp_path / "X.app", "--no-macos", "--mac-arch", "arm64")
+    assert r.returncode == 2 and len(r.err_lines) == 1
+    assert r.err_lines[0] == "lxpack: --mac-arch arm64 contradicts --no-macos"
+    assert os.listdir(tmp_path) == []
+    r = run_lxpack(hello, "-o", tmp_path / "X.app", "--mac-arch", "ppc")
+    assert r.returncode == 2 and "ppc" in r.stderr and "Traceback" not in r.stderr
+    assert os.listdir(tmp_path) == []

@@ -53,8 +53,8 @@ def test_two_packs_are_byte_identical(closure_samples, tmp_path, fmt, out):
 
 
 def test_onefile_payload_is_a_deterministic_tar(closure_samples, tmp_path):
-    import gzip
     import io
+    import lzma
     import tarfile
     pack(PackOptions(program=str(closure_samples.hello), output=str(tmp_path / "h.run")))
     data = (tmp_path / "h.run").read_bytes()
@@ -65,8 +65,8 @@ def test_onefile_payload_is_a_deterministic_tar(closure_samples, tmp_path):
     assert skip == len(header + marker) + 1
     h = text.split("lxpack_hash=")[1].split("\n")[0]
     assert h == hashlib.sha256(payload).hexdigest()[:32]
-    assert payload[4:8] == b"\0\0\0\0"  # gzip MTIME field is zero
-    with tarfile.open(fileobj=io.BytesIO(gzip.decompress(payload))) as tar:
+    assert payload.startswith(b"\xfd7zXZ\0")  # xz (concatenated streams: lzma reads them all)
+    with tarfile.open(fileobj=io.BytesIO(lzma.decompress(payload))) as tar:
         members = tar.getmembers()
     names = [m.name for m in members]
     assert names == sorted(names, key=lambda n: n.split("/"))
