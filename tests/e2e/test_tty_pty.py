@@ -229,7 +229,9 @@ def test_less(backend, workdir):
 
 
 def _vi_steps(t):
-    out = [t.wait(r"new\.txt")]
+    # vim may write its status line before the ~ lines: wait for both (a
+    # slow run on a busy machine was caught between the two).
+    out = [t.wait(r"^~\s*$[\s\S]*new\.txt")]
     t.keys("i")
     t.text("first line")
     t.keys("Enter")
