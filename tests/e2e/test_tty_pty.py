@@ -51,8 +51,10 @@ def _need(prog):
 class Tmux(object):
     """One private tmux server running one program in an 80x24 window."""
 
-    def __init__(self, argv, cwd, env):
+    def __init__(self, argv, cwd, env, expect=None):
         self.tmux = _need("tmux")
+        self.expect = expect          # the native run's screens (see wait)
+        self.waits = 0
         self.sock = "lxpack-e2e-%s" % uuid.uuid4().hex[:10]
         self.env = env
         # argv as separate words: tmux execs it directly. Through its default
@@ -81,18 +83,35 @@ class Tmux(object):
         lines = [line.rstrip() for line in out.split("\n") if not line.startswith("Pane is dead")]
         return "\n".join(lines).rstrip("\n")
 
-    def wait(self, pattern, timeout=STEP_TIMEOUT):
-        """The screen once it matches the regex `pattern` (or after timeout)."""
+    def wait(self, pattern, timeout=STEP_TIMEOUT, quiet=0.3):
+        """The screen once it matches the regex `pattern` and has stopped
+        changing for `quiet` seconds (a full-screen program redraws in
+        several writes, slower on a busy machine), or after timeout. With
+        `expect` (the native run's screens, for the lxpack run), a matching
+        screen that is still short of the native one is waited on too,
+        until the timeout: a slow redraw is not a difference."""
         deadline = time.monotonic() + timeout
         rx = re.compile(pattern, re.M)
+        want = self.expect[self.waits] if self.expect and self.waits < len(self.expect) else None
+        self.waits += 1
+        last, since = None, None
         while True:
             s = self.screen()
-            if rx.search(s) or time.monotonic() > deadline:
+            now = time.monotonic()
+            if now > deadline:
                 return s
+            if rx.search(s):
+                if s != last:
+                    last, since = s, now
+                elif now - since >= quiet and (want is None or s == want):
+                    return s
+            else:
+                last = None
             time.sleep(0.1)
 
     def settle(self, quiet=0.5, timeout=STEP_TIMEOUT):
         """The screen once it stopped changing for `quiet` seconds."""
+        self.waits += 1                   # one screen of the conversation (see wait)
         deadline = time.monotonic() + timeout
         last, since = None, time.monotonic()
         while time.monotonic() < deadline:
@@ -106,6 +125,7 @@ class Tmux(object):
 
     def ended(self, timeout=STEP_TIMEOUT):
         """The screen once the program's terminal output has ended."""
+        self.waits += 1                   # one screen of the conversation (see wait)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             out = self._run("display-message", "-p", "-t", "t", "#{pane_dead}", check=False).stdout
@@ -137,7 +157,7 @@ def _conversation(argv, backend, workdir, steps, setup=None, env_extra=None):
         if setup:
             setup(workdir)
         cmd = list(argv) if which == "native" else harness.lxpack_command(argv, backend)
-        t = Tmux(cmd, workdir, _env(workdir, **(env_extra or {})))
+        t = Tmux(cmd, workdir, _env(workdir, **(env_extra or {})), screens.get("native"))
         try:
             screens[which] = steps(t)
         finally:
