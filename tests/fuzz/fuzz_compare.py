@@ -23,6 +23,9 @@ def parse(text):
         if line == "END":
             ended = True
             continue
+        if line.startswith("setup "):      # compared like a call, as index -1
+            calls[-1] = ("setup", line[6:])
+            continue
         head, sep, result = line.partition(" = ")
         idx, _, call = head.partition(" ")
         if not idx.isdigit():
@@ -63,7 +66,7 @@ def classify_run(res, native_status=0):
         lines = [l for l in err.splitlines() if l and not l.startswith(" ")]
         out.append(("crash", "traceback: " + (lines[-1] if lines else "?")))
     elif res.signal and not native_status:
-        out.append(("crash", "runtime died by signal %d" % res.signal))
+        out.append(("crash", "died by signal %d (native exited normally)" % res.signal))
     if not out and res.status != native_status:
         out.append(("status", "exit status %s (native %s)" % (res.status, native_status)))
     return out
@@ -82,7 +85,8 @@ class Report(object):
         self.hangs = []              # (seed, last line)
         self.crashes = []            # (seed, call, detail)
         self.status = []             # (seed, detail)
-        self.groups = OrderedDict()  # (name, native class, lxpack class) -> [count, example]
+        self.groups = OrderedDict()  # (name, native class, lxpack class) -> [count, example, seeds]
+        self.first_groups = OrderedDict()  # the same for each run's first difference only
         self.seconds = 0.0
 
     def add(self, seed, native1, native2, res, native_status=0):
@@ -106,6 +110,7 @@ class Report(object):
                 self.crashes.append((seed, at, detail))
             else:
                 self.status.append((seed, detail))
+        first = True
         for i, (call, nres) in stable.items():
             if i not in got:
                 self.calls_missing += 1
@@ -113,7 +118,8 @@ class Report(object):
             self.calls_compared += 1
             gcall, gres = got[i]
             if gcall != call:
-                key = (syscall_name(call), "args " + call, "args " + gcall)
+                # an argument computed from an earlier result (a region's length) differs
+                key = (syscall_name(call), "<other arguments>", "<other arguments>")
                 ex = "seed %d: %d %s | lxpack: %s" % (seed, i, call, gcall)
             elif gres != nres:
                 key = (syscall_name(call), result_class(nres), result_class(gres))
@@ -123,9 +129,15 @@ class Report(object):
             g = self.groups.setdefault(key, [0, ex, set()])
             g[0] += 1
             g[2].add(seed)
+            if first:
+                first = False
+                f = self.first_groups.setdefault(key, [0, ex, set()])
+                f[0] += 1
+                f[2].add(seed)
 
-    def sorted_groups(self):
-        return sorted(self.groups.items(), key=lambda kv: (-kv[1][0], kv[0]))
+    def sorted_groups(self, first=False):
+        g = self.first_groups if first else self.groups
+        return sorted(g.items(), key=lambda kv: (-kv[1][0], kv[0]))
 
     def to_json(self):
         return {
@@ -139,6 +151,9 @@ class Report(object):
             "difference_groups": [
                 {"syscall": k[0], "native": k[1], "lxpack": k[2], "count": v[0], "seeds": len(v[2]),
                  "example": v[1]} for k, v in self.sorted_groups()],
+            "first_difference_groups": [
+                {"syscall": k[0], "native": k[1], "lxpack": k[2], "count": v[0], "example": v[1]}
+                for k, v in self.sorted_groups(first=True)],
         }
 
     def text(self, max_groups=60):
@@ -156,6 +171,11 @@ class Report(object):
             o.append("  crash: %s  (e.g. seed %d, call %s)" % (d, s, c))
         for s, d in self.status[:10]:
             o.append("  exit status: seed %d: %s" % (s, d))
+        firsts = self.sorted_groups(first=True)
+        o.append("first difference of each run (later ones may follow from it): %d groups" % len(firsts))
+        for (name, nat, lx), (n, ex, seeds) in firsts[:max_groups // 3]:
+            o.append("  %5d  %s: native %s, lxpack %s" % (n, name, nat[:60], lx[:60]))
+            o.append("         e.g. %s" % ex[:300])
         groups = self.sorted_groups()
         o.append("difference groups: %d (%d differing calls)"
                  % (len(groups), sum(v[0] for _, v in groups)))

@@ -184,7 +184,9 @@ static char *A_ptr(int out, size_t *cap)
     case 5: ap("buf+1"); return b + 1;
     case 6: case 7: {
         int k = R(NREG);
-        size_t off = regs[k].len ? R(regs[k].len) & ~(size_t)(R(2) ? 0 : 4095) : 0;
+        /* the stream is consumed the same way whatever the region's length */
+        uint64_t x = rnd(), pg = R(2);
+        size_t off = regs[k].len ? (x % regs[k].len) & ~(size_t)(pg ? 0 : 4095) : 0;
         ap("reg#%d+%s", k, off & 4095 ? "odd" : "pg");
         *cap = regs[k].len - off;
         return regs[k].addr ? regs[k].addr + off : NULL;
@@ -282,8 +284,10 @@ static void res_ok(long r)
 }
 static void res_fd(long r, const char *kind)
 {
+    /* the number itself is not printed: one extra descriptor would make every
+       later result differ; the setup line shows the numbering once */
     if (!res_err(r))
-        ap(" = fd %ld", r);
+        ap(" = fd");
     put_fd(r, kind);
 }
 static void res_data(long r, const char *p, size_t cap)
@@ -362,7 +366,7 @@ static void do_fcntl(void)
     if (res_err(r))
         return;
     if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC) {
-        ap(" = fd %ld", r);
+        ap(" = fd");
         put_fd(r, "dup");
     } else if (cmd == F_GETOWN) {
         ap(" = %s", r == 0 ? "0" : r == self_pid ? "self" : "other");
@@ -1545,6 +1549,14 @@ int main(int argc, char **argv)
         return 2;
     setup();
     ap("seed %lu count %ld", seed, count);
+    flush_line();
+    ap("setup fds:");
+    for (int i = 0; i < NSLOT; i++)
+        if (slots[i].fd >= 0)
+            ap(" %s=%ld", slots[i].kind, slots[i].fd);
+    long nfd = syscall(SYS_fcntl, 0, F_DUPFD, 0);
+    ap(" next=%ld", nfd);
+    syscall(SYS_close, nfd);
     flush_line();
     for (long i = 0; i < count; i++)
         do_call(i);
