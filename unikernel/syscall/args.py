@@ -115,6 +115,8 @@ class CStr(Kind):
     def fmt(v):
         if v is None:
             return "NULL"
+        if isinstance(v, int):       # not copied in (a bad address): the pointer
+            return "%#x" % v
         s = repr(v[:64])[1:]
         return s if len(v) <= 64 else s + "..."
 
