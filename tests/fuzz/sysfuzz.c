@@ -187,7 +187,7 @@ static char *A_ptr(int out, size_t *cap)
         /* the stream is consumed the same way whatever the region's length */
         uint64_t x = rnd(), pg = R(2);
         size_t off = regs[k].len ? (x % regs[k].len) & ~(size_t)(pg ? 0 : 4095) : 0;
-        ap("reg#%d+%s", k, off & 4095 ? "odd" : "pg");
+        ap("reg#%d+%s", k, pg ? "odd" : "pg");
         *cap = regs[k].len - off;
         return regs[k].addr ? regs[k].addr + off : NULL;
     }
