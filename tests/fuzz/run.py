@@ -9,6 +9,7 @@ with --json).
 
     python tests/fuzz/run.py [--seeds 10] [--calls 200] [--backends kvm,unicorn]
                              [--first-seed 1] [--jobs 2] [--timeout S] [--json] [--out FILE]
+    python tests/fuzz/run.py --diff SEED [--calls N] [--backends B]    (triage one seed)
 
 Exit status: 0 when every run finished with no internal error, hang or
 crash (differences are reported, not failed), 1 otherwise, 2 on a setup
@@ -105,6 +106,19 @@ class Campaign(object):
             with self.lock:
                 self.reports[b].add(seed, n1.stdout, n2.stdout, res)
 
+    def diff_seed(self, seed, backend):
+        """A unified diff of one seed's native trace and its trace under `backend` (triage)."""
+        import difflib
+        n = self._run("native", seed)
+        g = self._run(backend, seed)
+        shutil.rmtree(self.base, ignore_errors=True)
+        out = list(difflib.unified_diff(n.stdout.splitlines(), g.stdout.splitlines(),
+                                        "native", backend, n=1, lineterm=""))
+        if g.stderr.strip():
+            out.append("--- %s stderr (status %s):" % (backend, g.status))
+            out.append(g.stderr.strip()[-2000:])
+        return "\n".join(out)
+
     def run(self, seeds, jobs=1, progress=None):
         t0 = time.monotonic()
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as ex:
@@ -145,6 +159,8 @@ def main(argv=None):
     ap.add_argument("--json", action="store_true", help="print the report as JSON")
     ap.add_argument("--out", help="also write the JSON report to this file")
     ap.add_argument("--max-groups", type=int, default=60, help="difference groups shown in the text report")
+    ap.add_argument("--diff", type=int, metavar="SEED",
+                    help="print the diff of one seed's native and lxpack traces (first backend) and exit")
     a = ap.parse_args(argv)
     why = fuzz_sandbox.available()
     if why:
@@ -155,6 +171,9 @@ def main(argv=None):
         print("run.py: no /dev/kvm here: skipping the kvm backend", file=sys.stderr)
         backends.remove("kvm")
     c = Campaign(backends, a.calls, a.timeout)
+    if a.diff is not None:
+        print(c.diff_seed(a.diff, backends[0]))
+        return 0
     seeds = list(range(a.first_seed, a.first_seed + a.seeds))
 
     def progress(i, n):
