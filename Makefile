@@ -5,7 +5,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: test test-processes test-net test-stress demo bench bench-quick compat sysdeps docs clean
+.PHONY: test test-processes test-net test-stress fuzz demo bench bench-quick compat sysdeps docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,17 @@ test-net: $(STAMP) sysdeps
 # rounds while CPU hogs keep every core busy.
 test-stress: $(STAMP) sysdeps
 	$(PY) tests/e2e/stress_under_load.py $(STRESS_ARGS)
+
+# Differential syscall fuzzing campaign (tests/fuzz/): sysfuzz natively vs
+# each backend, unprivileged in a private PID namespace. The smoke set (10 seeds
+# x 200 calls) is part of `make test`. Override: make fuzz FUZZ_SEEDS=20 FUZZ_CALLS=500
+# FUZZ_BACKENDS=kvm FUZZ_ARGS='--json --out fuzz.json'.
+FUZZ_SEEDS    ?= 100
+FUZZ_CALLS    ?= 300
+FUZZ_BACKENDS ?= kvm,unicorn
+FUZZ_JOBS     ?= 2
+fuzz: $(STAMP) sysdeps
+	$(PY) tests/fuzz/run.py --seeds $(FUZZ_SEEDS) --calls $(FUZZ_CALLS) --backends $(FUZZ_BACKENDS) --jobs $(FUZZ_JOBS) $(FUZZ_ARGS)
 
 demo: $(STAMP) sysdeps
 	sh tools/demo.sh $(PY)

@@ -942,13 +942,19 @@ class PosixHost(PosixNetHost):
         c = X.clock_to_host(linux_clock)
         if c is None:
             raise LinuxError(E.EINVAL)
-        return time.clock_gettime_ns(c)
+        try:
+            return time.clock_gettime_ns(c)
+        except OSError as e:     # a clock the host names but does not offer (the _ALARM ones)
+            raise oserror_to_linux(e)
 
     def clock_getres_ns(self, linux_clock):
         c = X.clock_to_host(linux_clock)
         if c is None:
             raise LinuxError(E.EINVAL)
-        return int(time.clock_getres(c) * 1e9)
+        try:
+            return int(time.clock_getres(c) * 1e9)
+        except OSError as e:
+            raise oserror_to_linux(e)
 
     def sleep_ns(self, ns):
         """Sleep; interrupt_exc may come out of it (then the caller computes what remains)."""

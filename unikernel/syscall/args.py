@@ -6,7 +6,7 @@ the table builds, once at registration, a decoder from these annotations
 
   Int   i32 sign-extended (most flags/fds are C ints)
   Long  i64 signed
-  UInt  u32;  ULong/Size/Ptr  u64
+  UInt  u32;  ULong/Size/Ptr  u64;  Oct  u16 (a umode_t)
   Fd    i32, printed as AT_FDCWD when -100
   CStr  a NUL-terminated guest string copied in (bytes), length-capped
   Path  like CStr, capped at PATH_MAX (ENAMETOOLONG)
@@ -72,8 +72,13 @@ class Hex(Kind):
         return "%#x" % v
 
 
+def _u16(v):
+    return v & 0xFFFF
+
+
 class Oct(Kind):
-    conv = staticmethod(_u32)
+    # a umode_t: Linux takes the low 16 bits of the register
+    conv = staticmethod(_u16)
 
     @staticmethod
     def fmt(v):
@@ -110,6 +115,8 @@ class CStr(Kind):
     def fmt(v):
         if v is None:
             return "NULL"
+        if isinstance(v, int):       # not copied in (a bad address): the pointer
+            return "%#x" % v
         s = repr(v[:64])[1:]
         return s if len(v) <= 64 else s + "..."
 

@@ -290,6 +290,12 @@ def sys_fcntl(t, fd: Int, cmd: Int, arg: ULong):
     """Implements fcntl(2): dup, fd and status flags, record locks (OFD
     locks act as process locks), pipe size, memfd seals."""
     h = t.host
+    if fd < 0:
+        raise EBADF()
+    if cmd not in (F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL, F_SETFL):
+        # Linux looks the descriptor up first (EBADF before EINVAL or EFAULT);
+        # the commands above reach the host, which says EBADF itself.
+        require_fd(t, fd)
     if cmd in (F_DUPFD, F_DUPFD_CLOEXEC):
         if arg >= 900:
             raise EINVAL()
@@ -526,13 +532,21 @@ def sys_readahead(t, fd: Int, offset: Long, count: Size):
 
 @syscall(285, "fallocate", support="partial", note="mode 0 only, by extending the file")
 def sys_fallocate(t, fd: Int, mode: Int, offset: Long, length: Long):
-    """Implements fallocate(2) mode 0 (no punching or collapsing)."""
+    """Implements fallocate(2) mode 0 (no punching or collapsing), with
+    Linux's order of checks: descriptor, arguments, mode, file kind, size."""
+    require_fd(t, fd)
     if offset < 0 or length <= 0:
         raise EINVAL()
     if mode != 0:
         from lxpack.unikernel.errors import EOPNOTSUPP
         raise EOPNOTSUPP()
     st = t.host.fstat(fd)
+    if not S_ISREG(st.st_mode):
+        from lxpack.unikernel.errors import ENODEV
+        raise ESPIPE() if (st.st_mode & 0o170000) == 0o010000 else EISDIR() if S_ISDIR(st.st_mode) else ENODEV()
+    if offset + length >= 1 << 63:     # past the largest file size, or wrapped through zero
+        from lxpack.unikernel.errors import EFBIG
+        raise EFBIG()
     if st.st_size < offset + length:
         if t.process.memfd_seals:
             memfd_seals.check_resize(t, fd, offset + length)

@@ -150,6 +150,10 @@ def sys_mremap(t, old: Ptr, old_size: Size, new_size: Size, flags: Hex, new_addr
         if new_addr & (PAGE_SIZE - 1):
             raise EINVAL()
         dest = new_addr
+    if v.host is not None and v.kind != "anon":
+        # A shared file mapping does not move yet. Refuse before reading it: its
+        # pages past the end of the file would fault in the runtime (SIGBUS).
+        raise EINVAL()
     data = mm.vm.read(old, min(old_size, new_size))
     if v.host is not None:
         # Shared memory moves by mapping the same host memory again.
