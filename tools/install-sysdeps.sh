@@ -26,6 +26,9 @@ have bsdtar || need="$need libarchive-tools"  # a one-file bundle unpacked as ma
 have zip || need="$need zip"
 have unzip || need="$need unzip"
 have script || need="$need bsdutils"
+have Xvfb || need="$need xvfb"                 # Tk bundles draw on a virtual X server
+have xwd || need="$need x11-apps"
+have xz || need="$need xz-utils"
 [ -e /usr/share/man/man2/read.2.gz ] || need="$need manpages-dev"
 [ -z "$need" ] && exit 0
 if [ "$(id -u)" = 0 ] && have apt-get; then

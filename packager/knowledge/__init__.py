@@ -51,7 +51,8 @@ def _rules():
                ("tcl", interpreters.tcl), ("java", toolchains.java),
                ("gcc", toolchains.gcc), ("git", toolchains.git)]
     closure = [("locale", data.locale), ("gconv", data.gconv), ("zoneinfo", data.zoneinfo),
-               ("terminfo", data.terminfo), ("certs", data.certs)]
+               ("terminfo", data.terminfo), ("certs", data.certs), ("fonts", data.fonts),
+               ("libgcc_s", data.libgcc_s)]
     return program, closure
 
 

@@ -13,6 +13,7 @@ Debian and Fedora); the gconv directory is taken from where libc lives.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 
 from lxpack.packager import _lief
@@ -114,3 +115,49 @@ def certs(closure, opts) -> list[Extra]:
             out.append(Extra(d, "certs: OpenSSL directory (OPENSSLDIR)", TREE))
             break
     return out
+
+
+FONTCONFIG_DIR = "/etc/fonts"
+X11_LOCALE = "/usr/share/X11/locale"
+_FONT_DIR = re.compile(r"<dir(?:\s[^>]*)?>\s*([^<]+?)\s*</dir>")
+
+
+def fonts(closure, opts) -> list[Extra]:
+    """fontconfig users (libfontconfig in the closure: Tk, GTK, Java AWT...):
+    its configuration and the absolute font directories it names (<dir> in
+    fonts.conf and conf.d; the user's ~/.fonts and XDG dirs stay the
+    user's); Xlib users also get its locale database (XOpenIM, compose)."""
+    names = _sonames(closure)
+    out = []
+    if any(s.startswith("libfontconfig") for s in names) and os.path.isdir(FONTCONFIG_DIR):
+        out.append(Extra(FONTCONFIG_DIR, "fonts: fontconfig is linked (its configuration)", TREE))
+        dirs = set()
+        for root, _, files in os.walk(FONTCONFIG_DIR):
+            for f in files:
+                if f.endswith(".conf"):
+                    try:
+                        with open(os.path.join(root, f), errors="replace") as fh:
+                            dirs.update(m.group(1) for m in _FONT_DIR.finditer(fh.read()))
+                    except OSError:
+                        pass
+        out += [Extra(d, "fonts: a font directory fonts.conf names", TREE) for d in sorted(dirs)
+                if d.startswith("/") and os.path.isdir(d)]
+    if any(s.startswith("libX11.so") for s in names) and os.path.isdir(X11_LOCALE):
+        out.append(Extra(X11_LOCALE, "fonts: Xlib is linked (its locale database)", TREE))
+    return out
+
+
+def libgcc_s(closure, opts) -> list[Extra]:
+    """glibc dlopens libgcc_s.so.1 to unwind a thread that exits or is
+    cancelled (pthread_exit, and Tk's notifier thread at exit): without it
+    the program aborts ("libgcc_s.so.1 must be installed for pthread_exit
+    to work"). Packed from libc's own directory when the closure has glibc
+    and a thread library user (it is small)."""
+    libc = _libc(closure)
+    if libc is None or "libgcc_s.so.1" in _sonames(closure):
+        return []
+    if not _imports_any(closure, frozenset(("pthread_create", "pthread_exit", "pthread_cancel"))):
+        return []
+    path = os.path.join(os.path.dirname(libc.path), "libgcc_s.so.1")
+    return [Extra(path, "libgcc_s: glibc loads it to unwind exiting threads", FILE)] if os.path.exists(path) else []
+
