@@ -324,13 +324,18 @@ def xserver():
     xvfb = shutil.which("Xvfb")
     if not xvfb or not shutil.which("xwd"):
         pytest.skip("Xvfb and xwd are not installed (tools/install-sysdeps.sh installs them)")
-    display = ":%d" % (90 + os.getpid() % 100)
-    p = subprocess.Popen([xvfb, display, "-screen", "0", "320x200x24", "-nolisten", "tcp"],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(100):
-        if os.path.exists("/tmp/.X11-unix/X" + display[1:]):
-            break
-        time.sleep(0.05)
+    # -displayfd: the server picks a free display and says which once it
+    # accepts connections (no guessed number, no race with its start-up)
+    r, w = os.pipe()
+    p = subprocess.Popen([xvfb, "-displayfd", str(w), "-screen", "0", "320x200x24", "-nolisten", "tcp"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, pass_fds=(w,))
+    os.close(w)
+    with os.fdopen(r) as f:
+        number = f.readline().strip()
+    if not number.isdigit():
+        p.kill()
+        pytest.skip("Xvfb did not start")
+    display = ":" + number
     yield display
     p.terminate()
     p.wait()
