@@ -345,7 +345,15 @@ def _screenshot(argv, cwd, env):
     p = subprocess.Popen([str(a) for a in argv], cwd=str(cwd), env=env, stdin=subprocess.PIPE,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     line = p.stdout.readline()
-    img = subprocess.run(["xwd", "-root", "-silent"], env=env, capture_output=True, timeout=60).stdout
+    # The X server may still be drawing what Tk flushed before "drawn":
+    # take the screen until two shots in a row are the same.
+    img, last = None, None
+    for _ in range(50):
+        img = subprocess.run(["xwd", "-root", "-silent"], env=env, capture_output=True, timeout=60).stdout
+        if img == last:
+            break
+        last = img
+        time.sleep(0.2)
     p.stdin.close()
     p.wait(timeout=300)
     return p.returncode, line, hashlib.sha256(img).hexdigest()
