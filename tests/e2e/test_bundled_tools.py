@@ -3,7 +3,8 @@ foreign-host mode (LXPACK_FOREIGN_HOST=1: only the host paths a Mac has
 outside the bundle), compared with native runs of the same commands in the
 same directory: g++ (<iostream>, <regex>, <thread>), make driving gcc over
 a 20-file project (make packed with a profile traced on another project),
-git (init, add, commit, log, diff, a local clone, gc), sqlite3, vim,
+git (init, add, commit, log, diff, a local clone, gc), sqlite3, vim (ex
+mode, and editing on a terminal under tmux, screen by screen),
 tar/gzip/xz, a JDK (javac + a multi-threaded java program), python3's venv
 and Tcl/Tk's wish drawing on an X server (Xvfb), screenshots compared.
 python3, gcc and perl have their own file (test_packed_programs.py).
@@ -369,3 +370,28 @@ def test_wish_draws_the_same_window(bundles, tmp_path, xserver):
     bundle = _screenshot([launcher, "draw.tcl"], tmp_path, env)
     assert native[:2] == (0, b"drawn\n")
     assert bundle == native
+
+
+# ------------------------------------------------------------------ vim on a terminal
+
+def test_vim_edits_under_tmux(bundles, tmp_path):
+    """The bundled vim on a real terminal (tmux): the same screens as the
+    native vim at each step of an edit, and the same file saved."""
+    from test_tty_pty import Tmux, _assert_screens, _env as tty_env, _vi_steps, _need
+    _need("tmux")
+    vim = _program("/usr/bin/vim.basic") if os.path.exists("/usr/bin/vim.basic") else _program("/usr/bin/vim")
+    launcher = _pack(vim, bundles / "VimTerm")
+    args = ["-u", "NONE", "-i", "NONE", "-N", "new.txt"]
+    screens = {}
+    for which, exe in (("native", vim), ("bundle", str(launcher))):
+        wd = tmp_path / which
+        wd.mkdir()
+        env = tty_env(wd, LXPACK_FOREIGN_HOST="1", LXPACK_BACKEND=_backend())
+        t = Tmux([exe] + args, wd, env, screens.get("native"))
+        try:
+            screens[which] = _vi_steps(t)
+        finally:
+            t.close()
+    _assert_screens(screens["native"], screens["bundle"], "bundled vim")
+    assert (tmp_path / "native/new.txt").read_bytes() == (tmp_path / "bundle/new.txt").read_bytes() == \
+        b"second line\nfirst line\n"
