@@ -5,7 +5,7 @@ machine for the report headers.
 
 A *runner* turns a program's argv into the command that runs it natively,
 under qemu-x86_64, or under `lxpack run --backend B`.  Backends that
-`lxpack.runtime.boot.probe_backends()` reports as not usable are kept, with
+`lxpack.launch.boot.probe_backends()` reports as not usable are kept, with
 their reason, so reports can say "not available: why".
 """
 import dataclasses
@@ -106,7 +106,7 @@ def probe_lxpack() -> List[Runner]:
     """One runner per lxpack backend that probe_backends() knows, usable or
     not (with the reason)."""
     try:
-        from lxpack.runtime.boot import probe_backends
+        from lxpack.launch.boot import probe_backends
         probes = list(probe_backends())
     except Exception as e:  # noqa: BLE001 - a broken import is itself a result
         return [Runner("lxpack", [], ok=False, reason="lxpack import failed: %s" % e)]

@@ -1,4 +1,4 @@
-"""`lxpack run` and `lxpack doctor`: thin click wrappers over lxpack.runtime.boot."""
+"""`lxpack run` and `lxpack doctor`: thin click wrappers over lxpack.launch.boot."""
 import sys
 
 import click
@@ -27,7 +27,7 @@ def run(backend, root, strace, strace_file, stats, host_exec, foreign, program, 
     Exits with the program's status; a death by signal N is mirrored (the
     shell sees 128+N).
     """
-    from lxpack.runtime import boot
+    from lxpack.launch import boot
     status = boot.run_program([program] + list(args), backend=backend, root=root,
                               strace=strace or bool(strace_file), strace_file=strace_file,
                               stats=stats, host_exec=list(host_exec), foreign=foreign)
@@ -37,7 +37,7 @@ def run(backend, root, strace, strace_file, stats, host_exec, foreign, program, 
 @click.command()
 def doctor():
     """Say which backends work on this host, and why the others do not."""
-    from lxpack.runtime import boot
+    from lxpack.launch import boot
     results = boot.probe_backends()
     usable = [r for r in results if r.ok]
     for r in results:

@@ -2,7 +2,7 @@
 every process it starts) looks up into a profile, for `lxpack pack --profile`.
 
 Owns: the command's options and the order of work: a child process runs the
-program (lxpack.runtime.boot.run_program with a trace file: it ends with the
+program (lxpack.launch.boot.run_program with a trace file: it ends with the
 program's own exit, like `lxpack run`), the runtime appends raw records to
 PROFILE while it runs, and afterwards this process merges what PROFILE holds
 (earlier runs included) into the tidy form (lxpack.packager.profile).
@@ -73,7 +73,7 @@ def _run_traced(argv, backend, path):
     if pid == 0:
         code = 70
         try:
-            from lxpack.runtime import boot
+            from lxpack.launch import boot
             code = boot.run_program(argv, backend=backend, trace_file=path)
         except LxpackError as e:
             sys.stderr.write("lxpack: %s\n" % e)

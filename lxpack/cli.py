@@ -3,7 +3,7 @@ run and doctor.
 
 This module owns argument parsing and the mapping of errors to exit codes
 only; the work is done by lxpack.packager (pack, inspect) and
-lxpack.runtime.boot (run, doctor). A user never sees a traceback for a bad
+lxpack.launch.boot (run, doctor). A user never sees a traceback for a bad
 input: LxpackError becomes one line on stderr and its exit_code.
 
 Exit codes:

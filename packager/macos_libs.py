@@ -5,7 +5,7 @@ Owns: fetching libunicorn.2.dylib for each Mac architecture asked for
 unicorn version the packing Python has, into a per-user cache; checking that
 each file is a Mach-O for its architecture; and naming where it goes in the
 bundle (python/unicorn/lib/darwin-<arch>/, chosen at run time by
-lxpack.runtime.native_libs). The packing host's own unicorn library stays in
+lxpack.launch.native_libs). The packing host's own unicorn library stays in
 python/unicorn/lib/ as before.
 
 pip does the download (it knows the index, proxies and certificates the user

@@ -24,10 +24,13 @@ def gen_syscalls():
     text = first_existing(UNISTD).read_text()
     pairs = [(int(n), name) for name, n in re.findall(r"#define __NR_(\w+)\s+(\d+)", text)]
     pairs.sort()
-    out = ['"""Linux x86-64 system call numbers, generated from asm/unistd_64.h by tools/gen_abi.py."""', "",
+    out = ['"""Linux x86-64 system call numbers, generated from asm/unistd_64.h by tools/gen_abi.py (generated data)."""', "",
            "# number -> name", "SYSCALL_NAMES = {"]
     out += ["    %d: %r," % (n, name) for n, name in pairs]
-    out += ["}", "", "# name -> number", "SYSCALL_NUMBERS = {name: nr for nr, name in SYSCALL_NAMES.items()}", ""]
+    out += ["}", "", "# name -> number", "SYSCALL_NUMBERS = {name: nr for nr, name in SYSCALL_NAMES.items()}", "",
+            "# NR_<name> = number: the names handlers, the kvm fast-path tables and tests use", ""]
+    out += ["NR_%s = %d" % (name, n) for n, name in pairs]
+    out += [""]
     (ROOT / "lxpack/abi/syscalls_x86_64.py").write_text("\n".join(out))
 
 

@@ -6,7 +6,7 @@ samples/README.md).
 - variant: dyn | static | static-pie | musl-static | musl-dyn (skipped with the
   reason where the compiler or loader is missing).
 - backend: unicorn | kvm (kvm marked `kvm`); a backend that
-  lxpack.runtime.boot.probe_backends() does not report ok is skipped with
+  lxpack.launch.boot.probe_backends() does not report ok is skipped with
   its reason.
 - workdir: an empty directory for the case; both runs of a pair use it.
 - the session checks that no runtime process it started outlives it.
@@ -51,11 +51,11 @@ def backend_status(name):
     """(ok, reason) for backend `name`, from one probe per session."""
     with _probe_lock:
         if "all" not in _probe_cache:
-            from lxpack.runtime import boot
+            from lxpack.launch import boot
             _probe_cache["all"] = {b.name: b for b in boot.probe_backends()}
     b = _probe_cache["all"].get(name)
     if b is None:
-        return False, "backend %s: not reported by lxpack.runtime.boot.probe_backends()" % name
+        return False, "backend %s: not reported by lxpack.launch.boot.probe_backends()" % name
     if not b.ok:
         return False, "backend %s unavailable: %s" % (name, b.reason)
     return True, ""

@@ -35,7 +35,7 @@ _BACKEND = []
 
 def _backend():
     if not _BACKEND:
-        from lxpack.runtime import boot
+        from lxpack.launch import boot
         ok = {b.name: b.ok for b in boot.probe_backends()}
         _BACKEND.append("kvm" if ok.get("kvm") else "unicorn")
     return _BACKEND[0]

@@ -17,7 +17,7 @@ def test_this_installation_is_complete():
 @pytest.mark.parametrize("drop,named", [
     ("lxpack/unikernel/guest/vdso.so", "lxpack/unikernel/guest/vdso.so"),
     ("lxpack/unikernel/guest/entry.bin", "lxpack/unikernel/guest/entry.bin"),
-    ("lxpack/runtime/boot.py", "lxpack/runtime/boot.py"),
+    ("lxpack/launch/boot.py", "lxpack/launch/boot.py"),
     ("unicorn/lib/libunicorn.so.2", "unicorn's native library"),
 ])
 def test_a_missing_runtime_file_is_one_line(drop, named):

@@ -1,9 +1,9 @@
-"""lxpack.runtime.native_libs: a bundle's Mac libraries are picked by the
+"""lxpack.launch.native_libs: a bundle's Mac libraries are picked by the
 host's platform and architecture, and LIBUNICORN_PATH never leaks into the
 environment the guest inherits."""
 import os
 
-from lxpack.runtime import native_libs
+from lxpack.launch import native_libs
 
 
 def _bundle(tmp_path, subs):
