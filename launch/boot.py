@@ -275,11 +275,8 @@ def _stats_extra(host, t, t_start, st=None):
 
 
 def _move_high(fd):
-    import fcntl
-    from lxpack.runtime.host.posix import RUNTIME_FD_BASE
-    nfd = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, RUNTIME_FD_BASE + 10)
-    os.close(fd)
-    return nfd
+    from lxpack.runtime.host import fds
+    return fds.move_high(fd, fds.OFFSET_LAUNCH)
 
 
 _FACTS = {}

@@ -17,6 +17,15 @@ Imports only lxpack.abi. Travels inside bundles: Python 3.9.
 """
 
 
+# The runtime's own descriptors (the VM, /dev/kvm, its pipes, --strace and
+# --stats files) live at RUNTIME_FD_BASE and above; guest descriptors are below
+# (the guest's RLIMIT_NOFILE is at most RUNTIME_FD_BASE), and a guest call
+# naming one of the runtime's is EBADF. The host process keeps a descriptor
+# limit of at least RUNTIME_FD_END for them. fds.move_high() puts one there.
+RUNTIME_FD_BASE = 900
+RUNTIME_FD_END = 1024
+
+
 class LinuxError(Exception):
     """A failed operation, carrying the Linux errno to return to the guest."""
 

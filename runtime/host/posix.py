@@ -25,7 +25,8 @@ import threading
 import time
 
 from lxpack.abi import errno as E
-from lxpack.runtime.host.api import LinuxError, StatResult, StatfsResult
+from lxpack.runtime.host.api import RUNTIME_FD_BASE, LinuxError, StatResult, StatfsResult
+from lxpack.runtime.host.fds import move_high
 from lxpack.runtime.host.posix_net import NX, PosixNetHost
 from lxpack.runtime.host import clib as _clib
 
@@ -58,7 +59,6 @@ def stat_to_linux(st):
 
 
 AT_FDCWD = -100
-RUNTIME_FD_LIMIT = 900     # guest fds are below; the runtime's own are above
 
 
 def _dirfd(fd):
@@ -729,7 +729,7 @@ class PosixHost(PosixNetHost):
             except OSError:
                 return
 
-    def close_cloexec_fds(self, keep=(), limit=RUNTIME_FD_LIMIT):
+    def close_cloexec_fds(self, keep=(), limit=RUNTIME_FD_BASE):
         """What a real exec does to close-on-exec fds (an in-place exec of a
         Linux image is not a host exec). Returns the fds closed."""
         closed = []
@@ -1185,9 +1185,7 @@ class SignalBridge(object):
         """Move a runtime-private fd above the guest's range (DESIGN: the
         runtime keeps its own descriptors above a high watermark)."""
         try:
-            nfd = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, RUNTIME_FD_BASE)
-            os.close(fd)
-            return nfd
+            return move_high(fd)
         except OSError:
             return fd
 
@@ -1226,8 +1224,6 @@ class SignalBridge(object):
         except OSError:
             pass
 
-
-RUNTIME_FD_BASE = 900
 
 
 class HostMapping(object):

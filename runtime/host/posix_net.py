@@ -47,6 +47,7 @@ from lxpack.abi import socket as SK
 from lxpack.abi import poll as P
 from lxpack.runtime.host import xlat as _xlat
 from lxpack.runtime.host.api import LinuxError
+from lxpack.runtime.host.fds import move_high
 from lxpack.runtime.host import clib as _clib
 
 IS_LINUX = sys.platform.startswith("linux")
@@ -60,7 +61,6 @@ def _xlat_error(errno, name=None):
 NX = _xlat.Xlat(_xlat.live(), error=_xlat_error)
 _E = NX.errno_to_linux
 
-RUNTIME_FD_BASE = 900           # the runtime's own fds live above the guest's (posix.py)
 HOST_SUN_PATH = 108 if IS_LINUX else 104
 ABSTRACT_NATIVE = IS_LINUX and os.environ.get("LXPACK_ABSTRACT", "") != "emulate"
 
@@ -293,9 +293,7 @@ def _unix_call(addr, fn):
 def _high(fd):
     """Move a runtime-private fd above the guest's range, close-on-exec."""
     try:
-        nfd = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, RUNTIME_FD_BASE)
-        os.close(fd)
-        return nfd
+        return move_high(fd)
     except OSError:
         return fd
 

@@ -25,6 +25,7 @@ from lxpack.unikernel.syscall.table import Dispatcher
 
 # Importing the families registers their handlers in the table.
 from lxpack.unikernel.syscall import families  # noqa: F401
+from lxpack.runtime.host.api import RUNTIME_FD_BASE
 
 
 INTERNAL_ERROR_STATUS = 70     # EX_SOFTWARE: lxpack itself failed
@@ -138,9 +139,7 @@ class Kernel(object):
 
     def open_fds(self, t):
         out = []
-        for fd in range(0, 1024):
-            if fd >= 900:
-                break
+        for fd in range(0, RUNTIME_FD_BASE):
             try:
                 self.host.get_cloexec(fd)
                 out.append(fd)

@@ -13,6 +13,7 @@ from lxpack.unikernel.kernel.fdtable import DirCursor, Emulated
 from lxpack.unikernel.kernel.vfs import procfs
 from lxpack.unikernel.syscall.args import CStr, Fd, Hex, Int, Oct, Out, Path, Ptr, Size, UInt, Long
 from lxpack.unikernel.syscall.table import syscall
+from lxpack.runtime.host.api import RUNTIME_FD_BASE, RUNTIME_FD_END
 
 AT_FDCWD = -100
 AT_SYMLINK_NOFOLLOW = 0x100
@@ -243,7 +244,7 @@ def sys_creat(t, path: Path, mode: Oct):
 @syscall(3, "close")
 def sys_close(t, fd: Int):
     """Implements close(2)."""
-    if fd >= 900 and fd < 1024:
+    if RUNTIME_FD_BASE <= fd < RUNTIME_FD_END:
         raise EBADF()   # the runtime's own descriptors are invisible to the guest
     t.host.close(fd)
     obj = t.files.forget(fd)

@@ -18,6 +18,7 @@ from lxpack.unikernel.kernel import memfd_seals
 from lxpack.unikernel.kernel.epoll import note_read
 from lxpack.unikernel.syscall.args import Fd, Hex, Int, Long, Out, Ptr, Size, UInt, ULong, CStr, require_fd
 from lxpack.unikernel.syscall.table import syscall
+from lxpack.runtime.host.api import RUNTIME_FD_BASE
 
 IO_MAX = 16 << 20          # one call moves at most this much (Linux caps at 2 GiB - 4 KiB)
 O_CLOEXEC = 0o2000000
@@ -253,7 +254,7 @@ def sys_dup(t, fd: Int):
 
 
 def _dup2(t, fd, fd2, cloexec):
-    if fd2 < 0 or fd2 >= 900:
+    if fd2 < 0 or fd2 >= RUNTIME_FD_BASE:
         raise EBADF()
     if fd == fd2:
         t.host.fstat(fd)
@@ -297,7 +298,7 @@ def sys_fcntl(t, fd: Int, cmd: Int, arg: ULong):
         # the commands above reach the host, which says EBADF itself.
         require_fd(t, fd)
     if cmd in (F_DUPFD, F_DUPFD_CLOEXEC):
-        if arg >= 900:
+        if arg >= RUNTIME_FD_BASE:
             raise EINVAL()
         nfd = h.dupfd(fd, arg, cmd == F_DUPFD_CLOEXEC)
         t.files.copy(fd, nfd)

@@ -27,6 +27,7 @@ from lxpack.unikernel.kernel.signalfd import SignalFd, watch_on_host
 from lxpack.unikernel.kernel.timerfd import TimerFd
 from lxpack.unikernel.syscall.args import Hex, Int, Out, Ptr, Size, UInt
 from lxpack.unikernel.syscall.table import stub, syscall
+from lxpack.runtime.host.api import RUNTIME_FD_BASE
 
 NS = 10**9
 RLIMIT_NOFILE_MAX = 1 << 20
@@ -189,7 +190,7 @@ def _select(t, nfds, rp, wp, ep, timeout_ns, mask, tvp=None, usec=False):
         want[fd] = want.get(fd, 0) | POLLEX_SET
     items = sorted(want.items())
     for fd, _ in items:
-        if fd >= 900 or not t.kernel.fd_exists(t, fd):
+        if fd >= RUNTIME_FD_BASE or not t.kernel.fd_exists(t, fd):
             raise EBADF()
     deadline = _deadline(t, timeout_ns)
     try:

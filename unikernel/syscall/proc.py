@@ -10,6 +10,7 @@ from lxpack.unikernel.errors import LinuxError, EFAULT, EINVAL, ENODEV, ENOSYS, 
 from lxpack.unikernel.kernel.mm import TASK_SIZE
 from lxpack.unikernel.syscall.args import CStr, Hex, Int, Long, Out, Ptr, Size, UInt, ULong
 from lxpack.unikernel.syscall.table import syscall, stub
+from lxpack.runtime.host.api import RUNTIME_FD_END
 
 
 @syscall(60, "exit")
@@ -250,9 +251,8 @@ def _getrlimit(t, res):
 # it: the address-space limits describe the guest's memory, not the runtime
 # process's (Python, the VM's RAM), so they are kept in the guest's view and
 # enforced by the unikernel's mm; the runtime keeps descriptors up to
-# RUNTIME_FDS for itself, so the host never gets a lower RLIMIT_NOFILE.
+# RUNTIME_FD_END for itself, so the host never gets a lower RLIMIT_NOFILE.
 VIEW_ONLY = frozenset((RLIMIT_STACK, RLIMIT_AS, RLIMIT_DATA))
-RUNTIME_FDS = 1024
 
 
 def _setrlimit(t, res, soft, hard):
@@ -267,10 +267,10 @@ def _setrlimit(t, res, soft, hard):
             t.process.mm.as_limit = None if soft == RLIM_INFINITY else soft
         return
     if res == RLIMIT_NOFILE:
-        t.host.setrlimit(res, max(soft, RUNTIME_FDS), max(hard, RUNTIME_FDS))
+        t.host.setrlimit(res, max(soft, RUNTIME_FD_END), max(hard, RUNTIME_FD_END))
         t.process.rlimits[res] = (soft, hard)
         from lxpack.unikernel.syscall import fdlimit
-        if soft < RUNTIME_FDS:
+        if soft < RUNTIME_FD_END:
             fdlimit.install(soft)          # enforced by the unikernel
         else:
             fdlimit.remove()

@@ -20,6 +20,7 @@ from lxpack.abi.syscalls_x86_64 import SYSCALL_NAMES
 from lxpack.unikernel import errors
 from lxpack.unikernel.errors import LinuxError, Interrupted
 from lxpack.unikernel.syscall import args as A
+from lxpack.runtime.host.api import RUNTIME_FD_BASE
 
 NR_MAX = 512
 TABLE = [None] * NR_MAX
@@ -31,7 +32,6 @@ EFAULT = errors.EFAULT.errno
 # RUNTIME_FD_BASE, the runtime's own (the VM, /dev/kvm, its pipes and
 # streams) above it, where the guest must find nothing (EBADF), as a Linux
 # program finds only what it opened or inherited.
-RUNTIME_FD_BASE = 900
 FD_PARAMS = frozenset(("fd", "fd2", "dirfd", "olddirfd", "newdirfd", "epfd", "in_fd", "out_fd",
                        "oldfd", "newfd", "sockfd"))
 NOT_FD_CHECKED = frozenset(("mmap",))      # mmap ignores fd for anonymous maps

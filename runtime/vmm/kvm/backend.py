@@ -22,6 +22,7 @@ import os
 import struct
 import threading
 
+from lxpack.runtime.host import fds
 from lxpack.runtime.vmm import base
 from lxpack.runtime.vmm.kvm import _abi as K
 from lxpack.runtime.vmm.kvm import layout as L
@@ -135,12 +136,8 @@ class KvmVm(base.Vm):
         self.set_clock_offsets()
 
     def _move_fds_high(self):
-        import fcntl
         for name in ("kvm", "fd"):
-            fd = getattr(self, name)
-            nfd = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 950)
-            os.close(fd)
-            setattr(self, name, nfd)
+            setattr(self, name, fds.move_high(getattr(self, name), fds.OFFSET_VMM))
 
     def _register_phys(self, upto):
         """Make guest-physical memory up to `upto` known to KVM. Registering
@@ -417,10 +414,7 @@ class KvmVcpu(object):
     def _create(self):
         vm = self.vm
         self.fd = K.ioctl(vm.fd, K.KVM_CREATE_VCPU, self.index)
-        import fcntl
-        nfd = fcntl.fcntl(self.fd, fcntl.F_DUPFD_CLOEXEC, 950)
-        os.close(self.fd)
-        self.fd = nfd
+        self.fd = fds.move_high(self.fd, fds.OFFSET_VMM)
         self.run_addr = K.mmap(vm.run_size, K.PROT_READ | K.PROT_WRITE, K.MAP_SHARED, self.fd, 0)
         # SAFETY: the kvm_run page stays mapped for the life of this vCPU.
         self.run_page = K.KvmRunHead.from_address(self.run_addr)
