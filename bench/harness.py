@@ -44,17 +44,19 @@ _LAUNCH = ("import runpy, sys; sys.path.insert(0, sys.argv[1]); sys.argv = ['lxp
            "runpy.run_module('lxpack', run_name='__main__')")
 
 
-def lxpack_prefix(backend: str) -> List[str]:
-    if _SITE is not None:
-        return [sys.executable, "-c", _LAUNCH, str(_SITE), "run", "--backend", backend, "--"]
+def lxpack_prefix(backend: str, site: Optional[Path] = None) -> List[str]:
+    site = site or _SITE
+    if site is not None:
+        return [sys.executable, "-c", _LAUNCH, str(site), "run", "--backend", backend, "--"]
     return [sys.executable, "-m", "lxpack", "run", "--backend", backend, "--"]
 
 
-def snapshot_tree(rev: str = "HEAD") -> Dict[str, str]:
+def snapshot_tree(rev: str = "HEAD", select: bool = True) -> Dict[str, str]:
     """Measure a committed revision, not the shared working tree (other
     engineers edit it while a run goes on): `git archive REV` into
     out/lxpack-snapshot/<rev>/, with an importable `lxpack` package laid out
-    as pyproject's package-dir maps it.  Later runners use it."""
+    as pyproject's package-dir maps it.  Later runners use it (with
+    select=False only the returned "site" does: a baseline beside it)."""
     global _SITE
     full = subprocess.run(["git", "rev-parse", rev], cwd=REPO, capture_output=True, text=True,
                           check=True).stdout.strip()
@@ -73,8 +75,10 @@ def snapshot_tree(rev: str = "HEAD") -> Dict[str, str]:
             if not (pkg / sub).exists():
                 os.symlink(root / "src" / folder, pkg / sub)
         (root / ".complete").write_text(full + "\n")
-    _SITE = site
-    return {"rev": full, "short": full[:7], "source": "snapshot of %s (git archive of %s)" % (rev, full[:12])}
+    if select:
+        _SITE = site
+    return {"rev": full, "short": full[:7], "source": "snapshot of %s (git archive of %s)" % (rev, full[:12]),
+            "site": str(site)}
 
 
 def select_code(tree: str) -> Dict[str, str]:
@@ -102,9 +106,10 @@ def ensure_qemu(install: bool = True) -> Optional[str]:
     return shutil.which("qemu-x86_64")
 
 
-def probe_lxpack() -> List[Runner]:
+def probe_lxpack(site: Optional[Path] = None, suffix: str = "") -> List[Runner]:
     """One runner per lxpack backend that probe_backends() knows, usable or
-    not (with the reason)."""
+    not (with the reason); with *site*, runners of that snapshot named
+    lxpack-<backend><suffix>."""
     try:
         from lxpack.launch.boot import probe_backends
         probes = list(probe_backends())
@@ -112,21 +117,26 @@ def probe_lxpack() -> List[Runner]:
         return [Runner("lxpack", [], ok=False, reason="lxpack import failed: %s" % e)]
     out = []
     for p in probes:
-        out.append(Runner("lxpack-" + p.name, lxpack_prefix(p.name), ok=bool(p.ok),
+        out.append(Runner("lxpack-" + p.name + suffix, lxpack_prefix(p.name, site), ok=bool(p.ok),
                           reason=str(p.reason or ""), backend=p.name))
     return out
 
 
 def all_runners(with_qemu: bool = True, install_qemu: bool = True,
-                only: Optional[Sequence[str]] = None) -> List[Runner]:
-    """native, qemu (or not available) and each lxpack backend, in that order.
-    `only` restricts to these runner names (native is always kept)."""
+                only: Optional[Sequence[str]] = None, baseline: Optional[Dict[str, str]] = None) -> List[Runner]:
+    """native, qemu (or not available) and each lxpack backend, in that order;
+    with *baseline* (a snapshot_tree() result), each backend of that revision
+    too (lxpack-<backend>@<short rev>), so a change is compared with its base
+    in one interleaved run. `only` restricts to these runner names or
+    backends (native is always kept)."""
     runners = [Runner("native", [])]
     if with_qemu:
         q = ensure_qemu(install_qemu)
         runners.append(Runner("qemu", [q] if q else [], ok=bool(q),
                               reason="qemu-x86_64 (%s)" % q if q else "qemu-x86_64 not installed (Debian package qemu-user)"))
     runners += probe_lxpack()
+    if baseline:
+        runners += probe_lxpack(Path(baseline["site"]), "@" + baseline["short"])
     if only:
         runners = [r for r in runners if r.name == "native" or r.name in only or r.backend in only]
     return runners

@@ -1,7 +1,7 @@
 """lxpack benchmark suite: `make bench` (full, < 20 min on 2 cores) and
 `make bench-quick` (a subset, ~2 min).
 
-    python -m bench.run [--quick] [--only W,W] [--runners native,qemu,unicorn,kvm]
+    python -m bench.run [--quick] [--only W,W] [--runners native,qemu,unicorn,kvm] [--baseline REV]
                         [--reps N] [--target SECONDS] [--budget SECONDS] [--out DIR]
 
 Each workload runs natively, under qemu-x86_64 and under every usable lxpack
@@ -476,6 +476,8 @@ def main(argv=None) -> int:
     ap.add_argument("--budget", type=float, help="overall time limit in seconds (default 1080, quick 150)")
     ap.add_argument("--out", help="results folder (default bench/results/<date>-<rev>[-quick])")
     ap.add_argument("--no-charts", action="store_true")
+    ap.add_argument("--baseline", metavar="REV",
+                    help="also run each backend on this git revision (runners lxpack-<backend>@<rev>), interleaved")
     ap.add_argument("--tree", default="HEAD",
                     help="lxpack code to measure: a git revision, snapshotted (default HEAD), or 'worktree'")
     a = ap.parse_args(argv)
@@ -489,7 +491,8 @@ def main(argv=None) -> int:
     else:
         workloads = [w for w in WORKLOADS if w.quick or not a.quick]
     code = harness.select_code(a.tree)
-    runners = harness.all_runners(only=a.runners.split(",") if a.runners else None)
+    base = harness.snapshot_tree(a.baseline, select=False) if a.baseline else None
+    runners = harness.all_runners(only=a.runners.split(",") if a.runners else None, baseline=base)
     for r in runners:
         log("bench: %-16s %s" % (r.name, ("ok: " if r.ok else "not available: ") + (r.reason or "host")))
     ctx = build(log)
