@@ -64,6 +64,16 @@ def _run(argv: list[str]) -> tuple[int, str]:
         ("\n" + proc.stderr.decode("utf-8", "replace") if proc.returncode else "")
 
 
+def _file_list(query: list[str], pkg: str) -> list[str]:
+    """The absolute paths an installed package owns, from its manager's
+    file-list query (dpkg-query -L, rpm -ql)."""
+    rc, out = _run([*query, pkg])
+    if rc != 0:
+        raise UsageError("--with-package %s: not an installed package (%s: %s)"
+                         % (pkg, " ".join(query), _first_line(out)))
+    return [ln for ln in out.splitlines() if ln.startswith("/")]
+
+
 class Dpkg:
     name = "dpkg"
 
@@ -71,11 +81,7 @@ class Dpkg:
         self._provides: dict[str, list[str]] | None = None
 
     def files(self, pkg: str) -> list[str]:
-        rc, out = _run(["dpkg-query", "-L", pkg])
-        if rc != 0:
-            raise UsageError("--with-package %s: not an installed package (dpkg-query -L: %s)"
-                             % (pkg, _first_line(out)))
-        return [ln for ln in out.splitlines() if ln.startswith("/")]
+        return _file_list(["dpkg-query", "-L"], pkg)
 
     def owners(self, paths: list[str]) -> dict[str, list[str]]:
         """path -> owning packages, for the paths dpkg knows (trying the
@@ -144,11 +150,7 @@ class Rpm:
     name = "rpm"
 
     def files(self, pkg: str) -> list[str]:
-        rc, out = _run(["rpm", "-ql", pkg])
-        if rc != 0:
-            raise UsageError("--with-package %s: not an installed package (rpm -ql: %s)"
-                             % (pkg, _first_line(out)))
-        return [ln for ln in out.splitlines() if ln.startswith("/")]
+        return _file_list(["rpm", "-ql"], pkg)
 
     def owners(self, paths: list[str]) -> dict[str, list[str]]:
         result: dict[str, list[str]] = {}

@@ -45,44 +45,37 @@ class Options:
     all_locales: bool = False  # --with-locales: every compiled locale, not just C.utf8
 
 
-def _rules():
-    from lxpack.packager.knowledge import data, interpreters, toolchains
-    program = [("python", interpreters.python), ("perl", interpreters.perl),
-               ("tcl", interpreters.tcl), ("java", toolchains.java),
-               ("gcc", toolchains.gcc), ("git", toolchains.git)]
-    closure = [("locale", data.locale), ("gconv", data.gconv), ("zoneinfo", data.zoneinfo),
-               ("terminfo", data.terminfo), ("certs", data.certs), ("fonts", data.fonts),
-               ("libgcc_s", data.libgcc_s)]
-    return program, closure
-
-
+# Rule names, in the order they run; each is a function of that name in
+# the family module (imported when a rule runs: the modules import Extra
+# from here).
 PROGRAM_RULES = ("python", "perl", "tcl", "java", "gcc", "git")
-DATA_RULES = ("locale", "gconv", "zoneinfo", "terminfo", "certs")
+DATA_RULES = ("locale", "gconv", "zoneinfo", "terminfo", "certs", "fonts", "libgcc_s")
 RULES = PROGRAM_RULES + DATA_RULES
+_FAMILY = {"python": "interpreters", "perl": "interpreters", "tcl": "interpreters",
+           "java": "toolchains", "gcc": "toolchains", "git": "toolchains"}
+
+
+def _apply(names, subject, opts: Options) -> list[Extra]:
+    """Run the rules *names* (minus --no-rule ones) on *subject*."""
+    if not opts.enabled:
+        return []
+    import importlib
+    out: list[Extra] = []
+    for name in names:
+        if name not in opts.skip:
+            family = importlib.import_module("lxpack.packager.knowledge." + _FAMILY.get(name, "data"))
+            out.extend(_tag(getattr(family, name)(subject, opts), name))
+    return normalize(out)
 
 
 def for_program(program: str, opts: Options) -> list[Extra]:
     """Extras the program itself needs (its interpreter library, compiler parts...)."""
-    if not opts.enabled:
-        return []
-    rules, _ = _rules()
-    out: list[Extra] = []
-    for name, rule in rules:
-        if name not in opts.skip:
-            out.extend(_tag(rule(program, opts), name))
-    return normalize(out)
+    return _apply(PROGRAM_RULES, program, opts)
 
 
 def for_closure(closure, opts: Options) -> list[Extra]:
-    """Data files the resolved closure needs (locale, gconv, terminfo...)."""
-    if not opts.enabled:
-        return []
-    _, rules = _rules()
-    out: list[Extra] = []
-    for name, rule in rules:
-        if name not in opts.skip:
-            out.extend(_tag(rule(closure, opts), name))
-    return normalize(out)
+    """Data files the resolved closure needs (locale, gconv, terminfo, fonts...)."""
+    return _apply(DATA_RULES, closure, opts)
 
 
 def _tag(extras, rule: str) -> list[Extra]:
