@@ -21,7 +21,7 @@ interpreters (python, perl, tcl), toolchains (gcc, git, java), data.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 TREE = "tree"
 FILE = "file"

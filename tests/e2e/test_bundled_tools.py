@@ -16,11 +16,11 @@ import hashlib
 import os
 import shutil
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
+from bundletools import bundle_env, installed, lxpack, pack_dir
 
 REPO = Path(__file__).resolve().parents[2]
 PROJECTS = Path(__file__).resolve().parent / "projects"
@@ -41,32 +41,14 @@ def _backend():
     return _BACKEND[0]
 
 
-def _program(path):
-    if not os.path.exists(path):
-        pytest.skip("%s is not installed (tools/install-sysdeps.sh installs it)" % path)
-    return path
-
-
 def _lxpack(*args, cwd=None):
-    env = dict(os.environ)
-    env.pop("LD_LIBRARY_PATH", None)
-    r = subprocess.run([sys.executable, "-m", "lxpack"] + [str(a) for a in args], capture_output=True,
-                       text=True, timeout=900, cwd=cwd, env=env)
+    r = lxpack(*args, cwd=cwd)
     assert r.returncode == 0, r.stderr
     return r
 
 
-def _pack(program, out, *extra):
-    """The documented one command, in the dir format (no Mac libraries: the
-    test runs it here)."""
-    _lxpack(program, "-o", out, "--format", "dir", "--no-macos", "-q", *extra)
-    return out / "MacOS" / out.name
-
-
 def _env(extra=None):
-    env = dict(os.environ, LC_ALL="C", TZ="UTC", LXPACK_FOREIGN_HOST="1", LXPACK_BACKEND=_backend())
-    env.update(extra or {})
-    return env
+    return bundle_env(True, _backend(), LC_ALL="C", TZ="UTC", **(extra or {}))
 
 
 def _sh(argv, cwd, env, stdin=None):
@@ -91,10 +73,8 @@ def _same(steps, tools, tmp_path, env_extra=None, setup=None):
             exe = tools[step[0]][0 if which == "native" else 1]
             st, so, se = _sh([exe] + list(step[1:]), wd, env)
             got.append((st, so))
-            assert which == "native" or st == got_native[len(got) - 1][0], (step, se.decode(errors="replace"))
+            assert which == "native" or st == out["native"][len(got) - 1][0], (step, se.decode(errors="replace"))
         out[which] = got
-        if which == "native":
-            got_native = got
     return out["native"], out["bundle"]
 
 
@@ -128,8 +108,8 @@ int main() {
 
 
 def test_gxx_compiles_iostream_regex_and_threads(bundles, tmp_path):
-    gxx = _program("/usr/bin/g++")
-    launcher = _pack(gxx, bundles / "Gxx")
+    gxx = installed("/usr/bin/g++")
+    launcher = pack_dir(gxx, bundles / "Gxx")
 
     def setup(wd):
         (wd / "prog.cpp").write_text(CPP)
@@ -145,13 +125,13 @@ def test_gxx_compiles_iostream_regex_and_threads(bundles, tmp_path):
 def test_make_builds_a_20_file_project_with_the_packed_gcc(bundles, tmp_path):
     """make packed with the profile of a traced build of another project:
     the profile brings gcc, cc1, as, ld, collect2, the headers and crt files."""
-    make = _program("/usr/bin/make")
-    _program("/usr/bin/gcc")
+    make = installed("/usr/bin/make")
+    installed("/usr/bin/gcc")
     train = tmp_path / "train"
     shutil.copytree(PROJECTS / "make3", train)
     prof = tmp_path / "make.prof"
     _lxpack("trace", "-o", prof, "--backend", _backend(), "--", make, "-s", cwd=train)
-    launcher = _pack(make, bundles / "Make", "--profile", prof)
+    launcher = pack_dir(make, bundles / "Make", "--profile", prof)
     native, bundle = _same([["make", "-s"], ["make", "-s", "-q", "prog"]], {"make": (make, launcher)},
                            tmp_path / "run", setup=lambda wd: shutil.copytree(PROJECTS / "make20", wd,
                                                                                dirs_exist_ok=True))
@@ -163,8 +143,8 @@ def test_make_builds_a_20_file_project_with_the_packed_gcc(bundles, tmp_path):
 # ------------------------------------------------------------------ git
 
 def test_git_init_commit_log_diff_clone_gc(bundles, tmp_path):
-    git = _program("/usr/bin/git")
-    launcher = _pack(git, bundles / "Git")
+    git = installed("/usr/bin/git")
+    launcher = pack_dir(git, bundles / "Git")
 
     def setup(wd):
         (wd / "a.txt").write_text("one\ntwo\n")
@@ -193,8 +173,8 @@ def test_git_init_commit_log_diff_clone_gc(bundles, tmp_path):
 # ------------------------------------------------------------------ small tools
 
 def test_sqlite3(bundles, tmp_path):
-    sq = _program("/usr/bin/sqlite3")
-    launcher = _pack(sq, bundles / "Sqlite3")
+    sq = installed("/usr/bin/sqlite3")
+    launcher = pack_dir(sq, bundles / "Sqlite3")
     sql = ("create table t(k text, v int); insert into t values ('a', 1), ('b', 2), ('c', 3);"
            "select group_concat(k), sum(v), printf('%.3f', avg(v)) from t; pragma integrity_check;")
     native, bundle = _same([["sqlite3", "db.sqlite", sql], ["sqlite3", "db.sqlite", "select count(*) from t"]],
@@ -203,8 +183,8 @@ def test_sqlite3(bundles, tmp_path):
 
 
 def test_vim_edits_a_file(bundles, tmp_path):
-    vim = _program("/usr/bin/vim.basic") if os.path.exists("/usr/bin/vim.basic") else _program("/usr/bin/vim")
-    launcher = _pack(vim, bundles / "Vim")
+    vim = installed("/usr/bin/vim.basic") if os.path.exists("/usr/bin/vim.basic") else installed("/usr/bin/vim")
+    launcher = pack_dir(vim, bundles / "Vim")
 
     def setup(wd):
         (wd / "f.txt").write_text("alpha\nbeta\ngamma\n")
@@ -222,7 +202,7 @@ def test_tar_gzip_xz_round_trip(bundles, tmp_path):
         p = shutil.which(name, path="/usr/bin:/bin")
         if p is None:
             pytest.skip("no %s" % name)
-        tools[name] = (p, _pack(os.path.realpath(p), bundles / name.capitalize()))
+        tools[name] = (p, pack_dir(os.path.realpath(p), bundles / name.capitalize()))
 
     def setup(wd):
         (wd / "d").mkdir()
@@ -241,8 +221,8 @@ def test_tar_gzip_xz_round_trip(bundles, tmp_path):
 # ------------------------------------------------------------------ python venv
 
 def test_python3_creates_a_venv(bundles, tmp_path):
-    py = _program("/usr/bin/python3")
-    launcher = _pack(py, bundles / "Py")
+    py = installed("/usr/bin/python3")
+    launcher = pack_dir(py, bundles / "Py")
     steps = [["py", "-m", "venv", "--without-pip", "v"],
              ["py", "-c", "import ssl, hashlib; print(ssl.OPENSSL_VERSION.split()[0], "
                           "hashlib.sha1(b'x').hexdigest())"],
@@ -276,11 +256,11 @@ public class Main {
 """
 
 
-def test_jdk_compiles_and_runs_a_threaded_program(bundles, tmp_path):
-    java = os.path.realpath(_program("/usr/bin/java"))
+def test_jdk_compiles_and_runs_a_threadedinstalled(bundles, tmp_path):
+    java = os.path.realpath(installed("/usr/bin/java"))
     javac = os.path.join(os.path.dirname(java), "javac")
-    _program(javac)
-    launcher = _pack(java, bundles / "Java")          # carries $JAVA_HOME, javac's module included
+    installed(javac)
+    launcher = pack_dir(java, bundles / "Java")          # carries $JAVA_HOME, javac's module included
 
     def setup(wd):
         (wd / "Main.java").write_text(JAVA)
@@ -367,8 +347,8 @@ def _screenshot(argv, cwd, env, want=None):
 
 
 def test_wish_draws_the_same_window(bundles, tmp_path, xserver):
-    wish = os.path.realpath(_program("/usr/bin/wish"))
-    launcher = _pack(wish, bundles / "Wish")
+    wish = os.path.realpath(installed("/usr/bin/wish"))
+    launcher = pack_dir(wish, bundles / "Wish")
     (tmp_path / "draw.tcl").write_text(TK)
     env = _env({"DISPLAY": xserver})
     native = _screenshot([wish, "draw.tcl"], tmp_path, env)
@@ -385,8 +365,8 @@ def test_vim_edits_under_tmux(bundles, tmp_path):
     native vim at each step of an edit, and the same file saved."""
     from test_tty_pty import Tmux, _assert_screens, _env as tty_env, _vi_steps, _need
     _need("tmux")
-    vim = _program("/usr/bin/vim.basic") if os.path.exists("/usr/bin/vim.basic") else _program("/usr/bin/vim")
-    launcher = _pack(vim, bundles / "VimTerm")
+    vim = installed("/usr/bin/vim.basic") if os.path.exists("/usr/bin/vim.basic") else installed("/usr/bin/vim")
+    launcher = pack_dir(vim, bundles / "VimTerm")
     args = ["-u", "NONE", "-i", "NONE", "-N", "new.txt"]
     screens = {}
     for which, exe in (("native", vim), ("bundle", str(launcher))):

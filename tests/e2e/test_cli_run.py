@@ -3,7 +3,6 @@ against a native run: --strace / --strace-file / --stats add diagnostics but
 must not change the program's own status, stdout or files; --root overlays a
 directory on the host's paths. These need the real runtime, so they are
 skipped in self-test mode."""
-import os
 import re
 import shutil
 

@@ -6,9 +6,9 @@ and a Mac's own programs (/usr/bin/env) run as host programs."""
 import os
 import shutil
 import subprocess
-import sys
 
 import pytest
+from bundletools import bundle_env, hidden, pack_dir
 
 PROBES = [
     "/lib/x86_64-linux-gnu/libc.so.6",        # in the bundle (bash's closure, as ld.so found it)
@@ -29,16 +29,12 @@ def bash_bundle(tmp_path_factory):
     out = tmp_path_factory.mktemp("foreign") / "Bash"
     # --no-auto-data: the probes expect /usr/share/zoneinfo hidden, which bash's
     # own data rules (it imports localtime) would otherwise pack.
-    r = subprocess.run([sys.executable, "-m", "lxpack", bash, "-o", str(out), "--format", "dir", "-q",
-                        "--no-macos", "--no-auto-data"], capture_output=True, text=True)
-    assert r.returncode == 0, r.stderr
-    return out / "MacOS" / "Bash"
+    return pack_dir(bash, out, "--no-auto-data")
 
 
 def _run(launcher, foreign, prefix=()):
-    env = dict(os.environ, LXPACK_FOREIGN_HOST="1" if foreign else "0", LC_ALL="C")
     return subprocess.run(list(prefix) + [str(launcher), "-c", SCRIPT], capture_output=True, text=True,
-                          env=env, timeout=300)
+                          env=bundle_env(foreign, LC_ALL="C"), timeout=300)
 
 
 def test_foreign_host_sees_the_bundle_and_what_a_mac_has(bash_bundle):
@@ -61,14 +57,10 @@ def test_linux_view_shows_the_build_machine(bash_bundle):
 
 
 def test_foreign_host_agrees_with_a_mount_namespace_that_hides_linux_dirs(bash_bundle):
-    if os.geteuid() != 0 or not shutil.which("unshare"):
-        pytest.skip("needs root and unshare(1) for a private mount namespace")
-    mounts = " && ".join("mount -t tmpfs none %s" % d for d in HIDDEN if os.path.isdir(d))
-    prefix = ["unshare", "--mount", "--propagation", "private", "sh", "-c", mounts + ' && exec "$0" "$@"']
-    hidden = _run(bash_bundle, False, prefix)
-    assert hidden.returncode == 0, hidden.stderr
+    in_ns = _run(bash_bundle, False, hidden(HIDDEN))
+    assert in_ns.returncode == 0, in_ns.stderr
     foreign = _run(bash_bundle, True)
     probed = [p for p in PROBES if any(p == d or p.startswith(d + "/") for d in HIDDEN)
               or not p.startswith(("/usr", "/var"))]
     lines = lambda out: [x for x in out.splitlines() if x.split(" ", 1)[-1] in probed or x == "env ran"]
-    assert lines(foreign.stdout) == lines(hidden.stdout)
+    assert lines(foreign.stdout) == lines(in_ns.stdout)

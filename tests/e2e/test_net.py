@@ -16,7 +16,6 @@ import os
 import random
 import shutil
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request

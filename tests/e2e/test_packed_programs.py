@@ -5,13 +5,11 @@ more in a private mount namespace that really hides the Linux directories
 they need (the standard library, gcc's parts and headers, perl's @INC);
 outputs are compared with native runs. A python3 packed with
 --no-auto-data must fail in the same mode (the mode is what proves it)."""
-import os
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from bundletools import bundle_env, hidden, installed, pack_dir
 
 REPO = Path(__file__).resolve().parents[2]
 PY_CODE = ("import json, sqlite3, hashlib, subprocess, threading\n"
@@ -34,25 +32,9 @@ HIDE = {
 }
 
 
-def _pack(program, out, *extra):
-    r = subprocess.run([sys.executable, "-m", "lxpack", program, "-o", str(out), "--format", "dir",
-                        "--no-macos", "-q", *extra], capture_output=True, text=True, timeout=600)
-    assert r.returncode == 0, r.stderr
-    return out / "MacOS" / out.name
-
-
 def _run(argv, foreign, cwd, prefix=()):
-    env = dict(os.environ, LXPACK_FOREIGN_HOST="1" if foreign else "0", LC_ALL="C")
-    return subprocess.run(list(prefix) + [str(a) for a in argv], capture_output=True, text=True, env=env,
-                          cwd=cwd, timeout=600)
-
-
-def _hidden(dirs):
-    """A command prefix running its command in a mount namespace with `dirs` hidden (tmpfs)."""
-    if os.geteuid() != 0 or not shutil.which("unshare"):
-        pytest.skip("needs root and unshare(1) for a private mount namespace")
-    mounts = " && ".join("mount -t tmpfs none %s" % d for d in dirs if os.path.isdir(d))
-    return ["unshare", "--mount", "--propagation", "private", "sh", "-c", mounts + ' && exec "$0" "$@"']
+    return subprocess.run(list(prefix) + [str(a) for a in argv], capture_output=True, text=True,
+                          env=bundle_env(foreign, LC_ALL="C"), cwd=cwd, timeout=600)
 
 
 @pytest.fixture(scope="module")
@@ -61,27 +43,24 @@ def bundles(tmp_path_factory):
 
 
 def _program(name):
-    path = "/usr/bin/" + name
-    if not os.path.exists(path):
-        pytest.skip("%s is not installed" % path)
-    return path
+    return installed("/usr/bin/" + name)
 
 
 def test_python3_with_its_standard_library(bundles, tmp_path):
     py = _program("python3")
-    launcher = _pack(py, bundles / "Py")
+    launcher = pack_dir(py, bundles / "Py")
     native = _run([py, "-c", PY_CODE], False, tmp_path)
     assert native.returncode == 0, native.stderr
     lx = _run([launcher, "-c", PY_CODE], True, tmp_path)
     assert (lx.returncode, lx.stdout) == (0, native.stdout), lx.stderr
-    ns = _run([launcher, "-c", PY_CODE], False, tmp_path, _hidden(HIDE["python3"]))
+    ns = _run([launcher, "-c", PY_CODE], False, tmp_path, hidden(HIDE["python3"]))
     assert (ns.returncode, ns.stdout) == (0, native.stdout), ns.stderr
     # the namespace really hides the standard library from the native python
-    assert _run([py, "-c", "import json"], False, tmp_path, _hidden(HIDE["python3"])).returncode != 0
+    assert _run([py, "-c", "import json"], False, tmp_path, hidden(HIDE["python3"])).returncode != 0
 
 
 def test_python3_without_auto_data_fails_as_on_a_mac(bundles, tmp_path):
-    launcher = _pack(_program("python3"), bundles / "PyBare", "--no-auto-data")
+    launcher = pack_dir(_program("python3"), bundles / "PyBare", "--no-auto-data")
     lx = _run([launcher, "-c", "import json"], True, tmp_path)
     assert lx.returncode != 0 and "encodings" in lx.stderr
 
@@ -91,28 +70,28 @@ def test_gcc_compiles_and_links_hello(bundles, tmp_path):
     # Until the packer renames case-colliding names, the 8 netfilter header
     # pairs that differ only in case (xt_MARK.h / xt_mark.h) make a bundle
     # refuse to start in the foreign-host mode: leave them out.
-    launcher = _pack(gcc, bundles / "Gcc", "--exclude", "/usr/include/linux/netfilter*")
+    launcher = pack_dir(gcc, bundles / "Gcc", "--exclude", "/usr/include/linux/netfilter*")
     src = REPO / "samples" / "hello.c"
     native = _run([gcc, "-O2", "-o", "native-hello", src], False, tmp_path)
     assert native.returncode == 0, native.stderr
     expected = _run([tmp_path / "native-hello"], False, tmp_path)
-    for i, (foreign, prefix) in enumerate([(True, ()), (False, _hidden(HIDE["gcc"]))]):
+    for i, (foreign, prefix) in enumerate([(True, ()), (False, hidden(HIDE["gcc"]))]):
         out = "lx-hello-%d" % i
         lx = _run([launcher, "-O2", "-o", out, src], foreign, tmp_path, prefix)
         assert lx.returncode == 0, lx.stderr
         got = _run([tmp_path / out], False, tmp_path)
         assert (got.returncode, got.stdout) == (expected.returncode, expected.stdout)
-    assert _run([gcc, "-c", "-o", "x.o", src], False, tmp_path, _hidden(HIDE["gcc"])).returncode != 0
+    assert _run([gcc, "-c", "-o", "x.o", src], False, tmp_path, hidden(HIDE["gcc"])).returncode != 0
 
 
 def test_perl_with_posix_and_data_dumper(bundles, tmp_path):
     perl = _program("perl")
-    launcher = _pack(perl, bundles / "Perl")
+    launcher = pack_dir(perl, bundles / "Perl")
     argv = ["-MPOSIX", "-MData::Dumper", "-e", PERL_CODE]
     native = _run([perl] + argv, False, tmp_path)
     assert native.returncode == 0, native.stderr
     lx = _run([launcher] + argv, True, tmp_path)
     assert (lx.returncode, lx.stdout, lx.stderr) == (0, native.stdout, native.stderr)
-    ns = _run([launcher] + argv, False, tmp_path, _hidden(HIDE["perl"]))
+    ns = _run([launcher] + argv, False, tmp_path, hidden(HIDE["perl"]))
     assert (ns.returncode, ns.stdout) == (0, native.stdout), ns.stderr
-    assert _run([perl] + argv, False, tmp_path, _hidden(HIDE["perl"])).returncode != 0
+    assert _run([perl] + argv, False, tmp_path, hidden(HIDE["perl"])).returncode != 0

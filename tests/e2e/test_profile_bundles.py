@@ -15,10 +15,11 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
+import bundletools
 import pytest
+from bundletools import bundle_env, can_hide, hidden
 
 REPO = Path(__file__).resolve().parents[2]
 PY = "/usr/bin/python3"
@@ -30,31 +31,16 @@ PY_HIDE = ["/usr/lib/python3.11", "/usr/lib/python3", "/usr/local/lib/python3.11
 GCC_HIDE = ["/usr/lib/gcc", "/usr/libexec/gcc", "/usr/include"]
 
 
-def lxpack(*args, cwd=None, timeout=600):
-    env = dict(os.environ, LXPACK_FOREIGN_HOST="0")
-    env.pop("LD_LIBRARY_PATH", None)
-    return subprocess.run([sys.executable, "-m", "lxpack", *map(str, args)], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=timeout)
+def lxpack(*args, cwd=None):
+    return bundletools.lxpack(*args, cwd=cwd, timeout=600, linux_view=True)
 
 
 def run_bundle(launcher, args, cwd, foreign, backend, hide=None, timeout=600):
-    env = dict(os.environ, LXPACK_FOREIGN_HOST="1" if foreign else "0", LXPACK_BACKEND=backend)
     cmd = [str(launcher)] + list(args)
     if hide is not None:
         cmd = hidden(*hide) + cmd
-    return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
-
-
-def hidden(dirs, files):
-    """A command prefix: a private mount namespace without these Linux files."""
-    mounts = ["mount -t tmpfs none %s" % d for d in dirs if os.path.isdir(d)]
-    mounts += ["mount --bind /dev/null %s" % f for f in files]
-    return ["unshare", "--mount", "--propagation", "private", "sh", "-ec",
-            "; ".join(mounts) + '; exec "$0" "$@"']
-
-
-def can_hide():
-    return os.geteuid() == 0 and shutil.which("unshare") is not None
+    return subprocess.run(cmd, cwd=cwd, env=bundle_env(foreign, backend), capture_output=True, text=True,
+                          timeout=timeout)
 
 
 def traced_files(bundle_root, hidden_dirs):

@@ -5,7 +5,6 @@ leaves out, and `lxpack inspect --profile`."""
 import json
 import os
 import shutil
-import stat
 
 import pytest
 
