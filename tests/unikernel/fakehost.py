@@ -324,9 +324,11 @@ class FakeHost(object):
             if node.kind == "dir" and (acc != F.O_RDONLY or flags & F.O_CREAT):
                 raise _err(E.EISDIR)
             need = {F.O_RDONLY: 4, F.O_WRONLY: 2, F.O_RDWR: 6}.get(acc, 6)
+            if flags & F.O_TRUNC:
+                need |= 2             # build_open_flags: O_TRUNC needs MAY_WRITE, whatever the access mode
             if not self._may(node, need):
                 raise _err(E.EACCES)
-            if flags & F.O_TRUNC and node.kind == "reg" and acc != F.O_RDONLY:
+            if flags & F.O_TRUNC and node.kind == "reg":
                 del node.data[:]
                 node.mtime = self._now()
         full = self._full_path(dirfd, path)

@@ -143,12 +143,16 @@ def test_openat_o_trunc_empties_the_file(g):
     assert g.host.contents(b"/tmp/t") == b""
 
 
-def test_openat_o_trunc_read_only_keeps_contents(g):
-    # open(2) leaves O_RDONLY|O_TRUNC unspecified; Linux truncates only a
-    # file opened for writing (do_open: do_truncate needs FMODE_WRITE).
-    g.host.add_file(b"/tmp/t", b"keep")
+def test_openat_o_trunc_read_only_still_truncates(g):
+    # open(2) leaves O_RDONLY|O_TRUNC unspecified; Linux truncates (build_open_flags
+    # asks MAY_WRITE for O_TRUNC, do_open truncates a regular file), so write
+    # permission is needed.
+    g.host.add_file(b"/tmp/t", b"gone")
     assert openat(g, "/tmp/t", O_RDONLY | F.O_TRUNC) >= 0
-    assert g.host.contents(b"/tmp/t") == b"keep"
+    assert g.host.contents(b"/tmp/t") == b""
+    g.host.add_file(b"/tmp/ro", b"kept", perm=0o444)
+    assert openat(g, "/tmp/ro", O_RDONLY | F.O_TRUNC) == -E.EACCES
+    assert g.host.contents(b"/tmp/ro") == b"kept"
 
 
 def test_o_append_writes_at_the_end(g):
