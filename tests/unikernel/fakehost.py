@@ -108,6 +108,22 @@ class OpenFile(object):
                 self.inode.pipe.writers -= 1
 
 
+class FakeMapping(object):
+    """What mmap_shared returns (PosixHost: HostMapping)."""
+
+    def __init__(self, size, writable):
+        self.address = 0
+        self.size = size
+        self.writable = writable
+        self.closed = False
+
+    def sync(self):
+        pass
+
+    def close(self):
+        self.closed = True
+
+
 class FakeHost(object):
     """The host of one fake Linux process."""
 
@@ -630,6 +646,13 @@ class FakeHost(object):
 
     def placeholder_fd(self, cloexec=False):
         return self._install(OpenFile(self.root, F.O_RDONLY, b"/"), self._alloc(), cloexec)
+
+    def mmap_shared(self, fd, size, offset, writable=True):
+        """A MAP_SHARED mapping; the fake VM gives it private zero pages (what
+        the tests need: the mapping's bookkeeping, not sharing)."""
+        if fd != -1:
+            self._ofd(fd)
+        return FakeMapping(size, writable)
 
     def fd_path(self, fd):
         ofd = self._ofd(fd)

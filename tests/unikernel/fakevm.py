@@ -11,9 +11,12 @@ Dispatcher.syscall(vcpu) themselves, so run() is refused.
 
 Like the real backends, read/write check only that the pages are mapped
 (the unikernel's Mm checks guest protections itself, as copy_to_user does).
-Pages are allocated on first write; a mapped page never written reads as
-zeros, so a large anonymous mapping costs only its page-table entries.
+Mappings are kept as regions and pages are allocated on first write (a
+mapped page never written reads as zeros), so a 64 GiB MAP_NORESERVE map
+costs one list entry.
 """
+import bisect
+
 from lxpack.runtime.vmm import base
 
 PAGE = base.PAGE_SIZE
@@ -37,27 +40,49 @@ class FakeBackend(base.Backend):
 
 
 class FakeVm(base.Vm):
-    """One address space: page number -> protection, page number -> data."""
+    """One address space: sorted mapped regions [start, end, prot] and the
+    pages written so far (page index -> bytearray)."""
 
     def __init__(self):
-        self.prot = {}            # page index -> PROT_* bits (mapped pages only)
+        self.regions = []         # [start, end, prot], sorted, non-overlapping
         self.data = {}            # page index -> bytearray(PAGE), written pages only
         self.vcpus = []
         self.closed = False
 
     # -- mapping ------------------------------------------------------------------
     @staticmethod
-    def _pages(addr, size):
-        if addr % PAGE or size % PAGE:
-            raise ValueError("unaligned mapping %#x+%#x" % (addr, size))
-        return range(addr // PAGE, (addr + size) // PAGE)
+    def _check(addr, size):
+        if addr % PAGE or size % PAGE or size <= 0:
+            raise ValueError("bad mapping %#x+%#x" % (addr, size))
+
+    def _index(self, addr):
+        """Index of the region containing addr, or None."""
+        i = bisect.bisect_right([r[0] for r in self.regions], addr) - 1
+        if i >= 0 and self.regions[i][1] > addr:
+            return i
+        return None
+
+    def _cut(self, addr, end):
+        """Remove [addr, end) from the regions; returns the pieces removed."""
+        keep, cut = [], []
+        for start, stop, prot in self.regions:
+            if stop <= addr or start >= end:
+                keep.append([start, stop, prot])
+                continue
+            if start < addr:
+                keep.append([start, addr, prot])
+            if stop > end:
+                keep.append([end, stop, prot])
+            cut.append([max(start, addr), min(stop, end), prot])
+        self.regions = sorted(keep)
+        return cut
 
     def map(self, addr, size, prot):
-        for p in self._pages(addr, size):
-            if p in self.prot:
-                raise ValueError("page %#x already mapped" % (p * PAGE))
-            self.prot[p] = prot
-            self.data.pop(p, None)
+        self._check(addr, size)
+        if any(s < addr + size and e > addr for s, e, _p in self.regions):
+            raise ValueError("%#x+%#x overlaps a mapping" % (addr, size))
+        self.regions = sorted(self.regions + [[addr, addr + size, prot]])
+        self._forget(addr, addr + size)
 
     def map_host(self, addr, size, prot, host_address):
         # Shared host memory (MAP_SHARED): the fake keeps its own zeroed pages;
@@ -65,45 +90,66 @@ class FakeVm(base.Vm):
         self.map(addr, size, prot)
 
     def unmap(self, addr, size):
-        for p in self._pages(addr, size):
-            self.prot.pop(p, None)
-            self.data.pop(p, None)
+        self._check(addr, size)
+        self._cut(addr, addr + size)
+        self._forget(addr, addr + size)
 
     def protect(self, addr, size, prot):
-        for p in self._pages(addr, size):
-            if p not in self.prot:
-                raise base.GuestFault(p * PAGE)
-            self.prot[p] = prot
+        self._check(addr, size)
+        if not self.is_mapped(addr, size):
+            raise base.GuestFault(addr, size)
+        pieces = self._cut(addr, addr + size)
+        self.regions = sorted(self.regions + [[s, e, prot] for s, e, _p in pieces])
+
+    def _forget(self, addr, end):
+        for p in [p for p in self.data if addr <= p * PAGE < end]:
+            del self.data[p]
 
     def is_mapped(self, addr, size=1):
-        first, last = addr // PAGE, (addr + max(size, 1) - 1) // PAGE
-        return all(p in self.prot for p in range(first, last + 1))
+        end = addr + max(size, 1)
+        cur = addr
+        while cur < end:
+            i = self._index(cur)
+            if i is None:
+                return False
+            cur = self.regions[i][1]
+        return True
+
+    def prot_at(self, addr):
+        i = self._index(addr)
+        return None if i is None else self.regions[i][2]
 
     # -- access (the runtime's own: protections are not checked) --------------------
+    def _first_hole(self, addr, size):
+        end = addr + size
+        cur = addr
+        while cur < end:
+            i = self._index(cur)
+            if i is None:
+                return cur
+            cur = self.regions[i][1]
+        return None
+
     def read(self, addr, size):
+        hole = self._first_hole(addr, size)
+        if hole is not None:
+            raise base.GuestFault(hole, size)
         out = bytearray()
         end = addr + size
         cur = addr
         while cur < end:
             p, off = divmod(cur, PAGE)
-            if p not in self.prot:
-                raise base.GuestFault(cur, size)
             n = min(PAGE - off, end - cur)
-            page = self.data.get(p, _ZERO_PAGE)
-            out += page[off:off + n]
+            out += self.data.get(p, _ZERO_PAGE)[off:off + n]
             cur += n
         return bytes(out)
 
     def write(self, addr, data):
         data = bytes(data)
+        hole = self._first_hole(addr, len(data)) if data else None
+        if hole is not None:
+            raise base.GuestFault(hole, len(data))      # all or nothing, as one engine copy
         end = addr + len(data)
-        # All or nothing, as the real backends' single copy.
-        if not self.is_mapped(addr, len(data)) and data:
-            cur = addr
-            while cur < end:
-                if cur // PAGE not in self.prot:
-                    raise base.GuestFault(cur, len(data))
-                cur = (cur // PAGE + 1) * PAGE
         cur = addr
         i = 0
         while cur < end:
