@@ -28,6 +28,7 @@ from lxpack.abi import fcntl as F
 from lxpack.abi import poll as P
 from lxpack.abi import stat as ST
 from lxpack.abi import time as TM
+from lxpack.runtime.host import api
 from lxpack.runtime.host.api import RUNTIME_FD_BASE, RUNTIME_FD_END, LinuxError, StatResult
 
 AT_FDCWD = F.AT_FDCWD
@@ -124,17 +125,28 @@ class FakeMapping(object):
         self.closed = True
 
 
-class FakeHost(object):
-    """The host of one fake Linux process."""
+class _Upcalls(object):
+    """api.Upcalls where the host api does not declare it yet."""
 
-    # Set by the unikernel (Kernel.set_fast_paths, start_signals, clone_thread).
+    def __init__(self):
+        self.block_hooks = self.should_interrupt = self.interrupt_exc = self.clock_override = None
+
+
+class FakeHost(object):
+    """The host of one fake Linux process.
+
+    upcalls: the unikernel's callbacks (api.Upcalls), filled in by the
+    unikernel as on PosixHost; the unikernel may also set them as host
+    attributes (clock_override, block_hooks...), both are honoured."""
+
     clock_override = None
     block_hooks = None
     interrupt_exc = None
     should_interrupt = None
     real_timer_used = False
 
-    def __init__(self, pid=4242, ppid=4241, uid=1000, gid=1000, cwd=b"/home/user"):
+    def __init__(self, upcalls=None, pid=4242, ppid=4241, uid=1000, gid=1000, cwd=b"/home/user"):
+        self.upcalls = upcalls if upcalls is not None else getattr(api, "Upcalls", _Upcalls)()
         self.pid, self.ppid, self.uid, self.gid = pid, ppid, uid, gid
         self.pgid, self.sid = pid, ppid
         self.groups = [gid, 27]
@@ -813,8 +825,9 @@ class FakeHost(object):
 
     # -- time -------------------------------------------------------------------------------------
     def clock_gettime_ns(self, linux_clock):
-        if self.clock_override is not None:
-            ns = self.clock_override(linux_clock)
+        override = self.upcalls.clock_override or self.clock_override
+        if override is not None:
+            ns = override(linux_clock)
             if ns is not None:
                 return ns
         if linux_clock not in _KNOWN_CLOCKS:

@@ -171,7 +171,7 @@ class FakeVm(base.Vm):
         self.closed = True
 
 
-class FakeVcpu(object):
+class FakeVcpu(getattr(base, "Vcpu", object)):      # base.Vcpu once the vmm interface declares it
     """A register file. The syscall being served is at rip - 2 (rip points
     past the 2-byte `syscall` instruction, as after a hardware exit)."""
 
