@@ -331,7 +331,8 @@ class FakeHost(object):
     # -- files ---------------------------------------------------------------------------------
     def openat(self, dirfd, path, flags, mode):
         acc = flags & F.O_ACCMODE
-        parent, name, node = self._walk(dirfd, path, not flags & F.O_NOFOLLOW)
+        excl = flags & F.O_CREAT and flags & F.O_EXCL        # O_EXCL never follows a final symlink
+        parent, name, node = self._walk(dirfd, path, not (flags & F.O_NOFOLLOW or excl))
         if node is None:
             if not flags & F.O_CREAT:
                 raise _err(E.ENOENT)

@@ -68,6 +68,15 @@ def test_openat_creat_excl_on_existing_is_eexist(g):
     assert openat(g, "/tmp/f", O_WRONLY | F.O_CREAT) >= 0       # without O_EXCL it opens
 
 
+def test_openat_creat_through_a_dangling_symlink(g):
+    # open(2): with O_CREAT|O_EXCL a symlink is not followed, whatever it points to.
+    assert g.call(NR_symlink, g.cstr("/tmp/target"), g.cstr("/tmp/dangling")) == 0
+    assert openat(g, "/tmp/dangling", O_WRONLY | F.O_CREAT | F.O_EXCL) == -E.EEXIST
+    assert not g.host.exists(b"/tmp/target")
+    assert openat(g, "/tmp/dangling", O_WRONLY | F.O_CREAT) >= 0      # without O_EXCL: creates the target
+    assert g.host.exists(b"/tmp/target")
+
+
 def test_openat_missing_file_is_enoent(g):
     assert openat(g, "/tmp/nope") == -E.ENOENT
 
