@@ -7,6 +7,23 @@ the unikernel gets its facade, only this function changes), the Guest
 harness that puts a call's number and arguments in the vCPU registers and
 returns rax as a signed result, and the check that the tier never imports
 a real backend.
+
+Writing a test (one file per family, named test_<family>_calls.py: tests
+without __init__.py share one module namespace, so names must differ from
+tests/e2e's):
+
+    from lxpack.abi import errno as E, fcntl as F
+    from lxpack.abi.syscalls_x86_64 import NR_openat
+
+    def test_openat_missing_file_is_enoent(g):          # g: a fresh Guest
+        g.host.add_file(b"/tmp/f", b"data")              # the fake host's files
+        assert g.call(NR_openat, F.AT_FDCWD, g.cstr("/tmp/f"), F.O_RDONLY, 0) == 3
+        assert g.call(NR_openat, F.AT_FDCWD, g.cstr("/tmp/x"), F.O_RDONLY, 0) == -E.ENOENT
+
+Assert what the man page (and Linux, when in doubt: run the call natively)
+says; where lxpack differs, mark that one test xfail(strict=True) with the
+reason. g.UNMAPPED is an address that always faults (EFAULT); g.put/alloc
+/cstr place data in a 1 MiB read-write scratch mapping.
 """
 import struct
 import sys
