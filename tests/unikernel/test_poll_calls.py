@@ -1,5 +1,6 @@
 """Readiness calls: poll (timeout 0 and a short timeout on the fake clock)
-and epoll_create1/epoll_ctl/epoll_wait on fake pipes, with the
+and epoll_create1/epoll_ctl/epoll_wait on fake pipes and on an eventfd
+(an object the unikernel serves itself, eventfd(2)), with the
 EBADF/EEXIST/ENOENT/EINVAL/EPERM/EFAULT cases of poll(2), epoll_create(2),
 epoll_ctl(2) and epoll_wait(2). Error orders were checked on Linux 6.18."""
 import struct
@@ -8,10 +9,11 @@ import pytest
 
 from lxpack.abi import epoll as EP
 from lxpack.abi import errno as E
+from lxpack.abi import eventfd as EFD
 from lxpack.abi import fcntl as F
 from lxpack.abi import poll as P
 from lxpack.abi.syscalls_x86_64 import (NR_close, NR_epoll_create, NR_epoll_create1, NR_epoll_ctl,
-                                        NR_epoll_wait, NR_fcntl, NR_openat, NR_pipe2, NR_poll, NR_read,
+                                        NR_epoll_wait, NR_eventfd2, NR_fcntl, NR_openat, NR_pipe2, NR_poll, NR_read,
                                         NR_write)
 
 pytestmark = pytest.mark.unikernel
@@ -231,3 +233,51 @@ def test_epoll_event_layout_is_packed(g):
     buf = g.alloc(24)
     assert g.call(NR_epoll_wait, ep, buf, 2, 0) == 1
     assert struct.unpack("<IQ", g.read(buf, 12)) == (EP.EPOLLIN, 0x1122334455667788)
+
+
+# ---- eventfd (served by the unikernel itself) -------------------------------------------------------
+
+def efd_read(g, fd, n=8):
+    buf = g.alloc(max(n, 8))
+    res = g.call(NR_read, fd, buf, n)
+    return res if res < 0 else struct.unpack("<Q", g.read(buf, 8))[0]
+
+
+def efd_write(g, fd, value, n=8):
+    return g.call(NR_write, fd, g.put(struct.pack("<Q", value)), n)
+
+
+def test_eventfd_counter(g):
+    fd = g.call(NR_eventfd2, 3, EFD.EFD_NONBLOCK)
+    assert efd_write(g, fd, 4) == 8
+    assert efd_read(g, fd) == 7                                       # the whole count, reset to 0
+    assert efd_read(g, fd) == -E.EAGAIN
+
+
+def test_eventfd_semaphore_reads_one_at_a_time(g):
+    fd = g.call(NR_eventfd2, 2, EFD.EFD_SEMAPHORE | EFD.EFD_NONBLOCK)
+    assert [efd_read(g, fd), efd_read(g, fd), efd_read(g, fd)] == [1, 1, -E.EAGAIN]
+
+
+def test_eventfd_errors(g):
+    fd = g.call(NR_eventfd2, 0, EFD.EFD_NONBLOCK)
+    assert g.call(NR_eventfd2, 0, 0x2) == -E.EINVAL                  # unknown flag
+    assert efd_read(g, fd, n=4) == -E.EINVAL                          # buffer under 8 bytes
+    assert efd_write(g, fd, 1, n=4) == -E.EINVAL
+    assert efd_write(g, fd, 0xFFFFFFFFFFFFFFFF) == -E.EINVAL          # the one value never added
+    assert efd_write(g, fd, 0xFFFFFFFFFFFFFFFE) == 8                  # the maximum count
+    assert efd_write(g, fd, 1) == -E.EAGAIN                           # would overflow
+
+
+def test_eventfd_readiness_in_poll_and_epoll(g):
+    fd = g.call(NR_eventfd2, 0, EFD.EFD_NONBLOCK)
+    assert poll(g, [(fd, P.POLLIN | P.POLLOUT)]) == (1, [P.POLLOUT])
+    ep = g.call(NR_epoll_create1, 0)
+    assert ctl(g, ep, EP.EPOLL_CTL_ADD, fd, EP.EPOLLIN | EP.EPOLLET) == 0
+    assert wait(g, ep) == []
+    efd_write(g, fd, 1)
+    assert poll(g, [(fd, P.POLLIN)]) == (1, [P.POLLIN])
+    assert wait(g, ep) == [(EP.EPOLLIN, fd)]
+    assert wait(g, ep) == []                                          # edge-triggered: once
+    efd_write(g, fd, 1)
+    assert wait(g, ep) == [(EP.EPOLLIN, fd)]                          # a write is a new edge
