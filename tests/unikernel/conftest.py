@@ -31,7 +31,7 @@ import sys
 import pytest
 
 from lxpack.abi import mman
-from fakehost import FakeHost     # tests/unikernel is on sys.path (pytest rootdir-relative import)
+from fakehost import FakeHost, FakeSignalBridge     # tests/unikernel is on sys.path (rootdir-relative import)
 from fakevm import FakeBackend
 
 SCRATCH = 0x10000000              # user buffers of a test: 1 MiB, read-write
@@ -43,8 +43,8 @@ UNMAPPED = 0x1000                 # never mapped (below mmap_min_addr): EFAULT
 def build_test_kernel(host=None, backend=None):
     """A Kernel and its first task over a fake host and a fake backend:
     what launch/boot.py's run_program builds, minus the ELF (no exec_image:
-    the task starts with an empty address space) and minus the host signal
-    bridge (start_signals is not called: the fake host has no signals)."""
+    the task starts with an empty address space), with a signal bridge
+    that only records the host dispositions asked for."""
     host = FakeHost() if host is None else host
     backend = FakeBackend() if backend is None else backend
     try:
@@ -58,6 +58,8 @@ def build_test_kernel(host=None, backend=None):
         from lxpack.unikernel.kernel.vfs.resolve import Vfs
         kernel = Kernel(host, backend, Vfs(host, None), CpuInfo(), b"", Config())
     task = kernel.new_process()
+    kernel.start_signals(FakeSignalBridge)   # as boot does; wires the host's interruption upcalls
+    kernel.tls.task = task                    # as Kernel.run does for the thread running the task
     return kernel, task
 
 

@@ -15,7 +15,9 @@ contract of runtime/host/api.py as runtime/host/posix.py implements it:
 Nothing here blocks: a call that would block on a real host (read of an
 empty pipe that still has a writer, poll with an infinite timeout and
 nothing ready) raises FakeWouldBlock, a test bug. A finite poll timeout or
-sleep advances the fake clock instead of waiting.
+sleep advances the fake clock instead of waiting; a test that needs
+something to happen during a wait (a signal arriving) sets on_wait.
+FakeSignalBridge stands in for posix.SignalBridge.
 
 Only what the tests need is implemented; any other host method raises
 NotFaked (an AttributeError, so `hasattr(host, "pts_path")`-style probes in
@@ -156,6 +158,10 @@ class FakeHost(object):
         self._next_ino = 100
         self.fds = {}                             # fd -> [OpenFile, cloexec]
         self.killed = []                          # (pid, sig) sent with kill()
+        # Test hook for blocking waits (sleep_ns, poll with a timeout):
+        # on_wait(ns or None) runs "while" the call waits (it may send the
+        # guest a signal) and returns the ns that pass (None: all of them).
+        self.on_wait = None
         self.internal_errors = []
         self.rlimits = dict(_DEFAULT_RLIMITS)
         self._rng = _random.Random(1234)
@@ -382,7 +388,12 @@ class FakeHost(object):
                     return b""
                 if ofd.flags & F.O_NONBLOCK:
                     raise _err(E.EAGAIN)
-                raise FakeWouldBlock("read of an empty pipe that has a writer")
+                if self.on_wait is None:
+                    raise FakeWouldBlock("read of an empty pipe that has a writer")
+                self._wait(None)                   # may raise the unikernel's interruption
+                if not pipe.buf and pipe.writers:
+                    raise FakeWouldBlock("on_wait neither interrupted the read nor filled the pipe")
+                return self.read(fd, n)
             data = bytes(pipe.buf[:n])
             del pipe.buf[:len(data)]
             return data
@@ -813,10 +824,33 @@ class FakeHost(object):
                 out[fd] = r
         if out or timeout_ms == 0:
             return out
-        if timeout_ms < 0:
+        if timeout_ms < 0 and self.on_wait is None:
             raise FakeWouldBlock("poll without a timeout and nothing ready")
-        self.mono_ns += timeout_ms * 10**6
+        self._wait(None if timeout_ms < 0 else timeout_ms * 10**6)
+        out = {}
+        for fd, ev in want.items():
+            r = self._revents(fd) & (ev | P.POLL_ALWAYS)
+            if r:
+                out[fd] = r
         return out
+
+    def _wait(self, ns):
+        """Let ns pass on the clock (None: until the hook says), then, as
+        PosixHost.wait_ready does when its waker is poked, raise the
+        unikernel's interruption if a signal must end the call."""
+        hook = self.on_wait
+        if hook is None:
+            self.mono_ns += ns
+            return
+        elapsed = hook(ns)
+        if elapsed is None:
+            if ns is None:
+                raise FakeWouldBlock("on_wait must say how long an endless wait lasted")
+            elapsed = ns
+        self.mono_ns += elapsed
+        should = self.upcalls.should_interrupt or self.should_interrupt
+        if should is not None and should():
+            raise (self.upcalls.interrupt_exc or self.interrupt_exc)()
 
     def queued_bytes(self, fd):
         ofd = self._ofd(fd)
@@ -845,7 +879,7 @@ class FakeHost(object):
         return 1
 
     def sleep_ns(self, ns):
-        self.mono_ns += max(0, ns)
+        self._wait(max(0, ns))
 
     # -- processes and identity --------------------------------------------------------------------
     def getpid(self):
@@ -919,3 +953,28 @@ _DEFAULT_RLIMITS = {0: (_INF, _INF), 1: (_INF, _INF), 2: (_INF, _INF), 3: (8 << 
                     5: (_INF, _INF), 6: (31000, 31000), 7: (1024, 4096), 8: (8 << 20, 8 << 20),
                     9: (_INF, _INF), 10: (_INF, _INF), 11: (31000, 31000), 12: (819200, 819200),
                     13: (0, 0), 14: (0, 0), 15: (_INF, _INF)}
+
+
+class FakeSignalBridge(object):
+    """posix.SignalBridge without host signals: records the host
+    dispositions the unikernel asks for (Linux signal -> 'default' |
+    'ignore' | 'catch'). Kernel.start_signals(FakeSignalBridge)."""
+
+    def __init__(self, kick):
+        self.kick = kick
+        self.modes = {}
+
+    def inherited_ignored(self):
+        return []
+
+    def set(self, linux_sig, mode, callback):
+        self.modes[linux_sig] = mode
+
+    def start_thread(self, target, args, name):
+        import threading
+        th = threading.Thread(target=target, args=args, name=name, daemon=True)
+        th.start()
+        return th
+
+    def after_fork_child(self):
+        pass

@@ -1,15 +1,20 @@
 """Signal bookkeeping calls (rt_sigaction, rt_sigprocmask, rt_sigpending,
-sigaltstack, kill/tgkill to the own process) and one delivery round trip
-(frame set-up, rt_sigreturn), against signal(7), sigaction(2),
-sigprocmask(2), sigpending(2) and sigaltstack(2)."""
+sigaltstack, kill/tgkill to the own process), one delivery round trip
+(frame set-up, rt_sigreturn), and signals arriving during blocking calls
+(EINTR, SA_RESTART restarts, rt_sigtimedwait, rt_sigsuspend; the fake
+host's on_wait hook sends them), against signal(7), sigaction(2),
+sigprocmask(2), sigpending(2), sigaltstack(2) and sigtimedwait(2)."""
 import struct
 
 import pytest
 
 from lxpack.abi import errno as E
+from lxpack.abi import poll as P
 from lxpack.abi import signal as S
-from lxpack.abi.syscalls_x86_64 import (NR_getpid, NR_kill, NR_rt_sigaction, NR_rt_sigpending,
-                                        NR_rt_sigprocmask, NR_rt_sigreturn, NR_sigaltstack, NR_tgkill)
+from lxpack.abi.syscalls_x86_64 import (NR_getpid, NR_kill, NR_nanosleep, NR_pipe2, NR_poll, NR_read,
+                                        NR_rt_sigaction, NR_rt_sigpending, NR_rt_sigprocmask, NR_rt_sigreturn,
+                                        NR_rt_sigsuspend, NR_rt_sigtimedwait, NR_sigaltstack, NR_tgkill)
+from lxpack.unikernel.kernel import signals as KS
 
 pytestmark = pytest.mark.unikernel
 
@@ -209,3 +214,82 @@ def test_handler_frame_and_sigreturn(g):
     after = g.vcpu.get_regs()
     assert {k: after[k] for k in before} == before
     assert g.task.signals.mask == 0
+
+
+# ---- a signal arriving during a blocking call ------------------------------------------------------
+
+def signal_during_wait(g, sig, after_ns):
+    """The next blocking wait lasts after_ns, then sig arrives for the process."""
+    def hook(ns):
+        g.host.on_wait = None
+        g.kernel.send_process_signal(sig, KS.siginfo(sig, KS.SI_USER, pid=1))
+        return after_ns
+    g.host.on_wait = hook
+
+
+def test_nanosleep_interrupted_by_a_handler_is_eintr_with_the_time_left(g):
+    sigaction(g, S.SIGUSR1, 0x401000, S.SA_RESTORER | S.SA_RESTART, 0x402000)
+    signal_during_wait(g, S.SIGUSR1, 10**9)
+    rem = g.alloc(16)
+    assert g.call(NR_nanosleep, g.put(struct.pack("<qq", 5, 0)), rem) == -E.EINTR   # never restarted after a handler
+    assert struct.unpack("<qq", g.read(rem, 16)) == (4, 0)
+    assert g.task.signals.has_deliverable() and g.vcpu.stop_requested
+
+
+def test_an_ignored_signal_does_not_interrupt_a_sleep(g):
+    signal_during_wait(g, S.SIGCHLD, 10**9)            # SIG_DFL of SIGCHLD: ignore
+    before = g.host.clock_gettime_ns(1)
+    assert g.call(NR_nanosleep, g.put(struct.pack("<qq", 2, 0)), 0) == 0
+    assert g.host.clock_gettime_ns(1) - before >= 2 * 10**9
+
+
+def test_poll_is_never_restarted(g):
+    sigaction(g, S.SIGUSR1, 0x401000, S.SA_RESTORER | S.SA_RESTART, 0x402000)
+    fds = g.alloc(8)
+    g.call(NR_pipe2, fds, 0)
+    r, _w = g.fds2(fds)
+    signal_during_wait(g, S.SIGUSR1, 10**6)
+    assert g.call(NR_poll, g.put(P.POLLFD.pack(r, P.POLLIN, 0)), 1, -1) == -E.EINTR   # signal(7)
+
+
+@pytest.mark.parametrize("flags, restarted", [(S.SA_RESTART, True), (0, False)])
+def test_read_restarts_after_an_sa_restart_handler(g, flags, restarted):
+    sigaction(g, S.SIGUSR1, 0x401000, S.SA_RESTORER | flags, 0x402000)
+    fds = g.alloc(8)
+    g.call(NR_pipe2, fds, 0)
+    r, _w = g.fds2(fds)
+    rip = g.vcpu.get_reg("rip")
+    signal_during_wait(g, S.SIGUSR1, 10**6)
+    res = g.call(NR_read, r, g.alloc(8), 8)
+    if restarted:
+        # The syscall instruction runs again after the handler: rip back on it, rax the number.
+        assert g.vcpu.get_reg("rip") == rip - 2 and res == NR_read
+    else:
+        assert res == -E.EINTR and g.vcpu.get_reg("rip") == rip
+
+
+def test_sigtimedwait_takes_a_blocked_signal_that_arrives(g):
+    sigprocmask(g, S.SIG_BLOCK, bit(S.SIGUSR2))
+    signal_during_wait(g, S.SIGUSR2, 10**6)
+    info = g.alloc(128)
+    assert g.call(NR_rt_sigtimedwait, g.put(struct.pack("<Q", bit(S.SIGUSR2))), info, 0, 8) == S.SIGUSR2
+    assert struct.unpack("<i", g.read(info, 4))[0] == S.SIGUSR2
+    assert pending(g) == 0                             # taken, not left pending
+
+
+def test_sigtimedwait_times_out_with_eagain(g):
+    sigprocmask(g, S.SIG_BLOCK, bit(S.SIGUSR2))
+    before = g.host.clock_gettime_ns(1)
+    ts = g.put(struct.pack("<qq", 0, 50 * 10**6))
+    assert g.call(NR_rt_sigtimedwait, g.put(struct.pack("<Q", bit(S.SIGUSR2))), 0, ts, 8) == -E.EAGAIN
+    assert g.host.clock_gettime_ns(1) - before >= 50 * 10**6
+    assert g.call(NR_rt_sigtimedwait, g.put(struct.pack("<Q", 0)), 0, ts, 4) == -E.EINVAL   # sigsetsize
+
+
+def test_sigsuspend_returns_eintr_and_keeps_the_old_mask_for_after(g):
+    sigaction(g, S.SIGUSR1, 0x401000, S.SA_RESTORER, 0x402000)
+    sigprocmask(g, S.SIG_BLOCK, bit(S.SIGUSR1))
+    signal_during_wait(g, S.SIGUSR1, 10**6)
+    assert g.call(NR_rt_sigsuspend, g.put(struct.pack("<Q", 0)), 8) == -E.EINTR
+    assert g.task.signals.mask == 0                    # the temporary mask, until the handler runs
+    assert g.task.signals.saved_mask == bit(S.SIGUSR1)  # restored by the handler's frame
