@@ -25,14 +25,19 @@ says; where lxpack differs, mark that one test xfail(strict=True) with the
 reason. g.UNMAPPED is an address that always faults (EFAULT); g.put/alloc
 /cstr place data in a 1 MiB read-write scratch mapping.
 """
+import os
 import struct
 import sys
 
 import pytest
 
 from lxpack.abi import mman
-from fakehost import FakeHost, FakeSignalBridge     # tests/unikernel is on sys.path (rootdir-relative import)
-from fakevm import FakeBackend
+
+# The fakes are plain modules of this folder (no package: tests/ has no
+# __init__.py); make them importable whatever pytest's import mode.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from fakehost import FakeHost, FakeSignalBridge  # noqa: E402
+from fakevm import FakeBackend  # noqa: E402
 
 SCRATCH = 0x10000000              # user buffers of a test: 1 MiB, read-write
 SCRATCH_SIZE = 1 << 20
