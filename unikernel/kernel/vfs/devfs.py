@@ -19,6 +19,7 @@ every host has are the host's):
 Paths here are normalized guest paths (resolve.normalize).
 Travels inside bundles: Python 3.9.
 """
+from lxpack.abi.stat import makedev
 from lxpack.unikernel.errors import EINVAL, ENOSPC
 from lxpack.unikernel.kernel.fdtable import Emulated
 
@@ -31,7 +32,7 @@ STDIO = {b"/dev/stdin": 0, b"/dev/stdout": 1, b"/dev/stderr": 2}
 SERVED = frozenset((FULL, PTMX, FD_DIR) + tuple(STDIO))
 
 FD_DIR_TARGET = b"/proc/self/fd"   # what /dev/fd is a symlink to
-FULL_RDEV = (1 << 8) | 7           # makedev(1, 7)
+FULL_RDEV = makedev(1, 7)
 HOST_NULL = b"/dev/null"
 HOST_ZERO = b"/dev/zero"
 SHARED_ANON_NAME = "/dev/zero (deleted)"

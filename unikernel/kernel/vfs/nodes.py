@@ -9,10 +9,11 @@ function, 'link' with a target function, 'dir' with a dict of children;
 inode number of an emulated path.
 Travels inside bundles: Python 3.9.
 """
+from lxpack.abi.stat import DT_DIR, DT_LNK, DT_REG
 from lxpack.unikernel.errors import ENOENT, ENOTDIR
 
-# getdents64 d_type of each spec kind (DT_REG, DT_LNK, DT_DIR)
-_DTYPE = {"file": 8, "link": 10, "dir": 4, "fds": 4, "fdinfo": 4}
+# getdents64 d_type of each spec kind
+_DTYPE = {"file": DT_REG, "link": DT_LNK, "dir": DT_DIR, "fds": DT_DIR, "fdinfo": DT_DIR}
 
 
 class Node(object):
@@ -59,7 +60,7 @@ def walk(t, spec, parts):
     if kind == "dir":
         return Node("dir", entries=[(k, dtype(v)) for k, v in sorted(val.items())])
     if kind in ("fds", "fdinfo"):
-        return Node("dir", entries=[(str(fd).encode(), 10 if kind == "fds" else 8) for fd in t.kernel.open_fds(t)])
+        return Node("dir", entries=[(str(fd).encode(), DT_LNK if kind == "fds" else DT_REG) for fd in t.kernel.open_fds(t)])
     raise ENOENT()
 
 

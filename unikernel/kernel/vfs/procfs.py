@@ -12,6 +12,8 @@ Travels inside bundles: Python 3.9.
 """
 import time
 
+from lxpack.abi.stat import DT_DIR, DT_LNK
+from lxpack.abi.time import CLOCK_BOOTTIME
 from lxpack.unikernel.errors import ENOENT
 from lxpack.unikernel.kernel.vfs.nodes import Node, dtype as _dtype, file as _file, path_inode, walk as _walk
 
@@ -45,7 +47,7 @@ def _meminfo(t):
 
 
 def _uptime(t):
-    up = t.host.clock_gettime_ns(7) / 1e9
+    up = t.host.clock_gettime_ns(CLOCK_BOOTTIME) / 1e9
     return ("%.2f %.2f\n" % (up, up * t.host.cpu_count())).encode()
 
 
@@ -57,7 +59,7 @@ def _loadavg(t):
 def _stat_global(t):
     n = t.host.cpu_count()
     lines = ["cpu  0 0 0 0 0 0 0 0 0 0"] + ["cpu%d 0 0 0 0 0 0 0 0 0 0" % i for i in range(n)]
-    boot = int(time.time() - t.host.clock_gettime_ns(7) / 1e9)
+    boot = int(time.time() - t.host.clock_gettime_ns(CLOCK_BOOTTIME) / 1e9)
     lines += ["intr 0", "ctxt 0", "btime %d" % boot, "processes 1", "procs_running 1", "procs_blocked 0"]
     return ("\n".join(lines) + "\n").encode()
 
@@ -181,7 +183,7 @@ def lookup(t, parts):
     """The Node for /proc/<parts...>."""
     if not parts:
         ents = [(k, _dtype(v)) for k, v in sorted(_GLOBAL.items())]
-        ents += [(b"self", 10), (b"thread-self", 10), (str(t.process.pid).encode(), 4)]
+        ents += [(b"self", DT_LNK), (b"thread-self", DT_LNK), (str(t.process.pid).encode(), DT_DIR)]
         return Node("dir", entries=ents)
     head = parts[0]
     if head == b"self" or head == b"thread-self":
@@ -195,7 +197,7 @@ def lookup(t, parts):
         rest = parts[1:]
         if rest[:1] == (b"task",):
             if len(rest) == 1:
-                return Node("dir", entries=[(str(tid).encode(), 4) for tid in sorted(t.process.tasks or [t.tid])])
+                return Node("dir", entries=[(str(tid).encode(), DT_DIR) for tid in sorted(t.process.tasks or [t.tid])])
             return _walk(t, ("dir", _PER_PROCESS), rest[2:])
         return _walk(t, ("dir", _PER_PROCESS), rest)
     return _walk(t, ("dir", _GLOBAL), parts)

@@ -15,10 +15,11 @@ case-insensitive disk could not hold apart, stored under an escaped name)
 are found under their own names and listed so by getdents.
 Travels inside bundles: Python 3.9.
 """
+from lxpack.abi.fcntl import AT_FDCWD
+from lxpack.abi.stat import S_IFLNK, S_IFMT
 from lxpack.unikernel.errors import ELOOP, ENOENT, LinuxError
 from lxpack.unikernel.kernel.vfs import devfs, macview, procfs, sysfs
 
-AT_FDCWD = -100
 _EMULATED_TOPS = (b"proc", b"sys", b"dev")
 
 
@@ -122,7 +123,7 @@ class Vfs(object):
                     raise ENOENT()
                 return hp
             last = i == len(parts) - 1
-            if (st.st_mode & 0o170000) == 0o120000 and (follow or not last):
+            if (st.st_mode & S_IFMT) == S_IFLNK and (follow or not last):
                 hops += 1
                 if hops > 40:
                     raise ELOOP()
