@@ -7,13 +7,14 @@ cannot start (127 not found, 126 not executable or wrong format), and the
 --strace / --stats plumbing.
 Travels inside bundles: Python 3.9.
 """
-import json
+import dataclasses
 import os
 import pkgutil
 import sys
 import time
 
 from lxpack.errors import BackendUnavailable, LxpackError, ProgramNotExecutable, ProgramNotFound, UsageError
+from lxpack.manifest import Manifest
 
 FALLBACK_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -316,25 +317,25 @@ def _check_case_insensitive(manifest, renamed):
 def run_bundle(resources_dir, argv):
     """Run the program a bundle carries (called by the bundle's run.py)."""
     resources_dir = os.path.abspath(resources_dir)
-    with open(os.path.join(resources_dir, "lxpack", "manifest.json")) as f:
-        manifest = json.load(f)
+    with open(os.path.join(resources_dir, "lxpack", "manifest.json"), "rb") as f:
+        manifest = Manifest.from_json(f.read())   # ProgramNotExecutable: run.py prints it on one line
     root = os.path.join(resources_dir, "root")
     env = dict(os.environb)
-    for k, v in sorted(manifest.get("env", {}).items()):
+    for k, v in sorted(manifest.env.items()):
         env[os.fsencode(k)] = os.fsencode(v)
-    entry = manifest["entry"]
-    argv0 = manifest.get("argv0") or os.path.basename(entry)
+    entry = manifest.entry
+    argv0 = manifest.argv0 or os.path.basename(entry)
     backend = os.environ.get("LXPACK_BACKEND", "auto")
     foreign = os.environ.get("LXPACK_FOREIGN_HOST", "") not in ("", "0")
-    renamed = manifest.get("case_renamed") or {}
+    renamed = manifest.case_renamed or {}
     try:
         if foreign:
-            _check_case_insensitive(manifest, renamed)
+            _check_case_insensitive(dataclasses.asdict(manifest), renamed)
         return run_program([entry] + list(argv), backend=backend, root=root, env=env, argv0=argv0,
-                           host_exec=manifest.get("host_exec", []), foreign=foreign, case_renamed=renamed,
+                           host_exec=manifest.host_exec, foreign=foreign, case_renamed=renamed,
                            strace=bool(os.environ.get("LXPACK_STRACE")),
                            stats=bool(os.environ.get("LXPACK_STATS")),
                            trace_file=os.environ.get("LXPACK_TRACE_FILE") or None)
     except LxpackError as e:
-        sys.stderr.write("%s: %s\n" % (manifest.get("name", "lxpack"), e))
+        sys.stderr.write("%s: %s\n" % (manifest.name or "lxpack", e))
         return e.exit_code

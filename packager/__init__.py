@@ -9,7 +9,6 @@ Modules, in the order a pack uses them:
   versions    symbol-version check across a closure
   report      `inspect` output: lddtree-like text and JSON
   layout      root/ entries: symlink chains, --include walk, --exclude
-  manifest    manifest.json (stable JSON)
   vendor      the runtime code a bundle carries
   render      jinja2 over lxpack.templates
   tree        the bundle tree; reproducible directory and tar writing
@@ -18,6 +17,7 @@ Modules, in the order a pack uses them:
   writers/    app, onefile, dir
   pack        option checks and the order of work
 
-Imports lxpack (version), lxpack.errors, jinja2, rich, LIEF (in _lief only);
+Imports lxpack (version), lxpack.errors, lxpack.manifest (manifest.json, shared
+with the runtime that reads it), jinja2, rich, LIEF (in _lief only);
 never lxpack.runtime or lxpack.unikernel: the packager only writes files.
 """

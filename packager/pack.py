@@ -21,7 +21,7 @@ import lxpack
 from lxpack.errors import OutputError, PackError, UsageError
 from lxpack.packager import atomic, elfhead, extras, layout, macos_libs, profile, profile_pick, render, searchpath, vendor
 from lxpack.packager.closure import Closure, Resolver
-from lxpack.packager.manifest import ClosureEntry, Manifest
+from lxpack.manifest import ClosureEntry, Manifest
 from lxpack.packager.progress import Progress
 from lxpack.packager.tree import Tree
 from lxpack.packager.writers import WRITERS

@@ -1,7 +1,7 @@
 """The Python code a bundle carries: Contents/Resources/lxpack/python/.
 
 Owns: which code travels (the lxpack subset that runs inside bundles --
-lxpack/__init__.py, lxpack/errors.py, lxpack.abi, lxpack.launch,
+lxpack/__init__.py, lxpack/errors.py, lxpack/manifest.py, lxpack.abi, lxpack.launch,
 lxpack.runtime, lxpack.unikernel -- never the packager, templates or CLI; plus the
 third-party packages the runtime imports, elftools and unicorn, copied from
 this Python's installation with unicorn's native library) and where each
@@ -25,7 +25,7 @@ import lxpack
 from lxpack.errors import PackError
 
 LXPACK_PACKAGES = ("lxpack.abi", "lxpack.launch", "lxpack.runtime", "lxpack.unikernel")
-LXPACK_TOP_FILES = ("__init__.py", "errors.py")
+LXPACK_TOP_FILES = ("__init__.py", "errors.py", "manifest.py")
 THIRD_PARTY = ("elftools", "unicorn")
 # Never shipped: bytecode and build leftovers; from third-party packages also
 # static libraries and C headers (unicorn's libunicorn.a, include/).
@@ -35,7 +35,7 @@ _THIRD_PARTY_SKIP_DIRS = frozenset({"__pycache__", "include", "tests"})
 _THIRD_PARTY_SKIP_SUFFIXES = _SKIP_SUFFIXES + (".a", ".h")
 # Files the runtime cannot start without, whatever its code says: its entry
 # module, the guest code (kvm) and the vDSO (every backend).
-REQUIRED = ("lxpack/__init__.py", "lxpack/errors.py", "lxpack/launch/boot.py",
+REQUIRED = ("lxpack/__init__.py", "lxpack/errors.py", "lxpack/manifest.py", "lxpack/launch/boot.py",
             "lxpack/unikernel/guest/entry.bin", "lxpack/unikernel/guest/vdso.so")
 # Data files the runtime loads by name; found in its sources so a new one is
 # checked without a list to keep up to date.

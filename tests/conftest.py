@@ -36,12 +36,9 @@ def _load():
 
 
 # The network end-to-end files (networking, multiplexing, pseudo-terminals):
-# part of `make test`; the marker lets `make test-net` run only them.
+# part of `make test`; the marker (registered in pyproject.toml) lets
+# `make test-net` run only them.
 _NET_FILES = ("tests/e2e/test_net.py", "tests/e2e/test_poll.py", "tests/e2e/test_tty_pty.py")
-
-
-def pytest_configure(config):
-    config.addinivalue_line("markers", "net: network, multiplexing and pty cases (make test-net)")
 
 
 def pytest_collection_modifyitems(config, items):

@@ -27,8 +27,6 @@ BACKENDS = ["unicorn", "kvm"]
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "processes: multi-process / multi-thread cases")
-    config.addinivalue_line("markers", "kvm: needs /dev/kvm")
     harness.no_core_files()
     harness.default_signal_dispositions()
 

@@ -499,7 +499,8 @@ class Sample:
       lxpack-cflags: extra compiler/linker flags (e.g. -pthread -lm)
       lxpack-cases:  ARGS [=> STATUS] | ARGS [=> STATUS] ...  (default: no args => 0;
                      STATUS is the native exit status, -N for death by signal N)
-      lxpack-suite:  which tests run it: single (default; test_samples.py), processes, net
+      lxpack-suite:  which tests run it: single (default; test_samples.py) or a topic
+                     marker registered in pyproject.toml (processes, net)
       lxpack-e2e:    no  -> built but not run by the sample tests
     """
     name: str

@@ -1,4 +1,4 @@
-"""Issue 3, bad input: programs that cannot run at all. lxpack must end the
+"""Bad input: programs that cannot run at all. lxpack must end the
 way a shell does (126 for a file it cannot execute or that has the wrong
 format, 127 for one that, or whose interpreter, does not exist), with one line
 on stderr, no Python traceback and nothing left running. Each expected status

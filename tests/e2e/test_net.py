@@ -1,4 +1,4 @@
-"""Issue 6: networking, differential like the rest of the suite (loopback
+"""Networking, differential like the rest of the suite (loopback
 only; every loop in the samples is bounded in count and time).
 
 - the net_* samples (`lxpack-suite: net`), every variant: TCP (threads, fork,

@@ -1,4 +1,4 @@
-"""Issue 6: multiplexing and event descriptors, differential: the poll_*
+"""Multiplexing and event descriptors, differential: the poll_*
 samples (`lxpack-suite: net`) in every variant: an edge-triggered epoll echo
 server with 100 concurrent clients, level/edge/one-shot semantics, nested
 epoll, eventfd/timerfd/signalfd loops, poll/select/ppoll/pselect over pipes

@@ -1,4 +1,4 @@
-"""Issue 4: processes, threads, full signals and host interplay, differential
+"""Processes, threads, full signals and host interplay, differential
 like the rest of the suite. Everything here is marked `processes`
 (select with `-m processes`, leave out with `-m "not processes"`).
 

@@ -1,4 +1,4 @@
-"""Issue 3: real programs of this machine (coreutils, grep, sed, findutils,
+"""Real programs of this machine (coreutils, grep, sed, findutils,
 python3, perl...), run natively and under `lxpack run` in a fixture tree with
 fixed contents and mtimes; status, stdout, stderr and the files left behind
 must be the same. Single-process programs only (test_processes.py has the rest).

@@ -1,6 +1,9 @@
 """Checks on the e2e suite itself (no lxpack involved): the samples' shared
-block is in sync, headers parse, and the harness's comparison and process
-bookkeeping behave."""
+block is in sync, headers parse, every sample's suite is a registered marker
+and some test runs it, and the harness's comparison and process bookkeeping
+behave."""
+import importlib
+import pathlib
 import subprocess
 import sys
 import time
@@ -57,3 +60,34 @@ def test_marked_processes_are_found(tmp_path):
     finally:
         p.kill()
         p.wait()
+
+
+def _registered_markers(config):
+    return {line.split(":")[0].strip() for line in config.getini("markers")}
+
+
+def test_sample_suites_are_registered_markers(pytestconfig):
+    """`lxpack-suite:` values are the topic markers of pyproject.toml (the
+    one registry), or the default `single`."""
+    markers = _registered_markers(pytestconfig)
+    bad = ["%s: %s" % (s.name, s.suite) for s in harness.discover_samples()
+           if s.suite != "single" and s.suite not in markers]
+    assert not bad, "lxpack-suite values not registered as markers in pyproject.toml: %s" % bad
+
+
+def test_no_marker_is_registered_twice(pytestconfig):
+    names = [line.split(":")[0].strip() for line in pytestconfig.getini("markers")]
+    assert len(names) == len(set(names)), names
+
+
+def test_every_sample_is_run_by_a_test():
+    """Each e2e test module that runs samples lists them in SAMPLES; a
+    sample in none of them (a new suite, a name no prefix selects, an
+    `lxpack-e2e: no` sample without its own test) would never be checked."""
+    run = {}
+    for path in sorted(pathlib.Path(__file__).parent.glob("test_*.py")):
+        module = importlib.import_module(path.stem)
+        for s in getattr(module, "SAMPLES", ()):
+            run.setdefault(s.name, []).append(path.stem)
+    orphans = [s.name for s in harness.discover_samples() if s.name not in run]
+    assert not orphans, "samples no test runs: %s (see samples/README.md, lxpack-suite)" % orphans

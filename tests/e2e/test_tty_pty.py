@@ -1,4 +1,4 @@
-"""Issue 6: pseudo-terminals and interactive programs, differential.
+"""Pseudo-terminals and interactive programs, differential.
 
 - the tty_pty sample (`lxpack-suite: net`) in every variant: /dev/ptmx,
   TIOCGPTN/TIOCGPTPEER, the line discipline through a pair, a child with

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-TRAVELLING = ["lxpack/__init__.py", "lxpack/errors.py", "lxpack/abi", "runtime", "unikernel"]
+TRAVELLING = ["lxpack/__init__.py", "lxpack/errors.py", "lxpack/manifest.py", "lxpack/abi", "runtime", "unikernel"]
 PY39 = "/root/.pyenv/versions/3.9.18/bin/python3"
 
 

@@ -48,9 +48,8 @@ def _open_exec_file(kernel, dirfd, path):
     r = kernel.vfs.resolve(dirfd, path)
     if r.kind != "host":
         # /proc/self/exe and friends: the link target.
-        from lxpack.unikernel.kernel.vfs import procfs
-        if r.kind == "proc":
-            node = procfs.lookup(kernel.current, r.parts)
+        if r.fs is not None:
+            node = r.fs.lookup(kernel.current, r.parts)
             if node.kind == "link" and node.target.startswith(b"/"):
                 return _open_exec(kernel, AT_FDCWD, node.target)
         raise EACCES()

@@ -7,10 +7,10 @@ Travels inside bundles: Python 3.9.
 """
 from lxpack.runtime.host.api import StatResult
 from lxpack.unikernel.errors import (EACCES, EBADF, EFAULT, EINVAL, ENOENT, ENOTDIR, EISDIR, ELOOP, ERANGE,
-                                     ENOSPC, EROFS, ENAMETOOLONG, LinuxError)
+                                     EROFS, ENAMETOOLONG, LinuxError)
 from lxpack.unikernel.kernel import structs
 from lxpack.unikernel.kernel.fdtable import DirCursor, Emulated
-from lxpack.unikernel.kernel.vfs import procfs
+from lxpack.unikernel.kernel.vfs import devfs, procfs
 from lxpack.unikernel.syscall.args import CStr, Fd, Hex, Int, Oct, Out, Path, Ptr, Size, UInt, Long
 from lxpack.unikernel.syscall.table import syscall
 from lxpack.runtime.host.api import RUNTIME_FD_BASE, RUNTIME_FD_END
@@ -45,19 +45,6 @@ class EmulatedDir(Emulated):
         self.link_name = link_name
 
 
-def _proc_link_name(t, parts):
-    """What /proc/self/fd/N shows for an open /proc or /sys directory: its
-    canonical path (self and thread-self spelled out, as Linux's d_path)."""
-    ps = list(parts)
-    if ps and ps[0] == b"..sys":
-        return b"/sys" + b"".join(b"/" + x for x in ps[1:])
-    if ps and ps[0] == b"self":
-        ps[0] = b"%d" % t.process.pid
-    elif ps and ps[0] == b"thread-self":
-        ps[0:1] = [b"%d" % t.process.pid, b"task", b"%d" % t.tid]
-    return b"/proc" + b"".join(b"/" + x for x in ps if x)
-
-
 class OPath(Emulated):
     """An O_PATH descriptor: it names a file without opening it for I/O
     (read/write are EBADF). O_PATH is Linux-only, so the host fd behind it
@@ -75,23 +62,14 @@ class OPath(Emulated):
         self.backed = backed            # the host fd is an open of the file
 
 
-class DevFull(Emulated):
-    """/dev/full: reads zeros (from the host's /dev/zero), writes fail ENOSPC."""
-    kind = "full"
-    link_name = b"/dev/full"
-
-    def write(self, t, data):
-        raise ENOSPC()
-
-
 def _proc_stat(node, ino):
     mode = {"file": 0o100444, "dir": 0o40555, "link": 0o120777}[node.kind]
     return StatResult(st_dev=0x16, st_ino=ino, st_nlink=2 if node.kind == "dir" else 1, st_mode=mode,
                       st_uid=0, st_gid=0, st_size=0, st_blksize=1024, st_blocks=0)
 
 
-def _proc_node(t, parts, follow):
-    node = procfs.lookup(t, parts)
+def _proc_node(t, fs, parts, follow):
+    node = fs.lookup(t, parts)
     hops = 0
     while follow and node.kind == "link":
         hops += 1
@@ -104,7 +82,7 @@ def _proc_node(t, parts, follow):
             return node, None
         # relative link inside /proc (self -> PID)
         parts = (tgt.split(b"/")) + list(parts[1:]) if parts and parts[0] in (b"self", b"thread-self") else parts
-        node = procfs.lookup(t, tuple(parts))
+        node = fs.lookup(t, tuple(parts))
     return node, None
 
 
@@ -114,29 +92,24 @@ def _open_special(t, r, flags, mode):
     cloexec = bool(flags & O_CLOEXEC)
     if r.kind == "dev":
         p = r.path
-        if p == b"/dev/full":
-            fd = host.openat(AT_FDCWD, b"/dev/zero", flags & ~(O_CREAT | O_TRUNC | O_EXCL), 0)
-            t.files.install(fd, DevFull())
+        if p == devfs.FULL:
+            fd = host.openat(AT_FDCWD, devfs.HOST_ZERO, flags & ~(O_CREAT | O_TRUNC | O_EXCL), 0)
+            t.files.install(fd, devfs.DevFull())
             return fd
-        if p == b"/dev/ptmx":
+        if p == devfs.PTMX:
             from lxpack.unikernel.syscall import tty
             return tty.open_ptmx(t, flags)
-        if p in (b"/dev/stdin", b"/dev/stdout", b"/dev/stderr"):
-            n = {b"/dev/stdin": 0, b"/dev/stdout": 1, b"/dev/stderr": 2}[p]
-        else:
-            rest = p[len(b"/dev/fd/"):]
-            if p == b"/dev/fd":
-                return _open_special(t, t.kernel.vfs.resolve(AT_FDCWD, b"/proc/self/fd"), flags, mode)
-            if not rest.isdigit():
-                raise ENOENT()
-            n = int(rest)
+        if p == devfs.FD_DIR:
+            return _open_special(t, t.kernel.vfs.resolve(AT_FDCWD, devfs.FD_DIR_TARGET), flags, mode)
+        n = devfs.fd_of(p)
+        if n < 0:
+            raise ENOENT()
         return _reopen_fd(t, n, flags, mode)
     parts = r.parts
-    if len(parts) == 3 and parts[0] in (b"self", b"thread-self") and parts[1] == b"fd" and parts[2].isdigit():
+    if r.kind == "proc" and len(parts) == 3 and parts[1] == b"fd" and parts[2].isdigit() and \
+            (parts[0] in (b"self", b"thread-self") or parts[0].isdigit()):
         return _reopen_fd(t, int(parts[2]), flags, mode)
-    if len(parts) == 3 and parts[0].isdigit() and parts[1] == b"fd" and parts[2].isdigit():
-        return _reopen_fd(t, int(parts[2]), flags, mode)
-    node, real = _proc_node(t, parts, not (flags & O_NOFOLLOW))
+    node, real = _proc_node(t, r.fs, parts, not (flags & O_NOFOLLOW))
     if real is not None:
         return _open_path(t, AT_FDCWD, real, flags, mode)
     if node.kind == "link":
@@ -146,8 +119,8 @@ def _open_special(t, r, flags, mode):
     if node.kind == "dir":
         fd = host.placeholder_fd(cloexec)
         # Linux lists at getdents time: /proc/self/fd includes this very fd.
-        node, _ = _proc_node(t, parts, not (flags & O_NOFOLLOW))
-        t.files.install(fd, EmulatedDir(node.entries, _proc_link_name(t, parts)))
+        node, _ = _proc_node(t, r.fs, parts, not (flags & O_NOFOLLOW))
+        t.files.install(fd, EmulatedDir(node.entries, r.fs.link_name(t, parts)))
         return fd
     if flags & O_DIRECTORY:
         raise ENOTDIR()
@@ -204,7 +177,7 @@ def _open_o_path(t, r, flags):
     if backed:
         fd = h.openat(r.dirfd, r.path, cloexec | (flags & (O_DIRECTORY | O_NOFOLLOW)), 0)
     else:
-        fd = h.openat(AT_FDCWD, b"/dev/null", cloexec, 0)
+        fd = h.openat(AT_FDCWD, devfs.HOST_NULL, cloexec, 0)
     t.files.install(fd, OPath(host_path, t.kernel.vfs.guest_path(host_path), O_PATH | (flags & (O_DIRECTORY | O_NOFOLLOW)), backed))
     return fd
 
@@ -283,25 +256,23 @@ def _stat_of(t, dirfd, path, flags):
     if r.kind == "host":
         return t.host.stat(r.dirfd, r.path, follow)
     if r.kind == "dev":
-        if r.path == b"/dev/full":
-            st = t.host.stat(AT_FDCWD, b"/dev/zero", True)
-            st.st_rdev = (1 << 8) | 7
+        if r.path == devfs.FULL:
+            st = t.host.stat(AT_FDCWD, devfs.HOST_ZERO, True)
+            st.st_rdev = devfs.FULL_RDEV
             return st
-        if r.path == b"/dev/fd":
+        if r.path == devfs.FD_DIR:
             return _proc_stat(procfs.Node("dir"), 1)
-        fd = {b"/dev/stdin": 0, b"/dev/stdout": 1, b"/dev/stderr": 2}.get(r.path)
-        if fd is None:
-            fd = int(r.path[8:]) if r.path[8:].isdigit() else -1
+        fd = devfs.fd_of(r.path)
         if not follow:
             return _proc_stat(procfs.Node("link"), 0x100 + fd)
         return _fstat_of(t, fd)
     parts = r.parts
-    if follow and len(parts) == 3 and parts[1] == b"fd" and parts[2].isdigit():
+    if follow and r.kind == "proc" and len(parts) == 3 and parts[1] == b"fd" and parts[2].isdigit():
         return _fstat_of(t, int(parts[2]))
-    node, real = _proc_node(t, parts, follow)
+    node, real = _proc_node(t, r.fs, parts, follow)
     if real is not None:
         return _stat_of(t, AT_FDCWD, real, 0)
-    return _proc_stat(node, hash(parts) & 0xffffff)
+    return _proc_stat(node, r.fs.inode(parts))
 
 
 def _fstat_of(t, fd):
@@ -312,7 +283,7 @@ def _fstat_of(t, fd):
         return t.host.stat(AT_FDCWD, sp.host_path, False)
     st = t.host.fstat(fd)
     if sp is not None and sp.kind == "full":
-        st.st_rdev = (1 << 8) | 7
+        st.st_rdev = sp.rdev
     return st
 
 
@@ -387,7 +358,7 @@ def _access(t, dirfd, path, mode, flags):
     r = t.kernel.vfs.resolve(dirfd, path, not (flags & AT_SYMLINK_NOFOLLOW))
     if r.kind != "host":
         _stat_of(t, dirfd, path, flags)
-        if mode & 2 and r.kind == "proc":
+        if mode & 2 and r.fs is not None:
             raise EACCES()
         return 0
     t.host.access(r.dirfd, r.path, mode, effective=bool(flags & AT_EACCESS),
@@ -426,15 +397,8 @@ def _readlink(t, dirfd, path):
         target = t.host.readlink(r.dirfd, r.path)
         return target
     if r.kind == "dev":
-        if r.path == b"/dev/fd":
-            return b"/proc/self/fd"
-        n = {b"/dev/stdin": 0, b"/dev/stdout": 1, b"/dev/stderr": 2}.get(r.path)
-        if n is not None:
-            return b"/proc/self/fd/%d" % n
-        if r.path.startswith(b"/dev/fd/"):
-            return t.kernel.fd_path(t, int(r.path[8:]))
-        raise EINVAL()
-    node = procfs.lookup(t, r.parts)
+        return devfs.readlink(t, r.path)
+    node = r.fs.lookup(t, r.parts)
     if node.kind != "link":
         raise EINVAL()
     return node.target
@@ -569,12 +533,12 @@ def _host_only(t, dirfd, path, follow=False):
         return r
     if follow:
         target = None
-        if r.kind == "proc":
-            node = procfs.lookup(t, r.parts)
+        if r.fs is not None:
+            node = r.fs.lookup(t, r.parts)
             if node.kind == "link" and node.target.startswith(b"/"):
                 target = node.target
-        elif r.kind == "dev" and r.path.startswith(b"/dev/fd/") and r.path[8:].isdigit():
-            target = t.kernel.fd_path(t, int(r.path[8:]))
+        elif r.kind == "dev":
+            target = devfs.fd_target(t, r.path)
         if target is not None and target.startswith(b"/") and target != path:
             return _host_only(t, AT_FDCWD, target, True)
     raise EACCES()

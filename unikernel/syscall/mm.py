@@ -11,6 +11,7 @@ Travels inside bundles: Python 3.9.
 from lxpack.runtime.vmm.base import PAGE_SIZE, page_up
 from lxpack.unikernel.errors import EACCES, EEXIST, EFAULT, EINVAL, ENODEV, ENOMEM
 from lxpack.unikernel.kernel import mm as M
+from lxpack.unikernel.kernel.vfs import devfs
 from lxpack.unikernel.syscall.args import Hex, Int, Long, Ptr, Size, ULong
 from lxpack.unikernel.syscall.table import syscall
 
@@ -61,7 +62,7 @@ def sys_mmap(t, addr: Ptr, length: Size, prot: Hex, flags: Hex, fd: Int, offset:
     if anon:
         if shared:
             host_map = t.host.mmap_shared(-1, size, 0, writable=True)
-            mm.map(start, size, prot, shared=True, name="/dev/zero (deleted)", host=host_map, kind="anon")
+            mm.map(start, size, prot, shared=True, name=devfs.SHARED_ANON_NAME, host=host_map, kind="anon")
         else:
             mm.map(start, size, prot)
         return start

@@ -107,10 +107,6 @@ def runs_on_host(path):
     return names is not None and name in names
 
 
-class CaseClash(Exception):
-    """Two bundle paths that a case-insensitive disk cannot hold apart."""
-
-
 def case_clashes(paths):
     """Pairs of paths (str) in one directory that differ only in case."""
     seen = {}

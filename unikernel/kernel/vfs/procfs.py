@@ -1,35 +1,24 @@
-"""The emulated /proc and /sys basics (DESIGN: never the host's /proc,
-which macOS does not have).
+"""The emulated /proc (DESIGN: never the host's /proc, which macOS does not
+have).
 
 Owns: the tree of nodes under /proc (self and the own PID: exe, cwd, root,
 cmdline, environ, maps, fd/, fdinfo/, stat, statm, status, comm, auxv,
 mounts, mountinfo; cpuinfo, meminfo, stat, uptime, loadavg, filesystems,
-mounts, version, sys/kernel/*) and /sys/devices/system/cpu/{online,possible}.
-A node is a file (content generated at open, served from an anonymous host
-file so reads, seeks, fstat and inheritance across exec work natively), a
-symlink (readlink), or a directory (entries for getdents64).
+mounts, version, sys/kernel/*), what an open /proc directory is called
+(link_name), and /proc inode numbers (inode: a digest of the path, so every
+process sees the same number for the same file, as on Linux). The node
+kinds are nodes.py's; /sys is sysfs.py, /dev devfs.py.
 Travels inside bundles: Python 3.9.
 """
 import time
 
-from lxpack.unikernel.errors import ENOENT, ENOTDIR, EACCES
+from lxpack.abi.stat import DT_DIR, DT_LNK
+from lxpack.abi.time import CLOCK_BOOTTIME
+from lxpack.unikernel.errors import ENOENT
+from lxpack.unikernel.kernel.vfs.nodes import Node, dtype as _dtype, file as _file, path_inode, walk as _walk
 
 KERNEL_RELEASE = b"6.1.0-lxpack"
 KERNEL_VERSION = b"#1 SMP PREEMPT_DYNAMIC lxpack"
-
-
-class Node(object):
-    __slots__ = ("kind", "content", "target", "entries")
-
-    def __init__(self, kind, content=b"", target=b"", entries=()):
-        self.kind = kind          # 'file' | 'link' | 'dir'
-        self.content = content
-        self.target = target
-        self.entries = entries    # [(name, d_type)]
-
-
-def _file(fn):
-    return ("file", fn)
 
 
 def _cpuinfo(t):
@@ -58,7 +47,7 @@ def _meminfo(t):
 
 
 def _uptime(t):
-    up = t.host.clock_gettime_ns(7) / 1e9
+    up = t.host.clock_gettime_ns(CLOCK_BOOTTIME) / 1e9
     return ("%.2f %.2f\n" % (up, up * t.host.cpu_count())).encode()
 
 
@@ -70,7 +59,7 @@ def _loadavg(t):
 def _stat_global(t):
     n = t.host.cpu_count()
     lines = ["cpu  0 0 0 0 0 0 0 0 0 0"] + ["cpu%d 0 0 0 0 0 0 0 0 0 0" % i for i in range(n)]
-    boot = int(time.time() - t.host.clock_gettime_ns(7) / 1e9)
+    boot = int(time.time() - t.host.clock_gettime_ns(CLOCK_BOOTTIME) / 1e9)
     lines += ["intr 0", "ctxt 0", "btime %d" % boot, "processes 1", "procs_running 1", "procs_blocked 0"]
     return ("\n".join(lines) + "\n").encode()
 
@@ -150,10 +139,6 @@ def _auxv(t):
     return t.process.auxv
 
 
-def _cpu_range(t):
-    return ("0-%d\n" % (t.host.cpu_count() - 1)).encode() if t.host.cpu_count() > 1 else b"0\n"
-
-
 def _uname_field(i):
     return lambda t: t.kernel.uname()[i] + b"\n"
 
@@ -186,12 +171,6 @@ _PER_PROCESS = {
     b"oom_score_adj": _file(lambda t: b"0\n"), b"loginuid": _file(lambda t: b"4294967295\n"),
 }
 
-_SYS = {
-    b"devices": ("dir", {b"system": ("dir", {b"cpu": ("dir", {
-        b"online": _file(_cpu_range), b"possible": _file(_cpu_range), b"present": _file(_cpu_range)})})}),
-}
-
-
 def _uuid(t):
     b = bytearray(t.host.random(16))
     b[6] = (b[6] & 0x0f) | 0x40
@@ -200,17 +179,11 @@ def _uuid(t):
     return ("%s-%s-%s-%s-%s\n" % (h[:8], h[8:12], h[12:16], h[16:20], h[20:])).encode()
 
 
-def _dtype(spec):
-    return {"file": 8, "link": 10, "dir": 4, "fds": 4, "fdinfo": 4}[spec[0]]
-
-
 def lookup(t, parts):
-    """The Node for /proc/<parts...> (parts[0] == b'..sys' means /sys)."""
-    if parts and parts[0] == b"..sys":
-        return _walk(t, ("dir", _SYS), parts[1:])
+    """The Node for /proc/<parts...>."""
     if not parts:
         ents = [(k, _dtype(v)) for k, v in sorted(_GLOBAL.items())]
-        ents += [(b"self", 10), (b"thread-self", 10), (str(t.process.pid).encode(), 4)]
+        ents += [(b"self", DT_LNK), (b"thread-self", DT_LNK), (str(t.process.pid).encode(), DT_DIR)]
         return Node("dir", entries=ents)
     head = parts[0]
     if head == b"self" or head == b"thread-self":
@@ -224,36 +197,24 @@ def lookup(t, parts):
         rest = parts[1:]
         if rest[:1] == (b"task",):
             if len(rest) == 1:
-                return Node("dir", entries=[(str(tid).encode(), 4) for tid in sorted(t.process.tasks or [t.tid])])
+                return Node("dir", entries=[(str(tid).encode(), DT_DIR) for tid in sorted(t.process.tasks or [t.tid])])
             return _walk(t, ("dir", _PER_PROCESS), rest[2:])
         return _walk(t, ("dir", _PER_PROCESS), rest)
     return _walk(t, ("dir", _GLOBAL), parts)
 
 
-def _walk(t, spec, parts):
-    for i, p in enumerate(parts):
-        kind, val = spec
-        if kind == "fds" or kind == "fdinfo":
-            if i != len(parts) - 1 or not p.isdigit():
-                raise ENOENT()
-            fd = int(p)
-            if not t.kernel.fd_exists(t, fd):
-                raise ENOENT()
-            if kind == "fds":
-                return Node("link", target=t.kernel.fd_path(t, fd))
-            return Node("file", content=t.kernel.fd_info(t, fd))
-        if kind != "dir":
-            raise ENOTDIR()
-        if p not in val:
-            raise ENOENT()
-        spec = val[p]
-    kind, val = spec
-    if kind == "file":
-        return Node("file", content=val(t))
-    if kind == "link":
-        return Node("link", target=val(t))
-    if kind == "dir":
-        return Node("dir", entries=[(k, _dtype(v)) for k, v in sorted(val.items())])
-    if kind in ("fds", "fdinfo"):
-        return Node("dir", entries=[(str(fd).encode(), 10 if kind == "fds" else 8) for fd in t.kernel.open_fds(t)])
-    raise ENOENT()
+def link_name(t, parts):
+    """What /proc/self/fd/N shows for an open /proc directory: its canonical
+    path (self and thread-self spelled out, as Linux's d_path)."""
+    ps = list(parts)
+    if ps and ps[0] == b"self":
+        ps[0] = b"%d" % t.process.pid
+    elif ps and ps[0] == b"thread-self":
+        ps[0:1] = [b"%d" % t.process.pid, b"task", b"%d" % t.tid]
+    return b"/proc" + b"".join(b"/" + x for x in ps if x)
+
+
+def inode(parts):
+    """The inode number stat gives /proc/<parts...>: the same in every
+    process (Python's hash() of bytes is randomized per process)."""
+    return path_inode(b"/proc", parts)

@@ -1,7 +1,7 @@
 """Path resolution: what a guest path names.
 
 Owns the overlay rule of DESIGN.md: /proc, /sys (basics) and /dev (basics)
-are served by the unikernel (procfs.py, devfs) and never passed through;
+are served by the unikernel (procfs.py, sysfs.py, devfs.py) and never passed through;
 with a bundle root, an absolute guest path is looked up in the root first
 (symlinks inside the root are followed inside the root, as a chroot would)
 and falls back to the host path; without one, host paths are used as they
@@ -15,12 +15,12 @@ case-insensitive disk could not hold apart, stored under an escaped name)
 are found under their own names and listed so by getdents.
 Travels inside bundles: Python 3.9.
 """
+from lxpack.abi.fcntl import AT_FDCWD
+from lxpack.abi.stat import S_IFLNK, S_IFMT
 from lxpack.unikernel.errors import ELOOP, ENOENT, LinuxError
-from lxpack.unikernel.kernel.vfs import macview
+from lxpack.unikernel.kernel.vfs import devfs, macview, procfs, sysfs
 
-AT_FDCWD = -100
-_EMULATED_TOPS = (b"proc", b"sys")
-_DEV_EMULATED = {b"/dev/full", b"/dev/stdin", b"/dev/stdout", b"/dev/stderr", b"/dev/fd", b"/dev/ptmx"}
+_EMULATED_TOPS = (b"proc", b"sys", b"dev")
 
 
 def normalize(path):
@@ -30,15 +30,17 @@ def normalize(path):
 
 
 class Resolved(object):
-    """kind 'host': (dirfd, path) for the host; 'proc': parts under /proc or
-    /sys; 'dev': a /dev name the unikernel serves."""
-    __slots__ = ("kind", "dirfd", "path", "parts")
+    """kind 'host': (dirfd, path) for the host; 'proc' / 'sys': parts under
+    /proc or /sys, and fs, the module serving them (procfs or sysfs: lookup,
+    link_name, inode); 'dev': path, a /dev name devfs serves."""
+    __slots__ = ("kind", "dirfd", "path", "parts", "fs")
 
-    def __init__(self, kind, dirfd=AT_FDCWD, path=b"", parts=()):
+    def __init__(self, kind, dirfd=AT_FDCWD, path=b"", parts=(), fs=None):
         self.kind = kind
         self.dirfd = dirfd
         self.path = path
         self.parts = parts
+        self.fs = fs
 
 
 class Vfs(object):
@@ -60,16 +62,19 @@ class Vfs(object):
         if not path.startswith(b"/"):
             return Resolved("host", dirfd, path)
         top = path[1:].split(b"/", 1)[0]
-        if top in _EMULATED_TOPS or top == b"dev":
+        if top in _EMULATED_TOPS:
             n = normalize(path)
-            if n == b"/proc" or n.startswith(b"/proc/"):
-                return Resolved("proc", parts=tuple(n.split(b"/")[2:]))
-            if n.startswith(b"/sys/"):
-                return Resolved("proc", parts=(b"..sys",) + tuple(n.split(b"/")[2:]))
-            if n in _DEV_EMULATED or n.startswith(b"/dev/fd/"):
+            if top == b"proc":
+                return Resolved("proc", parts=tuple(n.split(b"/")[2:]), fs=procfs)
+            if top == b"sys":
+                if n != b"/sys":            # /sys itself is the host's
+                    return Resolved("sys", parts=tuple(n.split(b"/")[2:]), fs=sysfs)
+            elif devfs.served(n):
                 return Resolved("dev", path=n)
-            if n.startswith(b"/dev/pts/") and n[9:].isdigit() and hasattr(self.host, "pts_path"):
-                return Resolved("host", AT_FDCWD, self.host.pts_path(int(n[9:])))   # the host's slave
+            else:
+                hp = devfs.host_path(self.host, n)
+                if hp is not None:
+                    return Resolved("host", AT_FDCWD, hp)
         if self.root is not None:
             return Resolved("host", AT_FDCWD, self._overlay(path, follow))
         return Resolved("host", AT_FDCWD, path)
@@ -118,7 +123,7 @@ class Vfs(object):
                     raise ENOENT()
                 return hp
             last = i == len(parts) - 1
-            if (st.st_mode & 0o170000) == 0o120000 and (follow or not last):
+            if (st.st_mode & S_IFMT) == S_IFLNK and (follow or not last):
                 hops += 1
                 if hops > 40:
                     raise ELOOP()
