@@ -13,7 +13,9 @@ import pkgutil
 import sys
 import time
 
-from lxpack.errors import BackendUnavailable, LxpackError, ProgramNotExecutable, ProgramNotFound, UsageError
+from lxpack.errors import LxpackError, ProgramNotExecutable, ProgramNotFound, UsageError
+from lxpack.launch.messages import check_case_insensitive, start_error
+from lxpack.launch.stats import CountingHost, stats_extra
 
 FALLBACK_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -37,37 +39,6 @@ def _find_program(name, root, env_path):
         if exists(cand):
             return cand
     return None
-
-
-class _CountingHost(object):
-    """--stats: counts hypercalls (every call into the host layer) by name,
-    and the time spent in them (blocking waits included)."""
-
-    def __init__(self, host):
-        object.__setattr__(self, "_host", host)
-        object.__setattr__(self, "counts", {})
-        object.__setattr__(self, "seconds", [0.0])
-
-    def __getattr__(self, name):
-        val = getattr(self._host, name)
-        if callable(val):
-            counts = self.counts
-            seconds = self.seconds
-            clock = time.perf_counter
-
-            def counted(*a, **kw):
-                counts[name] = counts.get(name, 0) + 1
-                t0 = clock()
-                try:
-                    return val(*a, **kw)
-                finally:
-                    seconds[0] += clock() - t0
-            object.__setattr__(self, name, counted)
-            return counted
-        return val
-
-    def __setattr__(self, name, value):
-        setattr(self._host, name, value)
 
 
 def run_program(argv, backend="auto", root=None, strace=False, strace_file=None, stats=False, host_exec=(),
@@ -97,7 +68,7 @@ def run_program(argv, backend="auto", root=None, strace=False, strace_file=None,
     be = registry.get(backend)
     host = posix.PosixHost()
     if stats:
-        host = _CountingHost(host)
+        host = CountingHost(host)
     if foreign and not root_b:
         raise UsageError("--foreign-host needs a bundle root (--root DIR)")
     vfs = Vfs(host, root_b, foreign=foreign, case_renamed=case_renamed)
@@ -139,18 +110,18 @@ def run_program(argv, backend="auto", root=None, strace=False, strace_file=None,
     try:
         plan = X.plan(kernel, -100, guest_path, gargv, envp)
     except LinuxError as e:
-        raise _start_error(prog, e.errno)
+        raise start_error(prog, e.errno)
     if plan.kind == "host":
         try:
             host.execve(plan.hostpath, plan.argv, plan.envp)
         except LinuxError as e:
-            raise _start_error(prog, e.errno)
+            raise start_error(prog, e.errno)
     try:
         kernel.exec_image(t, plan.fd, plan.path, plan.argv, plan.envp, execfn=plan.execfn)
     except WrongFormat:
         raise ProgramNotExecutable("%s: cannot execute binary file: Exec format error" % prog)
     except LinuxError as e:
-        raise _start_error(prog, e.errno)
+        raise start_error(prog, e.errno)
     finally:
         host.close(plan.fd)
     _reset_python_signal_dispositions()
@@ -162,7 +133,7 @@ def run_program(argv, backend="auto", root=None, strace=False, strace_file=None,
         """End the program: --stats, then the exit status or fatal signal."""
         try:
             if st is not None:
-                for line in strace_mod.format_stats(st, _stats_extra(host, t, t_start, st)):
+                for line in strace_mod.format_stats(st, stats_extra(host, t, t_start, st)):
                     diag.write(line + "\n")
             for stream in (trace_stream, diag):
                 if stream is not None:
@@ -229,51 +200,6 @@ def _vdso_for(be):
     return bytes(vdso)
 
 
-def _start_error(prog, errno):
-    """What a shell says, and its status, when a program cannot start."""
-    if errno == 2:
-        return ProgramNotFound("%s: No such file or directory" % prog)
-    if errno in (8, 80):
-        return ProgramNotExecutable("%s: cannot execute binary file: Exec format error" % prog)
-    if errno == 13:
-        return ProgramNotExecutable("%s: Permission denied" % prog)
-    if errno == 12:
-        return ProgramNotExecutable("%s: cannot execute: out of memory" % prog)
-    if errno == 40:
-        return ProgramNotExecutable("%s: cannot execute: Too many levels of symbolic links" % prog)
-    return ProgramNotExecutable("%s: cannot execute: %s" % (prog, os.strerror(errno)))
-
-
-def _stats_extra(host, t, t_start, st=None):
-    """The lines --stats adds below the syscall table: hypercalls (calls into
-    the host layer), VM exits, what the guest code served itself, and the
-    wall time split between the guest, the unikernel and the host."""
-    from lxpack.abi.syscalls_x86_64 import SYSCALL_NAMES
-    counts = getattr(host, "counts", {})
-    total = sum(counts.values())
-    top = ", ".join("%s %d" % kv for kv in sorted(counts.items(), key=lambda kv: -kv[1])[:12])
-    lines = ["hypercalls: %d (%s)" % (total, top)]
-    vcpu = t.vcpu
-    vm = vcpu.vm
-    exits = getattr(vcpu, "exits", None)
-    if exits is None:
-        lines.append("vm exits: none (unicorn: every syscall is served by the emulator's hook)")
-    else:
-        fast = vm.fast_counts() if hasattr(vm, "fast_counts") else {}
-        nfast = sum(fast.values())
-        lines.append("vm exits: %d; syscalls served inside the VM: %d (%s)" % (
-            exits, nfast, ", ".join("%s %d" % (SYSCALL_NAMES.get(nr, nr), c) for nr, c in sorted(fast.items()))
-            or "none"))
-        lines.append("clock_gettime/gettimeofday/time through the vDSO time page never exit (not counted)")
-    wall = time.perf_counter() - t_start
-    in_calls = sum(st.time) if st is not None else 0.0
-    in_host = min(getattr(host, "seconds", [0.0])[0], in_calls)
-    lines.append("wall time: %.3f s = guest %.3f s (its own code, VM entries and exits) + unikernel %.3f s "
-                 "(serving system calls) + host %.3f s (hypercalls, blocking waits included)"
-                 % (wall, max(0.0, wall - in_calls), in_calls - in_host, in_host))
-    return lines
-
-
 def _move_high(fd):
     from lxpack.runtime.host import fds
     return fds.move_high(fd, fds.OFFSET_LAUNCH)
@@ -292,27 +218,6 @@ def _cpu_facts(be):
     return _FACTS[be.name]
 
 
-def _check_case_insensitive(manifest, renamed):
-    """Foreign-host mode: the bundle must fit a case-insensitive disk (a
-    Mac's default), as stored (after the packer's case renames)."""
-    from lxpack.unikernel.kernel.vfs import macview
-    stored = []
-    for e in manifest.get("closure", []):
-        parts = e["path"].split("/")
-        out = ""
-        for i in range(1, len(parts)):
-            g = "/".join(parts[:i + 1])
-            s = renamed.get(g)
-            out += "/" + (s.rpartition("/")[2] if s else parts[i])
-        stored.append(out)
-    clashes = macview.case_clashes(stored)
-    if clashes:
-        a, b = clashes[0]
-        raise ProgramNotExecutable("bundle cannot live on a case-insensitive disk (a Mac's): %s and %s "
-                         "(%d such pair%s; repack with this lxpack)"
-                         % (a, b, len(clashes), "" if len(clashes) == 1 else "s"))
-
-
 def run_bundle(resources_dir, argv):
     """Run the program a bundle carries (called by the bundle's run.py)."""
     resources_dir = os.path.abspath(resources_dir)
@@ -329,7 +234,7 @@ def run_bundle(resources_dir, argv):
     renamed = manifest.get("case_renamed") or {}
     try:
         if foreign:
-            _check_case_insensitive(manifest, renamed)
+            check_case_insensitive(manifest, renamed)
         return run_program([entry] + list(argv), backend=backend, root=root, env=env, argv0=argv0,
                            host_exec=manifest.get("host_exec", []), foreign=foreign, case_renamed=renamed,
                            strace=bool(os.environ.get("LXPACK_STRACE")),
