@@ -13,9 +13,9 @@ import pkgutil
 import sys
 import time
 
-from lxpack.errors import LxpackError, ProgramNotExecutable, ProgramNotFound, UsageError
-from lxpack.launch.messages import check_case_insensitive, start_error
-from lxpack.launch.stats import CountingHost, stats_extra
+from lxpack.launch.messages import check_case_insensitive as _check_case_insensitive, start_error as _start_error
+from lxpack.launch.stats import CountingHost as _CountingHost, stats_extra as _stats_extra
+from lxpack.errors import BackendUnavailable, LxpackError, ProgramNotExecutable, ProgramNotFound, UsageError
 
 FALLBACK_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -68,7 +68,7 @@ def run_program(argv, backend="auto", root=None, strace=False, strace_file=None,
     be = registry.get(backend)
     host = posix.PosixHost()
     if stats:
-        host = CountingHost(host)
+        host = _CountingHost(host)
     if foreign and not root_b:
         raise UsageError("--foreign-host needs a bundle root (--root DIR)")
     vfs = Vfs(host, root_b, foreign=foreign, case_renamed=case_renamed)
@@ -110,18 +110,18 @@ def run_program(argv, backend="auto", root=None, strace=False, strace_file=None,
     try:
         plan = X.plan(kernel, -100, guest_path, gargv, envp)
     except LinuxError as e:
-        raise start_error(prog, e.errno)
+        raise _start_error(prog, e.errno)
     if plan.kind == "host":
         try:
             host.execve(plan.hostpath, plan.argv, plan.envp)
         except LinuxError as e:
-            raise start_error(prog, e.errno)
+            raise _start_error(prog, e.errno)
     try:
         kernel.exec_image(t, plan.fd, plan.path, plan.argv, plan.envp, execfn=plan.execfn)
     except WrongFormat:
         raise ProgramNotExecutable("%s: cannot execute binary file: Exec format error" % prog)
     except LinuxError as e:
-        raise start_error(prog, e.errno)
+        raise _start_error(prog, e.errno)
     finally:
         host.close(plan.fd)
     _reset_python_signal_dispositions()
@@ -133,7 +133,7 @@ def run_program(argv, backend="auto", root=None, strace=False, strace_file=None,
         """End the program: --stats, then the exit status or fatal signal."""
         try:
             if st is not None:
-                for line in strace_mod.format_stats(st, stats_extra(host, t, t_start, st)):
+                for line in strace_mod.format_stats(st, _stats_extra(host, t, t_start, st)):
                     diag.write(line + "\n")
             for stream in (trace_stream, diag):
                 if stream is not None:
@@ -234,7 +234,7 @@ def run_bundle(resources_dir, argv):
     renamed = manifest.get("case_renamed") or {}
     try:
         if foreign:
-            check_case_insensitive(manifest, renamed)
+            _check_case_insensitive(manifest, renamed)
         return run_program([entry] + list(argv), backend=backend, root=root, env=env, argv0=argv0,
                            host_exec=manifest.get("host_exec", []), foreign=foreign, case_renamed=renamed,
                            strace=bool(os.environ.get("LXPACK_STRACE")),
