@@ -49,12 +49,8 @@ def run_program(argv, backend="auto", root=None, strace=False, strace_file=None,
     there (lxpack trace; unikernel/kernel/pathtrace.py)."""
     from lxpack.runtime.host import posix
     from lxpack.runtime.vmm import registry
-    from lxpack.unikernel.kernel.kernel import Config, CpuInfo, Kernel
-    from lxpack.unikernel.kernel.loader import WrongFormat
-    from lxpack.unikernel.kernel.vfs.resolve import Vfs
-    from lxpack.unikernel.syscall import strace as strace_mod
-    from lxpack.unikernel.syscall.table import Stats
-    from lxpack.unikernel.errors import LinuxError, ProcessExit
+    from lxpack.unikernel import facade as U
+    from lxpack.unikernel.facade import Config, CpuInfo, LinuxError, Stats, Vfs, WrongFormat
 
     t_start = time.perf_counter()
     environ = dict(os.environb) if env is None else env
@@ -89,26 +85,24 @@ def run_program(argv, backend="auto", root=None, strace=False, strace_file=None,
         trace_stream = diag
     pathtrace = None
     if trace_file:
-        from lxpack.unikernel.kernel.pathtrace import PathTrace
         try:
             fd = os.open(trace_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o644)
         except OSError as e:
             raise LxpackError("cannot write the trace to %s: %s" % (trace_file, e.strerror))
-        pathtrace = PathTrace(host, _move_high(fd))
+        pathtrace = U.PathTrace(host, _move_high(fd))
     st = Stats() if stats else None
     warn = (lambda msg: diag.write("lxpack: %s\n" % msg)) if (strace or os.environ.get("LXPACK_WARN")) else None
     config = Config(strace=trace_stream, stats=st, host_exec=host_exec, warn=warn, pathtrace=pathtrace)
     vdso = _vdso_for(be)
-    kernel = Kernel(host, be, vfs, cpu, vdso, config)
+    kernel = U.build_kernel(host, be, vfs, config, cpu=cpu, vdso=vdso)
     t = kernel.new_process()
-    from lxpack.unikernel.kernel import execve as X
     guest_path = os.fsencode(path)
     envp = [k + b"=" + v for k, v in environ.items()]
     gargv = [os.fsencode(a) for a in argv]
     if argv0 is not None:
         gargv[0] = os.fsencode(argv0)
     try:
-        plan = X.plan(kernel, -100, guest_path, gargv, envp)
+        plan = U.plan_exec(kernel, guest_path, gargv, envp)
     except LinuxError as e:
         raise _start_error(prog, e.errno)
     if plan.kind == "host":
@@ -133,7 +127,7 @@ def run_program(argv, backend="auto", root=None, strace=False, strace_file=None,
         """End the program: --stats, then the exit status or fatal signal."""
         try:
             if st is not None:
-                for line in strace_mod.format_stats(st, _stats_extra(host, t, t_start, st)):
+                for line in U.format_stats(st, _stats_extra(host, t, t_start, st)):
                     diag.write(line + "\n")
             for stream in (trace_stream, diag):
                 if stream is not None:
