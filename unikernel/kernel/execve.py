@@ -9,12 +9,12 @@ Travels inside bundles: Python 3.9.
 """
 import fnmatch
 
+from lxpack.abi.fcntl import AT_FDCWD, O_CLOEXEC, O_RDONLY
 from lxpack.unikernel.errors import EACCES, ELOOP, ENOENT, ENOEXEC, LinuxError
 from lxpack.unikernel.kernel.loader import WrongFormat, read_elf
 from lxpack.unikernel.kernel.vfs import macview
 
-AT_FDCWD = -100
-O_RDONLY_CLOEXEC = 0o2000000
+O_RDONLY_CLOEXEC = O_RDONLY | O_CLOEXEC
 MAX_SHEBANG_DEPTH = 4
 
 

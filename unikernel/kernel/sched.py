@@ -19,7 +19,7 @@ import collections
 import threading
 import time
 
-from lxpack.unikernel.errors import EAGAIN, ETIMEDOUT, Interrupted
+from lxpack.unikernel.errors import ETIMEDOUT, Interrupted
 
 TIME_SLICE = 0.010
 HARD_PREEMPT_AFTER = 0.100    # a thread making no syscalls is stopped the hard way after this
