@@ -476,6 +476,7 @@ USER_CS = 0x33                                                      # __USER_CS,
 USER_DS = 0x2B
 X86_TRAP_PF = 14                                                    # sigcontext.trapno of a page fault
 X86_EFLAGS_CF = 0x00000001
+X86_EFLAGS_FIXED = 0x00000002                                       # bit 1 always reads 1
 X86_EFLAGS_PF = 0x00000004
 X86_EFLAGS_AF = 0x00000010
 X86_EFLAGS_ZF = 0x00000040

@@ -9,7 +9,7 @@ Travels inside bundles: Python 3.9.
 import time
 
 from lxpack.abi.fcntl import AT_FDCWD, O_CLOEXEC, O_RDONLY
-from lxpack.abi.signal import SS_DISABLE
+from lxpack.abi.signal import SS_DISABLE, X86_EFLAGS_FIXED, X86_EFLAGS_IF
 from lxpack.unikernel import errors as E
 from lxpack.unikernel.errors import LinuxError, ProcessExit
 from lxpack.unikernel.kernel import signals as S
@@ -68,7 +68,7 @@ class ProcessLifecycle(object):
                                "r12", "r13", "r14", "r15", "fs_base", "gs_base")}
         regs["rsp"] = res.sp
         regs["rip"] = res.entry
-        regs["rflags"] = 0x202
+        regs["rflags"] = X86_EFLAGS_IF | X86_EFLAGS_FIXED      # interrupts on, as a new process starts
         t.vcpu.set_regs(regs)
         return res
 
