@@ -49,6 +49,10 @@ class CpuInfo(object):
 
 
 class Config(object):
+    """What the composition root chooses for a run: the --strace stream, the
+    --stats counters, host_exec patterns (programs run on the host), extra
+    environment, a warn(message) callback and the path tracer."""
+
     def __init__(self, strace=None, stats=None, host_exec=(), env_add=None, warn=None, pathtrace=None):
         self.strace = strace
         self.pathtrace = pathtrace    # a pathtrace.PathTrace (lxpack trace), or None
@@ -59,6 +63,9 @@ class Config(object):
 
 
 class Kernel(ProcessLifecycle, ThreadGroup, SignalRouting, FastPaths, FdQueries):
+    """The Linux personality of this host process (see the module docstring
+    for its parts). Built by lxpack.unikernel.facade.build_kernel."""
+
     def __init__(self, host, backend, vfs, cpu, vdso_image, config, dispatcher):
         self.host = host
         self.backend = backend
@@ -74,18 +81,18 @@ class Kernel(ProcessLifecycle, ThreadGroup, SignalRouting, FastPaths, FdQueries)
         self.signal_bridge = None
         self.sched = None             # a Scheduler once the process has several threads
         self.tls = threading.local()  # .task: the guest task this host thread runs
-        self.finisher = None          # ends the host process with a ProcessExit (boot)
+        self.finisher = None          # ends the host process with a ProcessExit (launch.boot)
         self.next_tid = 0
         # Host signals for the guest, appended by the host handler (main
         # thread, any moment) and moved into the pending sets by
-        # drain_signals under the unikernel lock (see signal_state()).
+        # drain_signals under the unikernel lock (see signal_routing.py).
         self.inbox = collections.deque()
         self.fast_sigmask = False     # one thread, served in the VM: its mask, getrandom's pool (set_fast_paths)
         self.signal_words = None      # (pending, default-fatal) last written to the VM
         self.timers = None            # PosixTimers of the process, made at the first timer_create
         self.last_child = None        # siginfo of the last child reaped by wait4/waitid (SIGCHLD info)
         self.host_caught_dfl = 0      # SIG_DFL signals caught on the host while every thread blocks them
-        self.vfork_release_fd = None  # the vfork child's hold on its parent (syscall/process.py)
+        self.vfork_release_fd = None  # the vfork child's hold on its parent (set by the vfork handler)
 
     # -- facts -----------------------------------------------------------------------
     def uname(self):

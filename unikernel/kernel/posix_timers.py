@@ -21,7 +21,7 @@ Timers are not inherited by fork and are deleted by execve.
 Differences: CPU-time clocks (process and thread) both follow the host
 process's CPU time and are checked every 10 ms at most; a change of the
 realtime clock is seen at the next check (at most 1 s later).
-Who may import this: unikernel/syscall/time.py, unikernel/kernel/kernel.py.
+Who may import this: unikernel/syscall/time.py.
 Travels inside bundles: Python 3.9.
 """
 import struct
