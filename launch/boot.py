@@ -2,9 +2,9 @@
 manifest into a running Linux program: host -> backend -> VFS -> unikernel.
 
 The only module that imports all three of runtime.host, runtime.vmm and
-unikernel. It also owns what a shell would say and return when a program
-cannot start (127 not found, 126 not executable or wrong format), and the
---strace / --stats plumbing.
+the unikernel (through its facade, lxpack.unikernel.facade, only). It opens
+the --strace / --stats / trace streams; what --stats prints is stats.py's,
+what a program that cannot start is told (127, 126) is messages.py's.
 Travels inside bundles: Python 3.9.
 """
 import json
