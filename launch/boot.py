@@ -2,9 +2,9 @@
 manifest into a running Linux program: host -> backend -> VFS -> unikernel.
 
 The only module that imports all three of runtime.host, runtime.vmm and
-unikernel. It also owns what a shell would say and return when a program
-cannot start (127 not found, 126 not executable or wrong format), and the
---strace / --stats plumbing.
+the unikernel (through its facade, lxpack.unikernel.facade, only). It opens
+the --strace / --stats / trace streams; what --stats prints is stats.py's,
+what a program that cannot start is told (127, 126) is messages.py's.
 Travels inside bundles: Python 3.9.
 """
 import dataclasses
@@ -13,6 +13,8 @@ import pkgutil
 import sys
 import time
 
+from lxpack.launch.messages import check_case_insensitive as _check_case_insensitive, start_error as _start_error
+from lxpack.launch.stats import CountingHost as _CountingHost, stats_extra as _stats_extra
 from lxpack.errors import BackendUnavailable, LxpackError, ProgramNotExecutable, ProgramNotFound, UsageError
 from lxpack.manifest import Manifest
 
@@ -40,37 +42,6 @@ def _find_program(name, root, env_path):
     return None
 
 
-class _CountingHost(object):
-    """--stats: counts hypercalls (every call into the host layer) by name,
-    and the time spent in them (blocking waits included)."""
-
-    def __init__(self, host):
-        object.__setattr__(self, "_host", host)
-        object.__setattr__(self, "counts", {})
-        object.__setattr__(self, "seconds", [0.0])
-
-    def __getattr__(self, name):
-        val = getattr(self._host, name)
-        if callable(val):
-            counts = self.counts
-            seconds = self.seconds
-            clock = time.perf_counter
-
-            def counted(*a, **kw):
-                counts[name] = counts.get(name, 0) + 1
-                t0 = clock()
-                try:
-                    return val(*a, **kw)
-                finally:
-                    seconds[0] += clock() - t0
-            object.__setattr__(self, name, counted)
-            return counted
-        return val
-
-    def __setattr__(self, name, value):
-        setattr(self._host, name, value)
-
-
 def run_program(argv, backend="auto", root=None, strace=False, strace_file=None, stats=False, host_exec=(),
                 env=None, argv0=None, exe_override=None, foreign=False, case_renamed=None, trace_file=None):
     """Run argv[0] with argv under lxpack; returns the exit status (or ends
@@ -79,12 +50,8 @@ def run_program(argv, backend="auto", root=None, strace=False, strace_file=None,
     there (lxpack trace; unikernel/kernel/pathtrace.py)."""
     from lxpack.runtime.host import posix
     from lxpack.runtime.vmm import registry
-    from lxpack.unikernel.kernel.kernel import Config, CpuInfo, Kernel
-    from lxpack.unikernel.kernel.loader import WrongFormat
-    from lxpack.unikernel.kernel.vfs.resolve import Vfs
-    from lxpack.unikernel.syscall import strace as strace_mod
-    from lxpack.unikernel.syscall.table import Stats
-    from lxpack.unikernel.errors import LinuxError, ProcessExit
+    from lxpack.unikernel import facade as U
+    from lxpack.unikernel.facade import Config, CpuInfo, LinuxError, Stats, Vfs, WrongFormat
 
     t_start = time.perf_counter()
     environ = dict(os.environb) if env is None else env
@@ -119,26 +86,24 @@ def run_program(argv, backend="auto", root=None, strace=False, strace_file=None,
         trace_stream = diag
     pathtrace = None
     if trace_file:
-        from lxpack.unikernel.kernel.pathtrace import PathTrace
         try:
             fd = os.open(trace_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o644)
         except OSError as e:
             raise LxpackError("cannot write the trace to %s: %s" % (trace_file, e.strerror))
-        pathtrace = PathTrace(host, _move_high(fd))
+        pathtrace = U.PathTrace(host, _move_high(fd))
     st = Stats() if stats else None
     warn = (lambda msg: diag.write("lxpack: %s\n" % msg)) if (strace or os.environ.get("LXPACK_WARN")) else None
     config = Config(strace=trace_stream, stats=st, host_exec=host_exec, warn=warn, pathtrace=pathtrace)
     vdso = _vdso_for(be)
-    kernel = Kernel(host, be, vfs, cpu, vdso, config)
+    kernel = U.build_kernel(host, be, vfs, config, cpu=cpu, vdso=vdso)
     t = kernel.new_process()
-    from lxpack.unikernel.kernel import execve as X
     guest_path = os.fsencode(path)
     envp = [k + b"=" + v for k, v in environ.items()]
     gargv = [os.fsencode(a) for a in argv]
     if argv0 is not None:
         gargv[0] = os.fsencode(argv0)
     try:
-        plan = X.plan(kernel, -100, guest_path, gargv, envp)
+        plan = U.plan_exec(kernel, guest_path, gargv, envp)
     except LinuxError as e:
         raise _start_error(prog, e.errno)
     if plan.kind == "host":
@@ -163,7 +128,7 @@ def run_program(argv, backend="auto", root=None, strace=False, strace_file=None,
         """End the program: --stats, then the exit status or fatal signal."""
         try:
             if st is not None:
-                for line in strace_mod.format_stats(st, _stats_extra(host, t, t_start, st)):
+                for line in U.format_stats(st, _stats_extra(host, t, t_start, st)):
                     diag.write(line + "\n")
             for stream in (trace_stream, diag):
                 if stream is not None:
@@ -230,51 +195,6 @@ def _vdso_for(be):
     return bytes(vdso)
 
 
-def _start_error(prog, errno):
-    """What a shell says, and its status, when a program cannot start."""
-    if errno == 2:
-        return ProgramNotFound("%s: No such file or directory" % prog)
-    if errno in (8, 80):
-        return ProgramNotExecutable("%s: cannot execute binary file: Exec format error" % prog)
-    if errno == 13:
-        return ProgramNotExecutable("%s: Permission denied" % prog)
-    if errno == 12:
-        return ProgramNotExecutable("%s: cannot execute: out of memory" % prog)
-    if errno == 40:
-        return ProgramNotExecutable("%s: cannot execute: Too many levels of symbolic links" % prog)
-    return ProgramNotExecutable("%s: cannot execute: %s" % (prog, os.strerror(errno)))
-
-
-def _stats_extra(host, t, t_start, st=None):
-    """The lines --stats adds below the syscall table: hypercalls (calls into
-    the host layer), VM exits, what the guest code served itself, and the
-    wall time split between the guest, the unikernel and the host."""
-    from lxpack.abi.syscalls_x86_64 import SYSCALL_NAMES
-    counts = getattr(host, "counts", {})
-    total = sum(counts.values())
-    top = ", ".join("%s %d" % kv for kv in sorted(counts.items(), key=lambda kv: -kv[1])[:12])
-    lines = ["hypercalls: %d (%s)" % (total, top)]
-    vcpu = t.vcpu
-    vm = vcpu.vm
-    exits = getattr(vcpu, "exits", None)
-    if exits is None:
-        lines.append("vm exits: none (unicorn: every syscall is served by the emulator's hook)")
-    else:
-        fast = vm.fast_counts() if hasattr(vm, "fast_counts") else {}
-        nfast = sum(fast.values())
-        lines.append("vm exits: %d; syscalls served inside the VM: %d (%s)" % (
-            exits, nfast, ", ".join("%s %d" % (SYSCALL_NAMES.get(nr, nr), c) for nr, c in sorted(fast.items()))
-            or "none"))
-        lines.append("clock_gettime/gettimeofday/time through the vDSO time page never exit (not counted)")
-    wall = time.perf_counter() - t_start
-    in_calls = sum(st.time) if st is not None else 0.0
-    in_host = min(getattr(host, "seconds", [0.0])[0], in_calls)
-    lines.append("wall time: %.3f s = guest %.3f s (its own code, VM entries and exits) + unikernel %.3f s "
-                 "(serving system calls) + host %.3f s (hypercalls, blocking waits included)"
-                 % (wall, max(0.0, wall - in_calls), in_calls - in_host, in_host))
-    return lines
-
-
 def _move_high(fd):
     from lxpack.runtime.host import fds
     return fds.move_high(fd, fds.OFFSET_LAUNCH)
@@ -291,27 +211,6 @@ def _cpu_facts(be):
         else:
             _FACTS[be.name] = be.cpu_facts()
     return _FACTS[be.name]
-
-
-def _check_case_insensitive(manifest, renamed):
-    """Foreign-host mode: the bundle must fit a case-insensitive disk (a
-    Mac's default), as stored (after the packer's case renames)."""
-    from lxpack.unikernel.kernel.vfs import macview
-    stored = []
-    for e in manifest.get("closure", []):
-        parts = e["path"].split("/")
-        out = ""
-        for i in range(1, len(parts)):
-            g = "/".join(parts[:i + 1])
-            s = renamed.get(g)
-            out += "/" + (s.rpartition("/")[2] if s else parts[i])
-        stored.append(out)
-    clashes = macview.case_clashes(stored)
-    if clashes:
-        a, b = clashes[0]
-        raise ProgramNotExecutable("bundle cannot live on a case-insensitive disk (a Mac's): %s and %s "
-                         "(%d such pair%s; repack with this lxpack)"
-                         % (a, b, len(clashes), "" if len(clashes) == 1 else "s"))
 
 
 def run_bundle(resources_dir, argv):

@@ -2,16 +2,17 @@
 the unikernel.
 
 Owns: one LinuxError subclass per errno name (`raise ENOENT()`), generated
-from lxpack.abi.errno so names and numbers cannot drift; Restart (a blocking
-call interrupted by a signal whose handler has SA_RESTART); TaskExit and
-ProcessExit (a thread or the whole process ends). Only dispatch() turns a
-LinuxError into -errno for the guest.
+from lxpack.abi.errno so names and numbers cannot drift; Interrupted (a
+blocking call cut short by a signal: the dispatcher fails it with EINTR or
+restarts it, SA_RESTART); TaskExit and ProcessExit (a thread or the whole
+process ends); ExecImage (execve replaced the image). Only the dispatcher
+(Dispatcher.syscall) turns a LinuxError into -errno for the guest.
 Travels inside bundles: Python 3.9.
 """
 from lxpack.abi import errno as _errno
 from lxpack.runtime.host.api import LinuxError
 
-__all__ = ["LinuxError", "Restart", "TaskExit", "ProcessExit", "Interrupted"]
+__all__ = ["LinuxError", "TaskExit", "ProcessExit", "Interrupted", "ExecImage"]
 
 for _value, _name in _errno.ERRNO_NAMES.items():
     globals()[_name] = type(_name, (LinuxError,), {"errno": _value, "__doc__": "Linux %s (%d)" % (_name, _value)})
@@ -26,10 +27,6 @@ for _name in dir(_errno):
 class Interrupted(Exception):
     """A blocking call was interrupted by a signal to be delivered; the
     dispatcher turns it into -EINTR or restarts the call (SA_RESTART)."""
-
-
-class Restart(Exception):
-    """Internal: re-run the current system call after delivering a signal."""
 
 
 class TaskExit(Exception):

@@ -438,3 +438,73 @@ def shell_status(status):
     if WIFSIGNALED(status):
         return 128 + WTERMSIG(status)
     return 128 + WSTOPSIG(status)
+
+
+# --- siginfo by content (the unikernel's one packer) ------------------------------------
+def pack_siginfo(signo, code, errno=0, pid=0, uid=0, addr=None, status=None, value=0):
+    """A siginfo_t by what it carries: a fault address (addr), a child's
+    state change (pid, uid, status), else a sender and a sigval (pid, uid,
+    value; zero for the plain kill layout)."""
+    if addr is not None:
+        return pack_siginfo_fault(signo, code, addr, errno=errno)
+    if status is not None:
+        return pack_siginfo_chld(code, pid, uid, status, signo=signo, errno=errno)
+    return pack_siginfo_rt(signo, pid, uid, value, code=code, errno=errno)
+
+
+def siginfo_addr(data):
+    """si_addr of a fault siginfo (the union's first field: the layout
+    pack_siginfo_fault writes)."""
+    return _SI_FAULT.unpack_from(data)[3]
+
+
+# --- the x86-64 signal frame (asm/sigcontext.h, asm/ucontext.h, asm/processor-flags.h) ---
+# struct rt_sigframe { char *pretcode; struct ucontext uc; struct siginfo info; }
+# struct ucontext { unsigned long uc_flags; struct ucontext *uc_link; stack_t uc_stack;
+#                   struct sigcontext uc_mcontext; sigset_t uc_sigmask; }
+# struct sigcontext { r8..r15, rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip; eflags;
+#                     u16 cs, gs, fs, ss; err, trapno, oldmask, cr2; fpstate; reserved1[8] }
+SIGCONTEXT_REGS = ("r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "rdi", "rsi", "rbp", "rbx", "rdx",
+                   "rax", "rcx", "rsp", "rip")
+UCONTEXT = _struct.Struct("<QQ" "Qi4xQ" "17QQHHHHQQQQQ64x" "Q")      # 304 bytes
+UC_FP_XSTATE = 1
+UC_SIGCONTEXT_SS = 2
+UC_STRICT_RESTORE_SS = 4
+RT_SIGFRAME_SIZE = 8 + UCONTEXT.size + SI_MAX_SIZE                  # pretcode + ucontext + siginfo
+FXSAVE_SIZE = 512                                                   # the fpstate a frame points to (64-aligned)
+USER_CS = 0x33                                                      # __USER_CS, __USER_DS (asm/segment.h)
+USER_DS = 0x2B
+X86_TRAP_PF = 14                                                    # sigcontext.trapno of a page fault
+X86_EFLAGS_CF = 0x00000001
+X86_EFLAGS_FIXED = 0x00000002                                       # bit 1 always reads 1
+X86_EFLAGS_PF = 0x00000004
+X86_EFLAGS_AF = 0x00000010
+X86_EFLAGS_ZF = 0x00000040
+X86_EFLAGS_SF = 0x00000080
+X86_EFLAGS_TF = 0x00000100
+X86_EFLAGS_IF = 0x00000200
+X86_EFLAGS_DF = 0x00000400
+X86_EFLAGS_OF = 0x00000800
+X86_EFLAGS_RF = 0x00010000
+X86_EFLAGS_AC = 0x00040000
+# The flags rt_sigreturn takes from the frame (arch/x86/kernel/signal.c FIX_EFLAGS).
+FIX_EFLAGS = (X86_EFLAGS_AC | X86_EFLAGS_OF | X86_EFLAGS_DF | X86_EFLAGS_TF | X86_EFLAGS_SF | X86_EFLAGS_ZF |
+              X86_EFLAGS_AF | X86_EFLAGS_PF | X86_EFLAGS_CF | X86_EFLAGS_RF)
+
+
+def pack_ucontext(flags, stack, gregs, eflags, trapno, oldmask, cr2, fpstate, sigmask, err=0,
+                  cs=USER_CS, ss=USER_DS):
+    """struct ucontext (uc_link NULL): stack is (ss_sp, ss_flags, ss_size),
+    gregs the 17 values in SIGCONTEXT_REGS order; gs and fs are 0."""
+    return UCONTEXT.pack(flags, 0, stack[0], stack[1], stack[2], *gregs, eflags, cs, 0, 0, ss, err, trapno,
+                         oldmask, cr2, fpstate, sigmask)
+
+
+def unpack_ucontext(data):
+    """A dict of struct ucontext's fields: flags, stack (ss_sp, ss_flags,
+    ss_size), gregs (SIGCONTEXT_REGS order), eflags, cs, gs, fs, ss, err,
+    trapno, oldmask, cr2, fpstate, sigmask."""
+    v = UCONTEXT.unpack_from(data)
+    return {"flags": v[0], "stack": v[2:5], "gregs": v[5:22], "eflags": v[22], "cs": v[23], "gs": v[24],
+            "fs": v[25], "ss": v[26], "err": v[27], "trapno": v[28], "oldmask": v[29], "cr2": v[30],
+            "fpstate": v[31], "sigmask": v[32]}

@@ -40,6 +40,7 @@ import weakref
 
 from lxpack.abi import epoll as EP
 from lxpack.abi import poll as P
+from lxpack.abi.stat import S_IFDIR, S_IFMT, S_IFREG
 from lxpack.unikernel.errors import EEXIST, EINVAL, ELOOP, ENOENT, EPERM, LinuxError
 from lxpack.unikernel.kernel.readiness import Pollable, block, now_ns
 
@@ -52,7 +53,6 @@ EXCLUSIVE_OK = EP.EPOLLIN | EP.EPOLLOUT | EP.EPOLLRDNORM | EP.EPOLLWRNORM | EP.E
 REARM_IN_NS = 50 * 10**6
 REARM_OUT_NS = 500 * 10**6
 MAX_NESTING = 4
-S_IFMT, S_IFREG, S_IFDIR = 0o170000, 0o100000, 0o040000
 
 
 class Item(object):

@@ -9,12 +9,13 @@ Travels inside bundles: Python 3.9.
 """
 import fnmatch
 
+from lxpack.abi.fcntl import AT_FDCWD, O_CLOEXEC, O_RDONLY
+from lxpack.abi.stat import S_IFMT, S_IFREG
 from lxpack.unikernel.errors import EACCES, ELOOP, ENOENT, ENOEXEC, LinuxError
 from lxpack.unikernel.kernel.loader import WrongFormat, read_elf
 from lxpack.unikernel.kernel.vfs import macview
 
-AT_FDCWD = -100
-O_RDONLY_CLOEXEC = 0o2000000
+O_RDONLY_CLOEXEC = O_RDONLY | O_CLOEXEC
 MAX_SHEBANG_DEPTH = 4
 
 
@@ -55,7 +56,7 @@ def _open_exec_file(kernel, dirfd, path):
         raise EACCES()
     host = kernel.host
     st = host.stat(r.dirfd, r.path, True)
-    if (st.st_mode & 0o170000) != 0o100000:
+    if (st.st_mode & S_IFMT) != S_IFREG:
         raise EACCES()
     host.access(r.dirfd, r.path, 1)          # X_OK
     fd = host.openat(r.dirfd, r.path, O_RDONLY_CLOEXEC, 0)

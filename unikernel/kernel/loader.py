@@ -10,8 +10,10 @@ Travels inside bundles: Python 3.9.
 """
 import struct
 
+from lxpack.abi import auxv
+from lxpack.abi.signal import MINSIGSTKSZ
 from lxpack.runtime.vmm.base import PAGE_SIZE, page_down, page_up
-from lxpack.unikernel.errors import ENOEXEC, ELIBBAD, ENOENT, EACCES, LinuxError
+from lxpack.unikernel.errors import ENOEXEC, ELIBBAD, LinuxError
 from lxpack.unikernel.kernel import mm as M
 
 ET_EXEC, ET_DYN = 2, 3
@@ -19,9 +21,11 @@ EM_X86_64 = 62
 PT_LOAD, PT_DYNAMIC, PT_INTERP, PT_PHDR, PT_GNU_STACK = 1, 2, 3, 6, 0x6474E551
 PF_X, PF_W, PF_R = 1, 2, 4
 
-AT = dict(AT_NULL=0, AT_PHDR=3, AT_PHENT=4, AT_PHNUM=5, AT_PAGESZ=6, AT_BASE=7, AT_FLAGS=8, AT_ENTRY=9,
-          AT_UID=11, AT_EUID=12, AT_GID=13, AT_EGID=14, AT_PLATFORM=15, AT_HWCAP=16, AT_CLKTCK=17,
-          AT_SECURE=23, AT_RANDOM=25, AT_HWCAP2=26, AT_EXECFN=31, AT_SYSINFO_EHDR=33, AT_MINSIGSTKSZ=51)
+# The auxv entries the initial stack carries, by name (values: lxpack.abi.auxv).
+AT = {name: getattr(auxv, name) for name in (
+    "AT_NULL", "AT_PHDR", "AT_PHENT", "AT_PHNUM", "AT_PAGESZ", "AT_BASE", "AT_FLAGS", "AT_ENTRY", "AT_UID",
+    "AT_EUID", "AT_GID", "AT_EGID", "AT_PLATFORM", "AT_HWCAP", "AT_CLKTCK", "AT_SECURE", "AT_RANDOM",
+    "AT_HWCAP2", "AT_EXECFN", "AT_SYSINFO_EHDR", "AT_MINSIGSTKSZ")}
 
 
 
@@ -212,7 +216,7 @@ def _build_stack(kernel, process, mm, img, bias, interp_bias, vdso_addr, argv, e
     uid, euid, gid, egid = host.getuid(), host.geteuid(), host.getgid(), host.getegid()
     aux = [
         (AT["AT_SYSINFO_EHDR"], vdso_addr),
-        (AT["AT_MINSIGSTKSZ"], 2048),
+        (AT["AT_MINSIGSTKSZ"], MINSIGSTKSZ),
         (AT["AT_HWCAP"], kernel.cpu.hwcap),
         (AT["AT_PAGESZ"], PAGE_SIZE),
         (AT["AT_CLKTCK"], 100),

@@ -16,11 +16,11 @@ existing writable shared mappings (Linux: EBUSY).
 Who may import this: unikernel/syscall/io.py, fs.py, mm.py.
 Travels inside bundles: Python 3.9.
 """
+from lxpack.abi.fcntl import (F_SEAL_FUTURE_WRITE, F_SEAL_GROW, F_SEAL_SEAL, F_SEAL_SHRINK, F_SEAL_WRITE,
+                              MFD_ALLOW_SEALING)  # noqa: F401  (memfd_seals.<NAME> for handlers)
 from lxpack.unikernel.errors import EINVAL, EPERM
 
-F_SEAL_SEAL, F_SEAL_SHRINK, F_SEAL_GROW, F_SEAL_WRITE, F_SEAL_FUTURE_WRITE = 1, 2, 4, 8, 16
-ALL_SEALS = 31
-MFD_ALLOW_SEALING = 2
+ALL_SEALS = F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_FUTURE_WRITE   # the seals kept here
 
 
 def _key(t, fd):

@@ -13,8 +13,9 @@ Travels inside bundles: Python 3.9.
 import bisect
 import struct
 
-from lxpack.runtime.vmm.base import GuestFault, PAGE_SIZE, page_down, page_up
-from lxpack.unikernel.errors import EACCES, EFAULT, EINVAL, ENOMEM, EEXIST, ENAMETOOLONG
+from lxpack.abi.mman import PROT_EXEC, PROT_READ, PROT_WRITE  # noqa: F401  (M.PROT_* for handlers)
+from lxpack.runtime.vmm.base import GuestFault, PAGE_SIZE, page_up
+from lxpack.unikernel.errors import EACCES, EFAULT, EINVAL, ENOMEM, ENAMETOOLONG
 
 STACK_TOP = 0x7FFFFFFFF000
 STACK_SIZE = 8 << 20
@@ -22,8 +23,6 @@ MMAP_BASE = 0x7FFFF7FFF000
 MMAP_MIN = 0x10000
 PIE_BASE = 0x555555554000
 TASK_SIZE = 0x7FFFFFFFF000
-
-PROT_READ, PROT_WRITE, PROT_EXEC = 1, 2, 4
 
 
 class Vma(object):

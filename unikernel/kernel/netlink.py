@@ -20,9 +20,8 @@ from lxpack.abi import socket as SK
 from lxpack.unikernel.errors import EAGAIN, EINVAL, EOPNOTSUPP
 from lxpack.unikernel.kernel.readiness import Pollable, wait_object
 
-ARPHRD_ETHER = 1
-ARPHRD_LOOPBACK = 772
-IF_OPER_UP, IF_OPER_DOWN = 6, 2
+ARPHRD_ETHER, ARPHRD_LOOPBACK = SK.ARPHRD_ETHER, SK.ARPHRD_LOOPBACK
+IF_OPER_UP, IF_OPER_DOWN = SK.IF_OPER_UP, SK.IF_OPER_DOWN
 DATAGRAM_MAX = 4000           # glibc reads netlink answers into 4 KiB buffers
 RTNL_LINK_STATS = 24 * 4
 

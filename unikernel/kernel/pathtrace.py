@@ -21,29 +21,30 @@ tries to execute (programs and shebang interpreters).
 Travels inside bundles: Python 3.9.
 """
 from lxpack.abi.errno import ERRNO_NAMES
+from lxpack.abi.fcntl import AT_FDCWD, AT_SYMLINK_NOFOLLOW
+from lxpack.abi.mman import MAP_ANONYMOUS
+from lxpack.abi.syscalls_x86_64 import (NR_access, NR_faccessat, NR_faccessat2, NR_getdents, NR_getdents64,
+                                        NR_lstat, NR_mmap, NR_newfstatat, NR_open, NR_openat, NR_openat2,
+                                        NR_readlink, NR_readlinkat, NR_stat, NR_statx)
 from lxpack.unikernel.errors import LinuxError
-
-AT_FDCWD = -100
-AT_SYMLINK_NOFOLLOW = 0x100
-MAP_ANONYMOUS = 0x20
 
 # nr -> (op, dirfd index or None, path index or None, fd index or None, flags index or None)
 WATCH = {
-    2: ("open", None, 0, None, None),            # open
-    257: ("open", 0, 1, None, None),             # openat
-    437: ("open", 0, 1, None, None),             # openat2
-    4: ("stat", None, 0, None, None),            # stat
-    6: ("lstat", None, 0, None, None),           # lstat
-    262: ("stat", 0, 1, None, 3),                # newfstatat
-    332: ("stat", 0, 1, None, 2),                # statx
-    21: ("access", None, 0, None, None),         # access
-    269: ("access", 0, 1, None, None),           # faccessat
-    439: ("access", 0, 1, None, None),           # faccessat2
-    89: ("readlink", None, 0, None, None),       # readlink
-    267: ("readlink", 0, 1, None, None),         # readlinkat
-    217: ("listdir", None, None, 0, None),       # getdents64
-    78: ("listdir", None, None, 0, None),        # getdents
-    9: ("mmap", None, None, 4, None),            # mmap (file mappings)
+    NR_open: ("open", None, 0, None, None),
+    NR_openat: ("open", 0, 1, None, None),
+    NR_openat2: ("open", 0, 1, None, None),
+    NR_stat: ("stat", None, 0, None, None),
+    NR_lstat: ("lstat", None, 0, None, None),
+    NR_newfstatat: ("stat", 0, 1, None, 3),
+    NR_statx: ("stat", 0, 1, None, 2),
+    NR_access: ("access", None, 0, None, None),
+    NR_faccessat: ("access", 0, 1, None, None),
+    NR_faccessat2: ("access", 0, 1, None, None),
+    NR_readlink: ("readlink", None, 0, None, None),
+    NR_readlinkat: ("readlink", 0, 1, None, None),
+    NR_getdents64: ("listdir", None, None, 0, None),
+    NR_getdents: ("listdir", None, None, 0, None),
+    NR_mmap: ("mmap", None, None, 4, None),            # file mappings
 }
 OPS = ("open", "stat", "lstat", "access", "readlink", "listdir", "mmap", "exec")
 

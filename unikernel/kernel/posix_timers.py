@@ -21,18 +21,19 @@ Timers are not inherited by fork and are deleted by execve.
 Differences: CPU-time clocks (process and thread) both follow the host
 process's CPU time and are checked every 10 ms at most; a change of the
 realtime clock is seen at the next check (at most 1 s later).
-Who may import this: unikernel/syscall/time.py, unikernel/kernel/kernel.py.
+Who may import this: unikernel/syscall/time.py.
 Travels inside bundles: Python 3.9.
 """
 import struct
 import threading
 
-from lxpack.unikernel.kernel.signals import SI_TIMER
+from lxpack.abi.signal import pack_siginfo_timer
+from lxpack.abi.time import (CLOCK_MONOTONIC, CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID, SIGEV_NONE,
+                             SIGEV_SIGNAL, SIGEV_THREAD, SIGEV_THREAD_ID)  # noqa: F401  (PT.SIGEV_*)
 
 
-SIGEV_SIGNAL, SIGEV_NONE, SIGEV_THREAD, SIGEV_THREAD_ID = 0, 1, 2, 4
-CPU_CLOCKS = (2, 3)           # CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID
-MONOTONIC = 1
+CPU_CLOCKS = (CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID)
+MONOTONIC = CLOCK_MONOTONIC
 CPU_POLL_NS = 10_000_000      # CPU-time timers: how often the thread looks
 REALTIME_RECHECK_NS = 1_000_000_000
 INT_MAX = 0x7FFFFFFF
@@ -44,7 +45,7 @@ class TimerSigInfo(bytes):
 
     def taken(self):
         n = self.table.dequeued(self.timer)
-        return bytes(self[:20]) + struct.pack("<i", min(n, INT_MAX)) + bytes(self[24:])
+        return bytes(self[:20]) + struct.pack("<i", min(n, INT_MAX)) + bytes(self[24:])   # si_overrun
 
     def dropped(self):
         if not self.stale():
@@ -197,7 +198,7 @@ class TimerTable(object):
     def _now(self, clock):
         # This runs in the timer thread too, where a thread CPU clock would
         # be its own: both CPU-time clocks follow the process's.
-        return self.kernel.host.clock_gettime_ns(2 if clock in CPU_CLOCKS else clock)
+        return self.kernel.host.clock_gettime_ns(CLOCK_PROCESS_CPUTIME_ID if clock in CPU_CLOCKS else clock)
 
     def _remaining(self, tm):
         if tm.next is None:
@@ -225,7 +226,7 @@ class TimerTable(object):
             return
         tm.queued = True
         tm.overrun += n - 1
-        info = TimerSigInfo(struct.pack("<iii4xiiQ", tm.signo, 0, SI_TIMER, tm.id, 0, tm.value).ljust(128, b"\0"))
+        info = TimerSigInfo(pack_siginfo_timer(tm.signo, tm.id, 0, tm.value))
         info.timer = tm
         info.table = self
         info.seq = tm.seq

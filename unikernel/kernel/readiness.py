@@ -32,10 +32,10 @@ Travels inside bundles: Python 3.9.
 import threading
 
 from lxpack.abi import poll as P
+from lxpack.abi.time import CLOCK_MONOTONIC
 from lxpack.unikernel.errors import Interrupted
 from lxpack.unikernel.kernel.fdtable import Emulated
 
-CLOCK_MONOTONIC = 1
 SLICE_NS = 100 * 10**6          # non-main threads re-check signals this often while waiting
 NS_PER_MS = 10**6
 

@@ -19,7 +19,8 @@ import collections
 import threading
 import time
 
-from lxpack.unikernel.errors import EAGAIN, ETIMEDOUT, Interrupted
+from lxpack.abi.futex import FUTEX_BITSET_MATCH_ANY
+from lxpack.unikernel.errors import ETIMEDOUT, Interrupted
 
 TIME_SLICE = 0.010
 HARD_PREEMPT_AFTER = 0.100    # a thread making no syscalls is stopped the hard way after this
@@ -190,7 +191,7 @@ class FutexTable(object):
         return woken
 
     def requeue(self, t, addr, addr2, n_wake, n_requeue):
-        woken = self.wake(t, addr, n_wake, 0xFFFFFFFF)
+        woken = self.wake(t, addr, n_wake, FUTEX_BITSET_MATCH_ANY)
         q = self.queues.get(addr)
         moved = 0
         if q:

@@ -13,6 +13,7 @@ Who may import this: unikernel/syscall/poll.py. Travels inside bundles: Python 3
 import struct
 
 from lxpack.abi import poll as P
+from lxpack.abi.signal import WCONTINUED, WEXITED, WNOHANG, WNOWAIT, WSTOPPED
 from lxpack.abi.signalfd import SIGNALFD_SIGINFO
 from lxpack.unikernel.errors import EAGAIN, EINVAL, LinuxError
 from lxpack.unikernel.kernel import signals as S
@@ -96,7 +97,7 @@ class SignalFd(Pollable):
         raise EINVAL()
 
 
-WAIT_PEEK = 1 | 2 | 4 | 8 | 0x01000000     # WNOHANG|WSTOPPED|WEXITED|WCONTINUED|WNOWAIT
+WAIT_PEEK = WNOHANG | WSTOPPED | WEXITED | WCONTINUED | WNOWAIT
 
 
 def _peek_child(t):

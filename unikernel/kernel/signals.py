@@ -2,10 +2,12 @@
 (a real rt_sigframe), rt_sigreturn, synchronous faults, and host signals
 forwarded to the guest.
 
-Owns: SignalActions (per process), SignalState (per thread), the frame
-layout glibc and musl expect (struct rt_sigframe: pretcode, ucontext with
-sigcontext and an FXSAVE fpstate, siginfo), and the mirroring of
-dispositions on the host process: SIG_DFL and SIG_IGN are set on the host
+Owns: SignalActions (per process), SignalState (per thread), building and
+reading the frame glibc and musl expect (struct rt_sigframe: pretcode,
+ucontext with sigcontext and an FXSAVE fpstate, siginfo; the layouts and
+the siginfo packer are lxpack.abi.signal's, re-exported here as S.<NAME>
+and S.siginfo), and the rules for mirroring dispositions on the host
+process (the mirror itself: signal_routing.py): SIG_DFL and SIG_IGN are set on the host
 too (so a default-action death is a real host death the parent sees, and
 ignored signals stay ignored across exec of host programs); a guest handler
 becomes a host handler that queues the signal and kicks the vCPU.
@@ -13,61 +15,27 @@ Travels inside bundles: Python 3.9.
 """
 import struct
 
-from lxpack.unikernel.errors import EINVAL, EFAULT, ProcessExit, Interrupted
+from lxpack.abi.signal import (  # noqa: F401  (re-exported: handlers use them as S.<NAME>)
+    BUS_ADRALN, BUS_ADRERR, CLD_CONTINUED, CLD_DUMPED, CLD_EXITED, CLD_KILLED, CLD_STOPPED, CLD_TRAPPED,
+    FPE_INTDIV, ILL_ILLOPN, SA_NOCLDSTOP, SA_NOCLDWAIT, SA_NODEFER, SA_ONSTACK, SA_RESETHAND, SA_RESTART,
+    SA_RESTORER, SA_SIGINFO, SEGV_ACCERR, SEGV_MAPERR, SI_KERNEL, SI_QUEUE, SI_TIMER, SI_TKILL, SI_USER,
+    SIG_DFL, SIG_IGN, SIGALRM, SIGBUS, SIGCHLD, SIGCONT, SIGFPE, SIGILL, SIGKILL, SIGRTMAX, SIGRTMIN, SIGSEGV,
+    SIGSTOP, SIGTRAP, SIGTSTP, SIGTTIN, SIGTTOU, SIGSET_FULL, SS_DISABLE, SS_ONSTACK, SYNCHRONOUS, TRAP_BRKPT,
+    UNBLOCKABLE, default_action, list_to_sigset)
+from lxpack.abi.signal import pack_siginfo as siginfo  # noqa: F401  (S.siginfo: a 128-byte siginfo_t)
+from lxpack.abi.signal import sigmask as bit  # bit(sig): the signal's bit in a mask
+from lxpack.abi.signal import (ACT_CONTINUE, ACT_IGNORE, DEFAULT_ACTIONS, FXSAVE_SIZE, RT_SIGFRAME_SIZE,
+                               SIGCONTEXT_REGS, UC_SIGCONTEXT_SS, UC_STRICT_RESTORE_SS, UCONTEXT, USER_CS,
+                               USER_DS, X86_EFLAGS_AC, X86_EFLAGS_DF, X86_TRAP_PF, FIX_EFLAGS, SIGINFO_HEADER,
+                               pack_sigaction, pack_ucontext, siginfo_addr, unpack_ucontext)
+from lxpack.unikernel.errors import EFAULT, ProcessExit
 
-NSIG = 64
-SIG_DFL, SIG_IGN = 0, 1
-SA_NOCLDSTOP, SA_NOCLDWAIT, SA_SIGINFO = 1, 2, 4
-SA_RESTORER, SA_ONSTACK, SA_RESTART, SA_NODEFER, SA_RESETHAND = 0x04000000, 0x08000000, 0x10000000, 0x40000000, 0x80000000
-SS_ONSTACK, SS_DISABLE = 1, 2
-SIGKILL, SIGSTOP, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGCHLD, SIGCONT = 9, 19, 11, 7, 8, 4, 5, 17, 18
-SIGALRM, SIGTSTP, SIGTTIN, SIGTTOU, SIGRTMIN, SIGCANCEL = 14, 20, 21, 22, 32, 32
-
-SI_USER, SI_KERNEL, SI_TKILL, SI_QUEUE, SI_TIMER = 0, 0x80, -6, -1, -2
-CLD_EXITED, CLD_KILLED, CLD_DUMPED, CLD_TRAPPED, CLD_STOPPED, CLD_CONTINUED = 1, 2, 3, 4, 5, 6
-SEGV_MAPERR, SEGV_ACCERR = 1, 2
-BUS_ADRALN, BUS_ADRERR = 1, 2
-ILL_ILLOPN = 2
-FPE_INTDIV = 1
-TRAP_BRKPT = 1
-
-_CORE = {3, 4, 5, 6, 7, 8, 11, 24, 25, 31}
-_IGNORE = {17, 23, 28}
-_STOP = {19, 20, 21, 22}
-STOP_MASK = (1 << 18) | (1 << 19) | (1 << 20) | (1 << 21)
-_CONT = {18}
-
-
-def default_action(sig):
-    if sig in _CORE:
-        return "core"
-    if sig in _IGNORE:
-        return "ignore"
-    if sig in _STOP:
-        return "stop"
-    if sig in _CONT:
-        return "continue"
-    return "term"
-
-
-def bit(sig):
-    return 1 << (sig - 1)
-
-
-UNBLOCKABLE = bit(SIGKILL) | bit(SIGSTOP)
-ALL_SIGNALS = (1 << NSIG) - 1
-
-
-def siginfo(signo, code, errno=0, pid=0, uid=0, addr=None, status=None, value=0):
-    """A 128-byte siginfo_t."""
-    head = struct.pack("<iii4x", signo, errno, code)
-    if addr is not None:
-        body = struct.pack("<Q", addr)
-    elif status is not None:
-        body = struct.pack("<iIiQQ", pid, uid, status, 0, 0)
-    else:
-        body = struct.pack("<iIQ", pid, uid, value)
-    return (head + body).ljust(128, b"\0")
+NSIG = SIGRTMAX                 # signals are 1..64
+_IGNORE = frozenset(s for s, a in DEFAULT_ACTIONS.items() if a == ACT_IGNORE)
+_CONT = frozenset(s for s, a in DEFAULT_ACTIONS.items() if a == ACT_CONTINUE)
+STOP_MASK = list_to_sigset((SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU))
+ALL_SIGNALS = SIGSET_FULL
+_U64 = struct.Struct("<Q")      # rt_sigframe.pretcode
 
 
 class Action(object):
@@ -80,7 +48,7 @@ class Action(object):
         self.mask = mask
 
     def pack(self):
-        return struct.pack("<QQQQ", self.handler, self.flags, self.restorer, self.mask)
+        return pack_sigaction(self.handler, self.flags, self.restorer, self.mask)
 
 
 class SignalActions(object):
@@ -240,8 +208,7 @@ def sigs_of(bits):
 
 
 # Linux delivers these first (next_signal's SYNCHRONOUS_MASK).
-SYNCHRONOUS_MASK = (1 << (SIGSEGV - 1)) | (1 << (SIGBUS - 1)) | (1 << (SIGILL - 1)) | (1 << (SIGTRAP - 1)) | \
-    (1 << (SIGFPE - 1)) | (1 << (31 - 1))
+SYNCHRONOUS_MASK = list_to_sigset(SYNCHRONOUS)
 
 
 class SignalState(object):
@@ -337,10 +304,8 @@ def fatal_default_mask(actions):
 
 
 # ---- frames ---------------------------------------------------------------------
-_SC_ORDER = ("r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "rdi", "rsi", "rbp", "rbx", "rdx",
-             "rax", "rcx", "rsp", "rip")
-UC_SIGCONTEXT_SS, UC_STRICT_RESTORE_SS = 2, 4
-FRAME_SIZE = 8 + 304 + 128          # pretcode + ucontext + siginfo
+# struct rt_sigframe and its ucontext: lxpack.abi.signal (UCONTEXT, pack_ucontext).
+FRAME_SIZE = RT_SIGFRAME_SIZE          # pretcode + ucontext + siginfo
 
 
 def setup_frame(t, sig, info, act, frame_mask=None):
@@ -356,24 +321,18 @@ def setup_frame(t, sig, info, act, frame_mask=None):
         sp = ss_sp + ss_size
     else:
         sp -= 128                                   # the red zone
-    sp = (sp - 512) & ~63                           # FXSAVE area, 64-aligned
+    sp = (sp - FXSAVE_SIZE) & ~63                   # FXSAVE area, 64-aligned
     fp_addr = sp
     frame = ((sp - FRAME_SIZE) & ~15) - 8
-    sc = struct.pack("<17Q", *[regs[n] for n in _SC_ORDER])
-    sc += struct.pack("<Q", regs["rflags"])
-    sc += struct.pack("<HHHH", 0x33, 0, 0, 0x2b)   # cs, gs, fs, ss
     saved = t.signals.mask if frame_mask is None else frame_mask
-    sc += struct.pack("<QQQQ", 0, 14 if sig == SIGSEGV else 0,
-                      saved & 0xFFFFFFFFFFFFFFFF, info_addr_of(info))
-    sc += struct.pack("<Q", fp_addr) + b"\0" * 64
-    stack = struct.pack("<Qi4xQ", ss_sp, (SS_ONSTACK if on_alt else 0) | (ss_flags & SS_DISABLE), ss_size)
-    uc = struct.pack("<QQ", UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS, 0) + stack + sc + \
-        struct.pack("<Q", saved)
-    assert len(uc) == 304, len(uc)
+    uc = pack_ucontext(UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS,
+                       (ss_sp, (SS_ONSTACK if on_alt else 0) | (ss_flags & SS_DISABLE), ss_size),
+                       [regs[n] for n in SIGCONTEXT_REGS], regs["rflags"], X86_TRAP_PF if sig == SIGSEGV else 0,
+                       saved & 0xFFFFFFFFFFFFFFFF, info_addr_of(info), fp_addr, saved, cs=USER_CS, ss=USER_DS)
     restorer = act.restorer if act.flags & SA_RESTORER else 0
     try:
         t.mem.write(fp_addr, fp)
-        t.mem.write(frame, struct.pack("<Q", restorer) + uc + info)
+        t.mem.write(frame, _U64.pack(restorer) + uc + info)
     except EFAULT:
         # Could not build the frame (stack overflow without an alternate stack).
         raise ProcessExit(signal=SIGSEGV, core=True)
@@ -383,15 +342,15 @@ def setup_frame(t, sig, info, act, frame_mask=None):
     t.signals.mask = new_mask & ~UNBLOCKABLE
     if act.flags & SA_RESETHAND:
         t.process.sigactions.set(sig, Action())
-    vcpu.set_regs({"rsp": frame, "rip": act.handler, "rdi": sig, "rsi": frame + 8 + 304,
-                   "rdx": frame + 8, "rax": 0, "rflags": regs["rflags"] & ~0x40400})
+    vcpu.set_regs({"rsp": frame, "rip": act.handler, "rdi": sig, "rsi": frame + 8 + UCONTEXT.size,
+                   "rdx": frame + 8, "rax": 0, "rflags": regs["rflags"] & ~(X86_EFLAGS_DF | X86_EFLAGS_AC)})
 
 
 def info_addr_of(info):
     """cr2 slot: the faulting address for SIGSEGV/SIGBUS, from the siginfo."""
-    signo = struct.unpack_from("<i", info, 0)[0]
+    signo = SIGINFO_HEADER.unpack_from(info)[0]
     if signo in (SIGSEGV, SIGBUS):
-        return struct.unpack_from("<Q", info, 16)[0]
+        return siginfo_addr(info)
     return 0
 
 
@@ -399,17 +358,13 @@ def sigreturn(t):
     """rt_sigreturn: restore what setup_frame saved."""
     vcpu = t.vcpu
     frame = vcpu.get_reg("rsp") - 8
-    uc = t.mem.read(frame + 8, 304)
-    ss_sp, ss_flags, ss_size = struct.unpack_from("<Qi4xQ", uc, 16)
-    vals = struct.unpack_from("<17Q", uc, 40)
-    regs = dict(zip(_SC_ORDER, vals))
-    rflags = struct.unpack_from("<Q", uc, 40 + 136)[0]
-    fp_addr = struct.unpack_from("<Q", uc, 40 + 184)[0]
-    mask = struct.unpack_from("<Q", uc, 296)[0]
+    uc = unpack_ucontext(t.mem.read(frame + 8, UCONTEXT.size))
+    regs = dict(zip(SIGCONTEXT_REGS, uc["gregs"]))
     # Only user-modifiable flags are restored (as Linux's FIX_EFLAGS).
     cur = vcpu.get_reg("rflags")
-    regs["rflags"] = (cur & ~0x50dd5) | (rflags & 0x50dd5)
+    regs["rflags"] = (cur & ~FIX_EFLAGS) | (uc["eflags"] & FIX_EFLAGS)
+    fp_addr = uc["fpstate"]
     if fp_addr:
-        vcpu.set_fpu_state(t.mem.read(fp_addr, 512))
-    t.signals.mask = mask & ~UNBLOCKABLE
+        vcpu.set_fpu_state(t.mem.read(fp_addr, FXSAVE_SIZE))
+    t.signals.mask = uc["sigmask"] & ~UNBLOCKABLE
     vcpu.set_regs(regs)

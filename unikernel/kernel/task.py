@@ -7,9 +7,11 @@ exe path, argv/env for /proc). A Process is one host process (DESIGN:
 one host process per Linux process), so pid, cwd, umask and credentials are
 the host's own and are not duplicated here.
 
-Lock order (when threads run truly in parallel on hardware backends):
-Process.lock before Task.lock; never hold either across a hypercall that
-blocks.
+Locking: these objects have no locks of their own. Threads of the process
+change them only while holding the Scheduler's CpuLock (sched.py; a
+single-threaded process has no Scheduler), and never hold it across a
+hypercall that blocks (Scheduler.block and the host's block hooks give it
+up).
 Travels inside bundles: Python 3.9.
 """
 
@@ -21,7 +23,7 @@ class Process(object):
         self.mm = mm
         self.files = files
         self.pid = pid
-        self.sigactions = None      # SignalActions, set by signals.new_process
+        self.sigactions = None      # SignalActions, set by Kernel.new_process (lifecycle.py)
         self.shared_pending = None  # PendingSet of process-directed signals (any thread takes them)
         self.tasks = {}
         self.exe = b""              # the guest path of the running program (/proc/self/exe)
@@ -52,7 +54,7 @@ class Task(object):
         self.vcpu = vcpu
         self.tid = tid
         vcpu.task = self
-        self.signals = None         # SignalState, set by signals.new_task
+        self.signals = None         # SignalState, set by new_process / clone_thread
         self.clear_child_tid = 0
         self.robust_list = 0
         self.robust_len = 0

@@ -10,13 +10,14 @@ Who may import this: unikernel/syscall/poll.py. Travels inside bundles: Python 3
 import struct
 
 from lxpack.abi import poll as P
+from lxpack.abi.time import CLOCK_MONOTONIC, CLOCK_REALTIME, CLOCK_REALTIME_ALARM, NSEC_PER_SEC
 from lxpack.unikernel.errors import EAGAIN, EINVAL
 from lxpack.unikernel.kernel.readiness import Pollable, wait_object
 
 _U64 = struct.Struct("<Q")
-NS = 10**9
-MONOTONIC = 1
-REALTIME_CLOCKS = (0, 8)      # CLOCK_REALTIME, CLOCK_REALTIME_ALARM
+NS = NSEC_PER_SEC
+MONOTONIC = CLOCK_MONOTONIC
+REALTIME_CLOCKS = (CLOCK_REALTIME, CLOCK_REALTIME_ALARM)
 
 
 class TimerFd(Pollable):

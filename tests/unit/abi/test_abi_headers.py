@@ -45,6 +45,8 @@ UNITS = [
     ("stat_g", stat, G + "#include <dirent.h>\n#include <sys/stat.h>\n#include <sys/statvfs.h>\n"
      "#include <sys/sysmacros.h>\n"),
     ("signal_k", signal, K + "#include <linux/signal.h>\n#include <asm/siginfo.h>\n#include <linux/wait.h>\n"),
+    ("sigframe_k", signal, K + "#include <asm/processor-flags.h>\n#include <asm/signal.h>\n"
+     "#include <asm/sigcontext.h>\n#include <asm/ucontext.h>\n"),
     ("mman_k", mman, K + "#include <linux/mman.h>\n"),
     ("termios_k", termios, K + "#include <asm/termbits.h>\n#include <asm/ioctls.h>\n#include <asm/termios.h>\n"
      "#include <linux/tty.h>\n"),
@@ -107,6 +109,9 @@ LAYOUTS = {
                  ("offsetof(siginfo_t, si_arch)", 28),
                  ("sizeof(stack_t)", signal.STACK_T.size), ("offsetof(stack_t, ss_size)", 16),
                  ("sizeof(sigset_t)", signal.SIGSET_SIZE)],
+    "sigframe_k": [("sizeof(struct ucontext)", signal.UCONTEXT.size), ("sizeof(struct sigcontext)", 256),
+                   ("offsetof(struct ucontext, uc_mcontext)", 40), ("offsetof(struct ucontext, uc_sigmask)", 296),
+                   ("offsetof(struct sigcontext, eflags)", 136), ("offsetof(struct sigcontext, fpstate)", 184)],
     "termios_k": [("sizeof(struct termios)", termios.TERMIOS.size),
                   ("sizeof(struct termios2)", termios.TERMIOS2.size),
                   ("sizeof(struct winsize)", termios.WINSIZE.size)],
@@ -195,6 +200,11 @@ NOT_IN_HEADERS = {
     "signalfd": set(),
     "inotify": set(),
 }
+
+# The x86-64 signal frame: kernel-internal values (arch/x86: FIX_EFLAGS in
+# kernel/signal.c, __USER_CS/__USER_DS in asm/segment.h, X86_TRAP_PF in
+# asm/trapnr.h) and sizes derived from the checked layouts.
+NOT_IN_HEADERS["signal"] |= {"FIX_EFLAGS", "FXSAVE_SIZE", "RT_SIGFRAME_SIZE", "USER_CS", "USER_DS", "X86_TRAP_PF"}
 
 _NAME = re.compile(r"_{0,2}[A-Z][A-Za-z0-9_]*$")
 _ERRLINE = re.compile(r"^[^:\n]+\.c:(\d+):\d+: error:", re.M)
