@@ -11,6 +11,7 @@ Leaf module: constants and struct layouts only, no host access.
 import struct as _struct
 from collections import namedtuple as _namedtuple
 
+from . import x86_64 as _arch
 from ._table import table as _table
 from .time import (NSEC_PER_SEC, TIMESPEC, TIMEVAL, pack_timespec,  # noqa: F401 (re-exported)
                    pack_timeval, unpack_timespec, unpack_timeval, timespec_from_ns)
@@ -160,10 +161,12 @@ def minor(dev):
 
 
 # --- struct stat ------------------------------------------------------------------
-# x86-64 asm/stat.h: dev, ino, nlink (u64); mode, uid, gid, pad (u32);
-# rdev (u64), size, blksize, blocks (s64); atime, atime_nsec, mtime, mtime_nsec,
-# ctime, ctime_nsec (u64); unused[3]  -> 144 bytes
-STAT = _struct.Struct("<QQQIIIIQqqqQQQQQQ24x")
+# The layout differs per architecture: x86_64.py owns it (an aarch64 port
+# selects its own module here).
+STAT = _arch.STAT
+# Packer for objects that already carry st_*_ns fields (LinuxStat, the
+# host's StatResult): no conversion, for the hot fstat/stat path.
+pack_stat_result = _arch.pack_stat
 
 # The Linux view of a file's status, produced by the host translation
 # (runtime.host.xlat) and consumed by the packers below. Times in ns.
@@ -210,14 +213,7 @@ def as_linux_stat(st):
 
 def pack_stat(st):
     """The 144-byte Linux x86-64 struct stat for *st* (see as_linux_stat)."""
-    s = st if type(st) is LinuxStat else as_linux_stat(st)
-    asec, ansec = divmod(s.st_atime_ns, NSEC_PER_SEC)
-    msec, mnsec = divmod(s.st_mtime_ns, NSEC_PER_SEC)
-    csec, cnsec = divmod(s.st_ctime_ns, NSEC_PER_SEC)
-    return STAT.pack(s.st_dev, s.st_ino, s.st_nlink, s.st_mode, s.st_uid, s.st_gid, 0,
-                     s.st_rdev, s.st_size, s.st_blksize, s.st_blocks,
-                     asec & 0xFFFFFFFFFFFFFFFF, ansec, msec & 0xFFFFFFFFFFFFFFFF, mnsec,
-                     csec & 0xFFFFFFFFFFFFFFFF, cnsec)
+    return _arch.pack_stat(st if type(st) is LinuxStat else as_linux_stat(st))
 
 
 def unpack_stat(data):
