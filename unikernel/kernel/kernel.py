@@ -734,8 +734,8 @@ class Kernel(object):
     # -- threads ---------------------------------------------------------------------------
     def clone_thread(self, t, flags, stack, ptid, ctid, tls):
         """CLONE_THREAD: a new guest thread on a new host thread."""
-        from lxpack.unikernel.syscall.process import (CLONE_CHILD_CLEARTID, CLONE_CHILD_SETTID,
-                                                      CLONE_PARENT_SETTID, CLONE_SETTLS)
+        from lxpack.abi.sched import (CLONE_CHILD_CLEARTID, CLONE_CHILD_SETTID,
+                                      CLONE_PARENT_SETTID, CLONE_SETTLS)
         if not (flags & 0x100 and flags & 0x800):      # CLONE_VM and CLONE_SIGHAND are required
             raise E.EINVAL()
         p = t.process

@@ -4,7 +4,7 @@ TIOCGPTLCK, TIOCGPTPEER, TIOCSCTTY, TIOCNOTTY, and the socket interface
 ioctls (net.sock_ioctl).
 
 io.py's sys_ioctl ends in ioctl() below for requests it does not know;
-fs.py's open of /dev/ptmx calls open_ptmx(); the VFS maps /dev/pts/N onto the
+fs_open.py's open of /dev/ptmx calls open_ptmx(); the VFS maps /dev/pts/N onto the
 host's slave device (host.pts_path: /dev/pts/N on Linux, /dev/ttysNNN on
 macOS), so the N that TIOCGPTN reports opens the right slave everywhere.
 SIGWINCH needs nothing here: a resize of the host terminal (or TIOCSWINSZ on
