@@ -188,7 +188,8 @@ def _open_o_path(t, r, flags):
         fd = h.openat(r.dirfd, r.path, cloexec | (flags & (O_DIRECTORY | O_NOFOLLOW)), 0)
     else:
         fd = h.openat(AT_FDCWD, b"/dev/null", cloexec, 0)
-    t.files.install(fd, OPath(host_path, t.kernel.vfs.guest_path(host_path), O_PATH | (flags & (O_DIRECTORY | O_NOFOLLOW)), backed))
+    t.files.install(fd, OPath(host_path, t.kernel.vfs.guest_path(host_path),
+                              O_PATH | (flags & (O_DIRECTORY | O_NOFOLLOW)), backed))
     return fd
 
 

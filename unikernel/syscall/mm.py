@@ -8,18 +8,16 @@ mapped into the guest (vm.map_host), so writes reach the file and survive
 fork like on Linux.
 Travels inside bundles: Python 3.9.
 """
+from lxpack.abi.mman import (MADV_DONTNEED, MADV_FREE, MADV_REMOVE, MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE,
+                             MAP_NORESERVE, MAP_PRIVATE, MAP_SHARED, MAP_SHARED_VALIDATE, MAP_TYPE,
+                             MREMAP_DONTUNMAP, MREMAP_FIXED, MREMAP_MAYMOVE)
 from lxpack.runtime.vmm.base import PAGE_SIZE, page_up
 from lxpack.unikernel.errors import EACCES, EEXIST, EFAULT, EINVAL, ENODEV, ENOMEM
 from lxpack.unikernel.kernel import mm as M
 from lxpack.unikernel.syscall.args import Hex, Int, Long, Ptr, Size, ULong
 from lxpack.unikernel.syscall.table import syscall
 
-MAP_SHARED, MAP_PRIVATE, MAP_SHARED_VALIDATE = 1, 2, 3
-MAP_TYPE = 0xf
-MAP_FIXED, MAP_ANONYMOUS, MAP_GROWSDOWN = 0x10, 0x20, 0x100
-MAP_NORESERVE, MAP_POPULATE, MAP_STACK, MAP_FIXED_NOREPLACE = 0x4000, 0x8000, 0x20000, 0x100000
 PROT_MASK = 7
-MREMAP_MAYMOVE, MREMAP_FIXED, MREMAP_DONTUNMAP = 1, 2, 4
 
 
 @syscall(12, "brk")
@@ -167,9 +165,6 @@ def sys_mremap(t, old: Ptr, old_size: Size, new_size: Size, flags: Hex, new_addr
     if not flags & MREMAP_DONTUNMAP:
         mm.unmap(old, old_size)
     return dest
-
-
-MADV_DONTNEED, MADV_FREE, MADV_REMOVE = 4, 8, 9
 
 
 # Linux's advice values (uapi asm-generic/mman-common.h): NORMAL..DONTNEED,

@@ -14,11 +14,9 @@ Travels inside bundles: Python 3.9.
 import struct
 
 from lxpack.abi import termios as T
+from lxpack.abi.fcntl import AT_FDCWD, O_ACCMODE, O_CLOEXEC, O_NOCTTY, O_NONBLOCK
 from lxpack.unikernel.errors import EINVAL, ENOTTY, LinuxError
 from lxpack.unikernel.syscall import net
-
-O_ACCMODE, O_RDWR, O_NOCTTY, O_NONBLOCK, O_CLOEXEC = 0o3, 0o2, 0o400, 0o4000, 0o2000000
-AT_FDCWD = -100
 
 
 def open_ptmx(t, flags):
