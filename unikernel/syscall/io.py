@@ -13,7 +13,7 @@ from lxpack.abi.fcntl import (FLOCK, F_ADD_SEALS, F_DUPFD, F_DUPFD_CLOEXEC, F_GE
                               F_OFD_SETLKW, F_SETFD, F_SETFL, F_SETLEASE, F_SETLK, F_SETLKW, F_SETOWN,
                               F_SETPIPE_SZ, F_SETSIG, O_ACCMODE, O_APPEND, O_CLOEXEC, O_DIRECT, O_LARGEFILE,
                               O_NONBLOCK, O_RDONLY, O_WRONLY, SETFL_MASK)
-from lxpack.abi.stat import S_ISDIR, S_ISFIFO, S_ISREG
+from lxpack.abi.stat import S_IFIFO, S_IFMT, S_IFSOCK, S_ISDIR, S_ISFIFO, S_ISREG
 from lxpack.abi.termios import (FIOASYNC, FIOCLEX, FIONBIO, FIONCLEX, FIONREAD, TCFLSH, TCGETS, TCSBRK, TCSETS,
                                 TCSETSF, TCSETSW, TCXONC, TERMIOS, TIOCGPGRP, TIOCGSID, TIOCGWINSZ, TIOCOUTQ,
                                 TIOCSPGRP, TIOCSWINSZ, Termios, pack_termios)
@@ -458,7 +458,7 @@ def sys_fsync(t, fd: Int):
 
 
 def _check_syncable(t, fd):
-    if t.host.fstat(fd).st_mode & 0o170000 in (0o010000, 0o140000):
+    if t.host.fstat(fd).st_mode & S_IFMT in (S_IFIFO, S_IFSOCK):
         raise EINVAL()
 
 
@@ -507,7 +507,7 @@ def sys_flock(t, fd: Int, op: Int):
 def sys_fadvise64(t, fd: Int, offset: Long, length: Long, advice: Int):
     """Implements posix_fadvise(2): advice is checked and otherwise ignored."""
     st = t.host.fstat(fd)
-    if (st.st_mode & 0o170000) == 0o010000:
+    if (st.st_mode & S_IFMT) == S_IFIFO:
         raise ESPIPE()
     if not 0 <= advice <= 5:
         raise EINVAL()
@@ -534,7 +534,7 @@ def sys_fallocate(t, fd: Int, mode: Int, offset: Long, length: Long):
     st = t.host.fstat(fd)
     if not S_ISREG(st.st_mode):
         from lxpack.unikernel.errors import ENODEV
-        raise ESPIPE() if (st.st_mode & 0o170000) == 0o010000 else EISDIR() if S_ISDIR(st.st_mode) else ENODEV()
+        raise ESPIPE() if (st.st_mode & S_IFMT) == S_IFIFO else EISDIR() if S_ISDIR(st.st_mode) else ENODEV()
     if offset + length >= 1 << 63:     # past the largest file size, or wrapped through zero
         from lxpack.unikernel.errors import EFBIG
         raise EFBIG()

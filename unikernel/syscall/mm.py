@@ -11,6 +11,7 @@ Travels inside bundles: Python 3.9.
 from lxpack.abi.mman import (MADV_DONTNEED, MADV_FREE, MADV_REMOVE, MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE,
                              MAP_NORESERVE, MAP_PRIVATE, MAP_SHARED, MAP_SHARED_VALIDATE, MAP_TYPE,
                              MREMAP_DONTUNMAP, MREMAP_FIXED, MREMAP_MAYMOVE)
+from lxpack.abi.stat import S_IFCHR, S_IFMT, S_IFREG
 from lxpack.runtime.vmm.base import PAGE_SIZE, page_up
 from lxpack.unikernel.errors import EACCES, EEXIST, EFAULT, EINVAL, ENODEV, ENOMEM
 from lxpack.unikernel.kernel import mm as M
@@ -65,8 +66,8 @@ def sys_mmap(t, addr: Ptr, length: Size, prot: Hex, flags: Hex, fd: Int, offset:
         return start
     # File mappings
     st = t.host.fstat(fd)
-    kind = st.st_mode & 0o170000
-    if kind not in (0o100000, 0o020000) and t.files.special(fd) is None:
+    kind = st.st_mode & S_IFMT
+    if kind not in (S_IFREG, S_IFCHR) and t.files.special(fd) is None:
         raise ENODEV()
     accmode = t.host.get_status_flags(fd) & 3
     if accmode == 1:
@@ -79,19 +80,19 @@ def sys_mmap(t, addr: Ptr, length: Size, prot: Hex, flags: Hex, fd: Int, offset:
     name = t.kernel.fd_path(t, fd).decode("utf-8", "surrogateescape")
     ident = dict(name=name, dev=st.st_dev, ino=st.st_ino, kind="file")
     # Pages wholly past the end of a regular file fault with SIGBUS.
-    in_file = min(size, page_up(max(0, st.st_size - offset))) if kind == 0o100000 else size
+    in_file = min(size, page_up(max(0, st.st_size - offset))) if kind == S_IFREG else size
     if in_file < size:
         mm.map(start + in_file, size - in_file, prot, shared=shared, offset=offset + in_file, sigbus=True, **ident)
     if in_file == 0:
         return start
-    if shared and kind == 0o100000:
+    if shared and kind == S_IFREG:
         # The host's own shared mapping: the guest sees write(2) to the file
         # at once, and its stores reach the file, as on Linux.
         host_map = t.host.mmap_shared(fd, in_file, offset, writable=accmode == 2)
         mm.map(start, in_file, prot, shared=True, offset=offset, host=host_map, **ident)
         return start
     data = b""
-    if kind == 0o100000 and offset < st.st_size:
+    if kind == S_IFREG and offset < st.st_size:
         data = t.host.pread(fd, min(length, st.st_size - offset), offset)
     mm.map(start, in_file, prot, shared=shared, offset=offset, data=data, **ident)   # /dev/zero & co: zero pages
     return start

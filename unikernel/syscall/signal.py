@@ -11,7 +11,7 @@ import struct
 
 from lxpack.abi.signal import (MINSIGSTKSZ, SIGACTION, SIGSET_SIZE, SIG_BLOCK, SIG_SETMASK, SIG_UNBLOCK,
                                SS_AUTODISARM, STACK_T)
-from lxpack.abi.time import CLOCK_MONOTONIC, TIMESPEC, unpack_timespec_ns
+from lxpack.abi.time import CLOCK_MONOTONIC, NSEC_PER_SEC, TIMESPEC, unpack_timespec_ns
 from lxpack.unikernel.errors import EAGAIN, EINVAL, EINTR, ENOMEM, EPERM, ESRCH, Interrupted
 from lxpack.unikernel.kernel import signals as S
 from lxpack.unikernel.kernel.sched import LeaveHook
@@ -240,7 +240,7 @@ def _wait_for_signal(t):
         if t.signals.has_deliverable():
             break
         try:
-            t.host.sleep_ns(3600 * 10**9)
+            t.host.sleep_ns(3600 * NSEC_PER_SEC)
         except Interrupted:
             pass
     t.wants_stop = True
@@ -299,11 +299,11 @@ def sys_rt_sigtimedwait(t, sset: Ptr, info: Out[Ptr], timeout: Ptr, sigsetsize: 
                 t.wants_stop = True
                 raise EINTR()
             if deadline is not None:
-                left = deadline - t.host.clock_gettime_ns(1)
+                left = deadline - t.host.clock_gettime_ns(CLOCK_MONOTONIC)
                 if left <= 0:
                     raise EAGAIN()
             else:
-                left = 3600 * 10**9
+                left = 3600 * NSEC_PER_SEC
             try:
                 t.host.sleep_ns(left)
             except Interrupted:

@@ -9,8 +9,8 @@ Travels inside bundles: Python 3.9.
 """
 import struct
 
-from lxpack.abi.time import (CLOCK_REALTIME, ITIMERSPEC, ITIMERVAL, NSEC_PER_SEC, TIMER_ABSTIME, TIMESPEC,
-                             USEC_PER_SEC, pack_itimerspec, pack_timespec_ns, pack_timeval_ns,
+from lxpack.abi.time import (CLOCK_MONOTONIC, CLOCK_REALTIME, ITIMERSPEC, ITIMERVAL, NSEC_PER_SEC, TIMER_ABSTIME,
+                             TIMESPEC, USEC_PER_SEC, pack_itimerspec, pack_timespec_ns, pack_timeval_ns,
                              pack_timeval_sec_rounded, unpack_itimerspec_valid, unpack_timespec_ns)
 from lxpack.unikernel.errors import EFAULT, EINVAL, EOPNOTSUPP, Interrupted
 from lxpack.unikernel.kernel import posix_timers as PT
@@ -81,7 +81,7 @@ def _sleep(t, clock, deadline_ns, rem_addr):
 def sys_nanosleep(t, req: Ptr, rem: Out[Ptr]):
     """Implements nanosleep(2)."""
     ns = _read_ts(t, req)
-    return _sleep(t, 1, t.host.clock_gettime_ns(1) + ns, rem)
+    return _sleep(t, CLOCK_MONOTONIC, t.host.clock_gettime_ns(CLOCK_MONOTONIC) + ns, rem)
 
 
 @syscall(230, "clock_nanosleep", restartable="nohand")
