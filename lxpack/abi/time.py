@@ -84,8 +84,10 @@ def timespec_to_ns(sec, nsec):
     return sec * NSEC_PER_SEC + nsec
 
 
-def pack_timespec_ns(ns):
-    return TIMESPEC.pack(*divmod(ns, NSEC_PER_SEC))
+def pack_timespec_ns(ns, _pack=TIMESPEC.pack):
+    """struct timespec for *ns* (clock_gettime: a hot path, so no divmod
+    tuple and the packer bound at definition)."""
+    return _pack(ns // NSEC_PER_SEC, ns % NSEC_PER_SEC)
 
 
 def timespec_valid(sec, nsec):
@@ -93,10 +95,10 @@ def timespec_valid(sec, nsec):
     return sec >= 0 and 0 <= nsec < NSEC_PER_SEC
 
 
-def unpack_timespec_ns(data, offset=0):
+def unpack_timespec_ns(data, offset=0, _unpack=TIMESPEC.unpack_from):
     """Nanoseconds from a struct timespec, or None when the kernel's
     timespec64_valid() rejects it (the caller raises EINVAL)."""
-    sec, nsec = TIMESPEC.unpack_from(data, offset)
+    sec, nsec = _unpack(data, offset)
     if sec < 0 or not 0 <= nsec < NSEC_PER_SEC:
         return None
     return sec * NSEC_PER_SEC + nsec
@@ -111,9 +113,8 @@ def unpack_timeval(data, offset=0):
     return TIMEVAL.unpack_from(data, offset)
 
 
-def pack_timeval_ns(ns):
-    sec, nsec = divmod(ns, NSEC_PER_SEC)
-    return TIMEVAL.pack(sec, nsec // 1000)
+def pack_timeval_ns(ns, _pack=TIMEVAL.pack):
+    return _pack(ns // NSEC_PER_SEC, ns % NSEC_PER_SEC // 1000)
 
 
 def pack_timeval_sec(sec):

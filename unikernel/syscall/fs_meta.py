@@ -10,7 +10,7 @@ Travels inside bundles: Python 3.9.
 from lxpack.abi.fcntl import (AT_EACCESS, AT_EMPTY_PATH, AT_FDCWD, AT_NO_AUTOMOUNT, AT_STATX_SYNC_TYPE,
                               AT_SYMLINK_NOFOLLOW, O_CLOEXEC, O_WRONLY)
 from lxpack.abi.stat import (STATX_BASIC_STATS, STATX_BTIME, STATX__RESERVED, UTIME_NOW, UTIME_OMIT, makedev,
-                             pack_stat_result, pack_statfs, pack_statx)
+                             pack_stat_result, pack_statfs, pack_statx_result)
 from lxpack.abi.time import CLOCK_REALTIME, NSEC_PER_SEC, TIMESPEC_PAIR, TIMEVAL_PAIR, UTIMBUF
 from lxpack.unikernel.errors import EACCES, EFAULT, EINVAL, ENOENT, ENOTDIR, ERANGE
 from lxpack.unikernel.kernel.vfs import procfs
@@ -106,7 +106,7 @@ def sys_statx(t, dirfd: Fd, path: Path, flags: Hex, mask: Hex, buf: Out[Ptr]):
     st = _stat_of(t, dirfd, path or b"", flags)
     # The basic stats always, btime when the host has one (the requested mask
     # is not narrowed, as before).
-    t.mem.write(buf, pack_statx(st, STATX_BASIC_STATS | (STATX_BTIME if st.st_btime_ns else 0)))
+    t.mem.write(buf, pack_statx_result(st, STATX_BASIC_STATS | (STATX_BTIME if st.st_btime_ns else 0)))
     return 0
 
 
