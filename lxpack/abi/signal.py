@@ -11,6 +11,7 @@ Leaf module: constants and struct layouts only, no host access.
 import struct as _struct
 
 from ._table import table as _table
+from . import x86_64 as _x86_64
 
 SIGHUP = 1
 SIGINT = 2
@@ -281,7 +282,7 @@ def pack_siginfo_poll(signo, code, band, fd, errno=0):
     return _pad(_SI_POLL.pack(signo, errno, code, band, fd))
 
 
-def pack_siginfo_sys(call_addr, syscall, arch=0xC000003E, signo=SIGSYS, code=SYS_SECCOMP, errno=0):
+def pack_siginfo_sys(call_addr, syscall, arch=_x86_64.AUDIT_ARCH_X86_64, signo=SIGSYS, code=SYS_SECCOMP, errno=0):
     """SIGSYS (seccomp); arch defaults to AUDIT_ARCH_X86_64."""
     return _pad(_SI_SYS.pack(signo, errno, code, call_addr, syscall, arch))
 

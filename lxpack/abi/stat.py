@@ -11,6 +11,7 @@ Leaf module: constants and struct layouts only, no host access.
 import struct as _struct
 from collections import namedtuple as _namedtuple
 
+from . import x86_64 as _arch
 from ._table import table as _table
 from .time import (NSEC_PER_SEC, TIMESPEC, TIMEVAL, pack_timespec,  # noqa: F401 (re-exported)
                    pack_timeval, unpack_timespec, unpack_timeval, timespec_from_ns)
@@ -113,14 +114,15 @@ def dirent64_reclen(name_len):
     return (DIRENT64_HEADER.size + name_len + 1 + 7) & ~7
 
 
-def pack_dirent64(d_ino, d_off, d_type, name):
+def pack_dirent64(d_ino, d_off, d_type, name, _pack=DIRENT64_HEADER.pack):
     """One linux_dirent64 record; *name* is bytes (str is encoded with
-    surrogateescape). The record is NUL-terminated and padded to 8."""
-    if isinstance(name, str):
+    surrogateescape). The record is NUL-terminated and padded to 8.
+    (getdents64 packs one per entry: the header size, 19, is inlined.)"""
+    if name.__class__ is str:
         name = name.encode("utf-8", "surrogateescape")
-    reclen = (DIRENT64_HEADER.size + len(name) + 1 + 7) & ~7
-    return (DIRENT64_HEADER.pack(d_ino & 0xFFFFFFFFFFFFFFFF, d_off, reclen, d_type) + name
-            + b"\0" * (reclen - DIRENT64_HEADER.size - len(name)))
+    n = len(name)
+    reclen = (n + 27) & ~7                   # 19-byte header + name + NUL, padded to 8
+    return _pack(d_ino & 0xFFFFFFFFFFFFFFFF, d_off, reclen, d_type) + name + b"\0" * (reclen - 19 - n)
 
 
 def unpack_dirents64(buf):
@@ -160,10 +162,12 @@ def minor(dev):
 
 
 # --- struct stat ------------------------------------------------------------------
-# x86-64 asm/stat.h: dev, ino, nlink (u64); mode, uid, gid, pad (u32);
-# rdev (u64), size, blksize, blocks (s64); atime, atime_nsec, mtime, mtime_nsec,
-# ctime, ctime_nsec (u64); unused[3]  -> 144 bytes
-STAT = _struct.Struct("<QQQIIIIQqqqQQQQQQ24x")
+# The layout differs per architecture: x86_64.py owns it (an aarch64 port
+# selects its own module here).
+STAT = _arch.STAT
+# Packer for objects that already carry st_*_ns fields (LinuxStat, the
+# host's StatResult): no conversion, for the hot fstat/stat path.
+pack_stat_result = _arch.pack_stat
 
 # The Linux view of a file's status, produced by the host translation
 # (runtime.host.xlat) and consumed by the packers below. Times in ns.
@@ -210,14 +214,7 @@ def as_linux_stat(st):
 
 def pack_stat(st):
     """The 144-byte Linux x86-64 struct stat for *st* (see as_linux_stat)."""
-    s = st if type(st) is LinuxStat else as_linux_stat(st)
-    asec, ansec = divmod(s.st_atime_ns, NSEC_PER_SEC)
-    msec, mnsec = divmod(s.st_mtime_ns, NSEC_PER_SEC)
-    csec, cnsec = divmod(s.st_ctime_ns, NSEC_PER_SEC)
-    return STAT.pack(s.st_dev, s.st_ino, s.st_nlink, s.st_mode, s.st_uid, s.st_gid, 0,
-                     s.st_rdev, s.st_size, s.st_blksize, s.st_blocks,
-                     asec & 0xFFFFFFFFFFFFFFFF, ansec, msec & 0xFFFFFFFFFFFFFFFF, mnsec,
-                     csec & 0xFFFFFFFFFFFFFFFF, cnsec)
+    return _arch.pack_stat(st if type(st) is LinuxStat else as_linux_stat(st))
 
 
 def unpack_stat(data):
@@ -307,6 +304,29 @@ def pack_statx(st, mask=None, attributes=0, attributes_mask=0, mnt_id=0):
           + ts(s.st_ctime_ns, STATX_CTIME) + ts(s.st_mtime_ns, STATX_MTIME)),
         major(rdev), minor(rdev), major(dev), minor(dev),
         mnt_id if mask & STATX_MNT_ID else 0, 0, 0)
+
+
+def pack_statx_result(st, mask, _pack=STATX.pack):
+    """pack_statx for an object that already carries st_* and st_*_ns
+    fields (LinuxStat, the host's StatResult), without conversion: the statx
+    handler's path. *mask* must hold STATX_BASIC_STATS (else pack_statx);
+    STATX_BTIME is kept when st_btime_ns is known."""
+    if mask & STATX_BASIC_STATS != STATX_BASIC_STATS:
+        return pack_statx(st, mask)
+    b = st.st_btime_ns if mask & STATX_BTIME else None
+    mask &= STATX_BASIC_STATS | STATX_BTIME
+    if b is None:
+        mask &= ~STATX_BTIME
+        bs = bn = 0
+    else:
+        bs, bn = b // NSEC_PER_SEC, b % NSEC_PER_SEC
+    a, m, c = st.st_atime_ns, st.st_mtime_ns, st.st_ctime_ns
+    rdev, dev = st.st_rdev, st.st_dev
+    return _pack(mask, st.st_blksize, 0, st.st_nlink, st.st_uid, st.st_gid, st.st_mode & 0o177777, 0,
+                 st.st_ino, st.st_size, st.st_blocks, 0,
+                 a // NSEC_PER_SEC, a % NSEC_PER_SEC, 0, bs, bn, 0,
+                 c // NSEC_PER_SEC, c % NSEC_PER_SEC, 0, m // NSEC_PER_SEC, m % NSEC_PER_SEC, 0,
+                 major(rdev), minor(rdev), major(dev), minor(dev), 0, 0, 0)
 
 
 # --- struct statfs -------------------------------------------------------------------

@@ -49,6 +49,11 @@ USEC_PER_SEC = 1000000
 TIMESPEC = _struct.Struct("<qq")
 # struct timeval { time_t tv_sec; suseconds_t tv_usec; }   16 bytes
 TIMEVAL = _struct.Struct("<qq")
+# two struct timespec (utimensat times[2]) / timeval (utimes times[2])   32 bytes
+TIMESPEC_PAIR = _struct.Struct("<qqqq")
+TIMEVAL_PAIR = _struct.Struct("<qqqq")
+# struct utimbuf { time_t actime; time_t modtime; }   16 bytes
+UTIMBUF = _struct.Struct("<qq")
 # struct itimerspec { timespec it_interval; timespec it_value; }   32 bytes
 ITIMERSPEC = _struct.Struct("<qqqq")
 # struct itimerval { timeval it_interval; timeval it_value; }   32 bytes
@@ -79,13 +84,24 @@ def timespec_to_ns(sec, nsec):
     return sec * NSEC_PER_SEC + nsec
 
 
-def pack_timespec_ns(ns):
-    return TIMESPEC.pack(*divmod(ns, NSEC_PER_SEC))
+def pack_timespec_ns(ns, _pack=TIMESPEC.pack):
+    """struct timespec for *ns* (clock_gettime: a hot path, so no divmod
+    tuple and the packer bound at definition)."""
+    return _pack(ns // NSEC_PER_SEC, ns % NSEC_PER_SEC)
 
 
 def timespec_valid(sec, nsec):
     """What the kernel's timespec64_valid() accepts (EINVAL otherwise)."""
     return sec >= 0 and 0 <= nsec < NSEC_PER_SEC
+
+
+def unpack_timespec_ns(data, offset=0, _unpack=TIMESPEC.unpack_from):
+    """Nanoseconds from a struct timespec, or None when the kernel's
+    timespec64_valid() rejects it (the caller raises EINVAL)."""
+    sec, nsec = _unpack(data, offset)
+    if sec < 0 or not 0 <= nsec < NSEC_PER_SEC:
+        return None
+    return sec * NSEC_PER_SEC + nsec
 
 
 def pack_timeval(sec, usec=0):
@@ -97,9 +113,20 @@ def unpack_timeval(data, offset=0):
     return TIMEVAL.unpack_from(data, offset)
 
 
-def pack_timeval_ns(ns):
-    sec, nsec = divmod(ns, NSEC_PER_SEC)
-    return TIMEVAL.pack(sec, nsec // 1000)
+def pack_timeval_ns(ns, _pack=TIMEVAL.pack):
+    return _pack(ns // NSEC_PER_SEC, ns % NSEC_PER_SEC // 1000)
+
+
+def pack_timeval_sec(sec):
+    """struct timeval from float seconds (usec truncated: rusage times)."""
+    s = int(sec)
+    return TIMEVAL.pack(s, int((sec - s) * 1e6))
+
+
+def pack_timeval_sec_rounded(sec):
+    """struct timeval from float seconds, usec rounded (host itimer values)."""
+    s = int(sec)
+    return TIMEVAL.pack(s, int(round((sec - s) * 1e6)))
 
 
 def pack_itimerspec(interval_ns, value_ns):
@@ -109,6 +136,15 @@ def pack_itimerspec(interval_ns, value_ns):
 def unpack_itimerspec(data, offset=0):
     """(interval_ns, value_ns) from a struct itimerspec (fields not validated)."""
     isec, insec, vsec, vnsec = ITIMERSPEC.unpack_from(data, offset)
+    return isec * NSEC_PER_SEC + insec, vsec * NSEC_PER_SEC + vnsec
+
+
+def unpack_itimerspec_valid(data, offset=0):
+    """(interval_ns, value_ns) from a struct itimerspec, or None when either
+    timespec is invalid (negative seconds or nsec outside [0, 1e9))."""
+    isec, insec, vsec, vnsec = ITIMERSPEC.unpack_from(data, offset)
+    if isec < 0 or vsec < 0 or not (0 <= insec < NSEC_PER_SEC and 0 <= vnsec < NSEC_PER_SEC):
+        return None
     return isec * NSEC_PER_SEC + insec, vsec * NSEC_PER_SEC + vnsec
 
 

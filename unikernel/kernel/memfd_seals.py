@@ -13,7 +13,7 @@ writes and new shared writable mappings (EPERM). Differences: seals live
 in the process that made the memfd and are inherited by fork, not passed
 with the descriptor over a socket; adding F_SEAL_WRITE does not check for
 existing writable shared mappings (Linux: EBUSY).
-Who may import this: unikernel/syscall/io.py, fs.py, mm.py.
+Who may import this: unikernel/syscall/io.py, fs_meta.py, mm.py.
 Travels inside bundles: Python 3.9.
 """
 from lxpack.abi.fcntl import (F_SEAL_FUTURE_WRITE, F_SEAL_GROW, F_SEAL_SEAL, F_SEAL_SHRINK, F_SEAL_WRITE,

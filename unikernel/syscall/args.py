@@ -13,6 +13,7 @@ the table builds, once at registration, a decoder from these annotations
   Out[K] printed after the call returns (strace shows results)
 Travels inside bundles: Python 3.9.
 """
+from lxpack.abi.fcntl import AT_FDCWD
 
 
 class Kind(object):
@@ -90,7 +91,7 @@ class Fd(Kind):
 
     @staticmethod
     def fmt(v):
-        return "AT_FDCWD" if v == -100 else str(v)
+        return "AT_FDCWD" if v == AT_FDCWD else str(v)
 
 
 def require_fd(t, fd):

@@ -10,11 +10,13 @@ the call fails with EMFILE, dup2/dup3 to a descriptor at or above it is
 EBADF and fcntl(F_DUPFD) from it EINVAL, as Linux. Costs nothing while the
 limit is at or above the runtime's range (the handlers are not wrapped).
 Differences: descriptors received with SCM_RIGHTS are not counted.
-Who may import this: unikernel/syscall/proc.py.
+Who may import this: unikernel/syscall/resources.py (setrlimit).
 Travels inside bundles: Python 3.9.
 """
 import struct
 
+from lxpack.abi.fcntl import F_DUPFD, F_DUPFD_CLOEXEC
+from lxpack.abi.syscalls_x86_64 import NR_close
 from lxpack.unikernel.errors import EBADF, EINVAL, EMFILE, LinuxError
 from lxpack.unikernel.syscall.table import TABLE
 
@@ -22,8 +24,6 @@ RETURNS_FD = ("open", "openat", "openat2", "creat", "dup", "socket", "accept", "
               "epoll_create1", "eventfd", "eventfd2", "timerfd_create", "signalfd", "signalfd4", "memfd_create",
               "pidfd_open")
 WRITES_FD_PAIR = {"pipe": 0, "pipe2": 0, "socketpair": 3}       # name -> index of the int[2] argument
-F_DUPFD, F_DUPFD_CLOEXEC = 0, 1030
-NR_CLOSE = 3
 
 _original = {}                 # nr -> handler before wrapping
 _limit = [None]
@@ -31,7 +31,7 @@ _limit = [None]
 
 def _close(t, fd):
     try:
-        _original.get(NR_CLOSE, TABLE[NR_CLOSE].fn)(t, fd)
+        _original.get(NR_close, TABLE[NR_close].fn)(t, fd)
     except LinuxError:
         pass
 

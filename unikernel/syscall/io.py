@@ -8,9 +8,15 @@ Travels inside bundles: Python 3.9.
 """
 import struct
 
-from lxpack.abi.fcntl import O_ACCMODE, O_APPEND, O_RDONLY, O_WRONLY
-from lxpack.abi.stat import S_ISDIR, S_ISFIFO, S_ISREG
-from lxpack.abi.termios import TERMIOS, Termios, pack_termios
+from lxpack.abi.fcntl import (FLOCK, F_ADD_SEALS, F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_GETLEASE, F_GETLK,
+                              F_GETOWN, F_GETPIPE_SZ, F_GETSIG, F_GET_SEALS, F_NOTIFY, F_OFD_GETLK, F_OFD_SETLK,
+                              F_OFD_SETLKW, F_SETFD, F_SETFL, F_SETLEASE, F_SETLK, F_SETLKW, F_SETOWN,
+                              F_SETPIPE_SZ, F_SETSIG, O_ACCMODE, O_APPEND, O_CLOEXEC, O_DIRECT, O_LARGEFILE,
+                              O_NONBLOCK, O_RDONLY, O_WRONLY, SETFL_MASK)
+from lxpack.abi.stat import S_IFIFO, S_IFMT, S_IFSOCK, S_ISDIR, S_ISFIFO, S_ISREG
+from lxpack.abi.termios import (FIOASYNC, FIOCLEX, FIONBIO, FIONCLEX, FIONREAD, TCFLSH, TCGETS, TCSBRK, TCSETS,
+                                TCSETSF, TCSETSW, TCXONC, TERMIOS, TIOCGPGRP, TIOCGSID, TIOCGWINSZ, TIOCOUTQ,
+                                TIOCSPGRP, TIOCSWINSZ, Termios, pack_termios)
 from lxpack.unikernel.errors import (EBADF, EFAULT, EINVAL, EISDIR, ENOTTY, EPIPE, ESPIPE, EAGAIN, EPERM,
                                      LinuxError)
 from lxpack.unikernel.kernel import signals as S
@@ -21,9 +27,6 @@ from lxpack.unikernel.syscall.table import syscall
 from lxpack.runtime.host.api import RUNTIME_FD_BASE
 
 IO_MAX = 16 << 20          # one call moves at most this much (Linux caps at 2 GiB - 4 KiB)
-O_CLOEXEC = 0o2000000
-O_NONBLOCK = 0o4000
-O_DIRECT = 0o40000
 
 
 def _epipe(t):
@@ -278,14 +281,6 @@ def sys_dup3(t, fd: Int, fd2: Int, flags: Hex):
     return _dup2(t, fd, fd2, bool(flags & O_CLOEXEC))
 
 
-F_DUPFD, F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_GETLK, F_SETLK, F_SETLKW = range(8)
-F_SETOWN, F_GETOWN, F_SETSIG, F_GETSIG = 8, 9, 10, 11
-F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW = 36, 37, 38
-F_SETLEASE, F_GETLEASE, F_NOTIFY = 1024, 1025, 1026
-F_DUPFD_CLOEXEC, F_SETPIPE_SZ, F_GETPIPE_SZ, F_ADD_SEALS, F_GET_SEALS = 1030, 1031, 1032, 1033, 1034
-FLOCK = struct.Struct("<hh4xqqi4x")
-
-
 @syscall(72, "fcntl")
 def sys_fcntl(t, fd: Int, cmd: Int, arg: ULong):
     """Implements fcntl(2): dup, fd and status flags, record locks (OFD
@@ -312,9 +307,9 @@ def sys_fcntl(t, fd: Int, cmd: Int, arg: ULong):
         sp = t.files.emulated.get(fd)
         if sp is not None and sp.kind == "opath":
             return sp.flags
-        return h.get_status_flags(fd) | 0o100000   # O_LARGEFILE, as Linux reports on 64-bit
+        return h.get_status_flags(fd) | O_LARGEFILE   # as Linux reports on 64-bit
     if cmd == F_SETFL:
-        h.set_status_flags(fd, arg & (0o2000 | O_NONBLOCK | 0o20000 | O_DIRECT | 0o1000000))
+        h.set_status_flags(fd, arg & SETFL_MASK)
         return 0
     if cmd in (F_GETLK, F_SETLK, F_SETLKW, F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW):
         ltype, whence, start, length, pid = FLOCK.unpack(t.mem.read(arg, FLOCK.size))
@@ -372,11 +367,6 @@ def _pipe_size(t, fd, new):
 
 
 # ---- ioctl ------------------------------------------------------------------------------------
-TCGETS, TCSETS, TCSETSW, TCSETSF = 0x5401, 0x5402, 0x5403, 0x5404
-TCSBRK, TCXONC, TCFLSH = 0x5409, 0x540A, 0x540B
-TIOCSCTTY, TIOCGPGRP, TIOCSPGRP, TIOCOUTQ = 0x540E, 0x540F, 0x5410, 0x5411
-TIOCGWINSZ, TIOCSWINSZ, FIONREAD, TIOCNOTTY, FIONBIO = 0x5413, 0x5414, 0x541B, 0x5422, 0x5421
-TIOCGSID, FIONCLEX, FIOCLEX, FIOASYNC, TIOCGPTN, TIOCSPTLCK = 0x5429, 0x5450, 0x5451, 0x5452, 0x80045430, 0x40045431
 
 
 def _need_tty(t, fd):
@@ -468,7 +458,7 @@ def sys_fsync(t, fd: Int):
 
 
 def _check_syncable(t, fd):
-    if t.host.fstat(fd).st_mode & 0o170000 in (0o010000, 0o140000):
+    if t.host.fstat(fd).st_mode & S_IFMT in (S_IFIFO, S_IFSOCK):
         raise EINVAL()
 
 
@@ -517,7 +507,7 @@ def sys_flock(t, fd: Int, op: Int):
 def sys_fadvise64(t, fd: Int, offset: Long, length: Long, advice: Int):
     """Implements posix_fadvise(2): advice is checked and otherwise ignored."""
     st = t.host.fstat(fd)
-    if (st.st_mode & 0o170000) == 0o010000:
+    if (st.st_mode & S_IFMT) == S_IFIFO:
         raise ESPIPE()
     if not 0 <= advice <= 5:
         raise EINVAL()
@@ -544,7 +534,7 @@ def sys_fallocate(t, fd: Int, mode: Int, offset: Long, length: Long):
     st = t.host.fstat(fd)
     if not S_ISREG(st.st_mode):
         from lxpack.unikernel.errors import ENODEV
-        raise ESPIPE() if (st.st_mode & 0o170000) == 0o010000 else EISDIR() if S_ISDIR(st.st_mode) else ENODEV()
+        raise ESPIPE() if (st.st_mode & S_IFMT) == S_IFIFO else EISDIR() if S_ISDIR(st.st_mode) else ENODEV()
     if offset + length >= 1 << 63:     # past the largest file size, or wrapped through zero
         from lxpack.unikernel.errors import EFBIG
         raise EFBIG()

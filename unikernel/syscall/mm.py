@@ -8,6 +8,10 @@ mapped into the guest (vm.map_host), so writes reach the file and survive
 fork like on Linux.
 Travels inside bundles: Python 3.9.
 """
+from lxpack.abi.mman import (MADV_DONTNEED, MADV_FREE, MADV_REMOVE, MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE,
+                             MAP_NORESERVE, MAP_PRIVATE, MAP_SHARED, MAP_SHARED_VALIDATE, MAP_TYPE,
+                             MREMAP_DONTUNMAP, MREMAP_FIXED, MREMAP_MAYMOVE)
+from lxpack.abi.stat import S_IFCHR, S_IFMT, S_IFREG
 from lxpack.runtime.vmm.base import PAGE_SIZE, page_up
 from lxpack.unikernel.errors import EACCES, EEXIST, EFAULT, EINVAL, ENODEV, ENOMEM
 from lxpack.unikernel.kernel import mm as M
@@ -15,12 +19,7 @@ from lxpack.unikernel.kernel.vfs import devfs
 from lxpack.unikernel.syscall.args import Hex, Int, Long, Ptr, Size, ULong
 from lxpack.unikernel.syscall.table import syscall
 
-MAP_SHARED, MAP_PRIVATE, MAP_SHARED_VALIDATE = 1, 2, 3
-MAP_TYPE = 0xf
-MAP_FIXED, MAP_ANONYMOUS, MAP_GROWSDOWN = 0x10, 0x20, 0x100
-MAP_NORESERVE, MAP_POPULATE, MAP_STACK, MAP_FIXED_NOREPLACE = 0x4000, 0x8000, 0x20000, 0x100000
 PROT_MASK = 7
-MREMAP_MAYMOVE, MREMAP_FIXED, MREMAP_DONTUNMAP = 1, 2, 4
 
 
 @syscall(12, "brk")
@@ -68,8 +67,8 @@ def sys_mmap(t, addr: Ptr, length: Size, prot: Hex, flags: Hex, fd: Int, offset:
         return start
     # File mappings
     st = t.host.fstat(fd)
-    kind = st.st_mode & 0o170000
-    if kind not in (0o100000, 0o020000) and t.files.special(fd) is None:
+    kind = st.st_mode & S_IFMT
+    if kind not in (S_IFREG, S_IFCHR) and t.files.special(fd) is None:
         raise ENODEV()
     accmode = t.host.get_status_flags(fd) & 3
     if accmode == 1:
@@ -82,19 +81,19 @@ def sys_mmap(t, addr: Ptr, length: Size, prot: Hex, flags: Hex, fd: Int, offset:
     name = t.kernel.fd_path(t, fd).decode("utf-8", "surrogateescape")
     ident = dict(name=name, dev=st.st_dev, ino=st.st_ino, kind="file")
     # Pages wholly past the end of a regular file fault with SIGBUS.
-    in_file = min(size, page_up(max(0, st.st_size - offset))) if kind == 0o100000 else size
+    in_file = min(size, page_up(max(0, st.st_size - offset))) if kind == S_IFREG else size
     if in_file < size:
         mm.map(start + in_file, size - in_file, prot, shared=shared, offset=offset + in_file, sigbus=True, **ident)
     if in_file == 0:
         return start
-    if shared and kind == 0o100000:
+    if shared and kind == S_IFREG:
         # The host's own shared mapping: the guest sees write(2) to the file
         # at once, and its stores reach the file, as on Linux.
         host_map = t.host.mmap_shared(fd, in_file, offset, writable=accmode == 2)
         mm.map(start, in_file, prot, shared=True, offset=offset, host=host_map, **ident)
         return start
     data = b""
-    if kind == 0o100000 and offset < st.st_size:
+    if kind == S_IFREG and offset < st.st_size:
         data = t.host.pread(fd, min(length, st.st_size - offset), offset)
     mm.map(start, in_file, prot, shared=shared, offset=offset, data=data, **ident)   # /dev/zero & co: zero pages
     return start
@@ -168,9 +167,6 @@ def sys_mremap(t, old: Ptr, old_size: Size, new_size: Size, flags: Hex, new_addr
     if not flags & MREMAP_DONTUNMAP:
         mm.unmap(old, old_size)
     return dest
-
-
-MADV_DONTNEED, MADV_FREE, MADV_REMOVE = 4, 8, 9
 
 
 # Linux's advice values (uapi asm-generic/mman-common.h): NORMAL..DONTNEED,

@@ -21,6 +21,12 @@ import struct
 
 from lxpack.abi import epoll as EP
 from lxpack.abi import socket as SK
+from lxpack.abi.netlink import (ARPHRD_ETHER, ARPHRD_LOOPBACK, IFNAMSIZ, IFREQ_SIZE, SIOCATMARK, SIOCGIFADDR,
+                                SIOCGIFBRDADDR, SIOCGIFCONF, SIOCGIFDSTADDR, SIOCGIFFLAGS, SIOCGIFHWADDR,
+                                SIOCGIFINDEX, SIOCGIFMETRIC, SIOCGIFMTU, SIOCGIFNAME, SIOCGIFNETMASK,
+                                SIOCGIFTXQLEN)
+from lxpack.abi.socket import UIO_MAXIOV
+from lxpack.abi.time import CLOCK_MONOTONIC, TIMESPEC, pack_timespec_ns, unpack_timespec_ns
 from lxpack.unikernel.errors import (EADDRNOTAVAIL, EAFNOSUPPORT, EFAULT, EINVAL, ENODEV, ENOPROTOOPT,
                                      ENOTSOCK, EOPNOTSUPP, EPERM, EPIPE, EPROTONOSUPPORT, ESOCKTNOSUPPORT,
                                      LinuxError)
@@ -33,7 +39,6 @@ from lxpack.unikernel.syscall.table import syscall
 IO_MAX = 16 << 20            # bytes moved by one call, at most
 RECV_MAX = 4 << 20           # buffer offered to the host per receive (stream: a short read is fine)
 SOCKADDR_MAX = 128           # sizeof(struct sockaddr_storage)
-UIO_MAXIOV = 1024
 SOCK_FLAGS = SK.SOCK_NONBLOCK | SK.SOCK_CLOEXEC
 _I32 = struct.Struct("<i")
 _IN = EP.EPOLLIN | EP.EPOLLRDNORM
@@ -482,10 +487,10 @@ def sys_recvmmsg(t, fd: Int, vec: Ptr, vlen: UInt, flags: Hex, timeout: Ptr):
     vlen = min(vlen, UIO_MAXIOV)
     deadline = None
     if timeout:
-        sec, nsec = struct.unpack("<qq", t.mem.read(timeout, 16))
-        if sec < 0 or not 0 <= nsec < 10**9:
+        ns = unpack_timespec_ns(t.mem.read(timeout, TIMESPEC.size))
+        if ns is None:
             raise EINVAL()
-        deadline = t.host.clock_gettime_ns(1) + sec * 10**9 + nsec
+        deadline = t.host.clock_gettime_ns(CLOCK_MONOTONIC) + ns
     got = 0
     f = flags & ~SK.MSG_WAITFORONE
     for i in range(vlen):
@@ -500,11 +505,11 @@ def sys_recvmmsg(t, fd: Int, vec: Ptr, vlen: UInt, flags: Hex, timeout: Ptr):
         got += 1
         if flags & SK.MSG_WAITFORONE:
             f |= SK.MSG_DONTWAIT
-        if deadline is not None and t.host.clock_gettime_ns(1) >= deadline:
+        if deadline is not None and t.host.clock_gettime_ns(CLOCK_MONOTONIC) >= deadline:
             break
     if timeout:
-        left = max(0, deadline - t.host.clock_gettime_ns(1))
-        t.mem.write(timeout, struct.pack("<qq", left // 10**9, left % 10**9))
+        left = max(0, deadline - t.host.clock_gettime_ns(CLOCK_MONOTONIC))
+        t.mem.write(timeout, pack_timespec_ns(left))
     return got
 
 
@@ -587,16 +592,8 @@ def _netlink_opt(nl, level, name):
     raise ENOPROTOOPT()
 
 
-
 # ---- socket ioctls (reached through io.py's sys_ioctl -> tty.ioctl) ------------------------------
-SIOCGIFNAME, SIOCGIFCONF, SIOCGIFFLAGS, SIOCGIFADDR = 0x8910, 0x8912, 0x8913, 0x8915
-SIOCGIFDSTADDR, SIOCGIFBRDADDR, SIOCGIFNETMASK, SIOCGIFMTU = 0x8917, 0x8919, 0x891B, 0x8921
-SIOCGIFHWADDR, SIOCGIFINDEX, SIOCGIFTXQLEN, SIOCATMARK = 0x8927, 0x8933, 0x8942, 0x8905
-SIOCGIFMETRIC = 0x891D
 SIOCSIF_FIRST, SIOCSIF_LAST = 0x8911, 0x8960
-IFREQ_SIZE = 40
-IFNAMSIZ = 16
-ARPHRD_ETHER, ARPHRD_LOOPBACK = 1, 772
 _ADDR_IOCTLS = {SIOCGIFADDR: "addr", SIOCGIFDSTADDR: "dst", SIOCGIFBRDADDR: "brd", SIOCGIFNETMASK: "mask"}
 _GETTERS = set(_ADDR_IOCTLS) | {SIOCGIFINDEX, SIOCGIFFLAGS, SIOCGIFMTU, SIOCGIFMETRIC, SIOCGIFTXQLEN, SIOCGIFHWADDR}
 

@@ -18,6 +18,8 @@ from lxpack.abi import poll as P
 from lxpack.abi import eventfd as EFD
 from lxpack.abi import signalfd as SFD
 from lxpack.abi import timerfd as TFD
+from lxpack.abi.time import (ITIMERSPEC, NSEC_PER_SEC, TIMESPEC, TIMEVAL, pack_itimerspec, pack_timespec_ns,
+                             pack_timeval_ns, unpack_itimerspec_valid, unpack_timespec_ns)
 from lxpack.unikernel.errors import EBADF, EFAULT, EINVAL, ENOSYS, Interrupted
 from lxpack.unikernel.kernel import signals as S
 from lxpack.unikernel.kernel.epoll import Epoll
@@ -29,14 +31,11 @@ from lxpack.unikernel.syscall.args import Hex, Int, Out, Ptr, Size, UInt
 from lxpack.unikernel.syscall.table import stub, syscall
 from lxpack.runtime.host.api import RUNTIME_FD_BASE
 
-NS = 10**9
 RLIMIT_NOFILE_MAX = 1 << 20
 EP_MAX_EVENTS = 0x7FFFFFFF // 12
 POLLIN_SET = P.POLLRDNORM | P.POLLRDBAND | P.POLLIN | P.POLLHUP | P.POLLERR
 POLLOUT_SET = P.POLLWRBAND | P.POLLWRNORM | P.POLLOUT | P.POLLERR
 POLLEX_SET = P.POLLPRI
-CLOEXEC, NONBLOCK = 0o2000000, 0o4000
-_TIMESPEC = struct.Struct("<qq")
 
 
 # ---- the wait --------------------------------------------------------------------------------
@@ -117,18 +116,18 @@ def _read_sigmask(t, ptr, size):
 def _read_timespec(t, ptr):
     if not ptr:
         return None
-    sec, nsec = _TIMESPEC.unpack(t.mem.read(ptr, 16))
-    if sec < 0 or not 0 <= nsec < NS:
+    ns = unpack_timespec_ns(t.mem.read(ptr, TIMESPEC.size))
+    if ns is None:
         raise EINVAL()
-    return sec * NS + nsec
+    return ns
 
 
 def _write_left(t, ptr, deadline, fmt_usec=False):
     left = max(0, deadline - now_ns(t))
     if fmt_usec:
-        t.mem.write(ptr, _TIMESPEC.pack(left // NS, (left % NS) // 1000))
+        t.mem.write(ptr, pack_timeval_ns(left))
     else:
-        t.mem.write(ptr, _TIMESPEC.pack(left // NS, left % NS))
+        t.mem.write(ptr, pack_timespec_ns(left))
 
 
 # ---- poll -------------------------------------------------------------------------------------
@@ -222,10 +221,10 @@ def sys_select(t, nfds: Int, rfds: Ptr, wfds: Ptr, efds: Ptr, tvp: Ptr):
     """Implements select(2) (the remaining time is written back, as Linux does)."""
     timeout = None
     if tvp:
-        sec, usec = _TIMESPEC.unpack(t.mem.read(tvp, 16))
+        sec, usec = TIMEVAL.unpack(t.mem.read(tvp, TIMEVAL.size))
         if sec < 0 or usec < 0:
             raise EINVAL()
-        timeout = sec * NS + min(usec, 10**12) * 1000
+        timeout = sec * NSEC_PER_SEC + min(usec, 10**12) * 1000
     return _select(t, nfds, rfds, wfds, efds, timeout, None, tvp, usec=True)
 
 
@@ -359,23 +358,18 @@ def _timerfd_of(t, fd):
     return o
 
 
-def _pack_itimerspec(value, interval):
-    return struct.pack("<qqqq", interval // NS, interval % NS, value // NS, value % NS)
-
-
 @syscall(286, "timerfd_settime")
 def sys_timerfd_settime(t, fd: Int, flags: Hex, new: Ptr, old: Out[Ptr]):
     """Implements timerfd_settime(2) (TFD_TIMER_ABSTIME; CANCEL_ON_SET accepted)."""
     tf = _timerfd_of(t, fd)
     if flags & ~TFD.TFD_SETTIME_FLAGS:
         raise EINVAL()
-    isec, insec, vsec, vnsec = struct.unpack("<qqqq", t.mem.read(new, 32))
-    for s_, n_ in ((isec, insec), (vsec, vnsec)):
-        if s_ < 0 or not 0 <= n_ < NS:
-            raise EINVAL()
-    value, interval = tf.settime(t, vsec * NS + vnsec, isec * NS + insec, bool(flags & TFD.TFD_TIMER_ABSTIME))
+    times = unpack_itimerspec_valid(t.mem.read(new, ITIMERSPEC.size))
+    if times is None:
+        raise EINVAL()
+    value, interval = tf.settime(t, times[1], times[0], bool(flags & TFD.TFD_TIMER_ABSTIME))
     if old:
-        t.mem.write(old, _pack_itimerspec(value, interval))
+        t.mem.write(old, pack_itimerspec(interval, value))
     return 0
 
 
@@ -384,7 +378,7 @@ def sys_timerfd_gettime(t, fd: Int, cur: Out[Ptr]):
     """Implements timerfd_gettime(2)."""
     tf = _timerfd_of(t, fd)
     value, interval = tf.gettime(t)
-    t.mem.write(cur, _pack_itimerspec(value, interval))
+    t.mem.write(cur, pack_itimerspec(interval, value))
     return 0
 
 

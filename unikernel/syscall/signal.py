@@ -9,16 +9,14 @@ Travels inside bundles: Python 3.9.
 """
 import struct
 
+from lxpack.abi.signal import (MINSIGSTKSZ, SIGACTION, SIGSET_SIZE, SIG_BLOCK, SIG_SETMASK, SIG_UNBLOCK,
+                               SS_AUTODISARM, STACK_T)
+from lxpack.abi.time import CLOCK_MONOTONIC, NSEC_PER_SEC, TIMESPEC, unpack_timespec_ns
 from lxpack.unikernel.errors import EAGAIN, EINVAL, EINTR, ENOMEM, EPERM, ESRCH, Interrupted
 from lxpack.unikernel.kernel import signals as S
 from lxpack.unikernel.kernel.sched import LeaveHook
 from lxpack.unikernel.syscall.args import Hex, Int, Out, Ptr, Size, UInt
 from lxpack.unikernel.syscall.table import NORETURN, syscall
-
-SIGSET_SIZE = 8
-SIG_BLOCK, SIG_UNBLOCK, SIG_SETMASK = 0, 1, 2
-MINSIGSTKSZ = 2048
-SS_AUTODISARM = 1 << 31
 
 
 def _check_sig(sig):
@@ -37,7 +35,7 @@ def sys_rt_sigaction(t, sig: Int, act: Ptr, oact: Out[Ptr], sigsetsize: Size):
     if act:
         if sig in (S.SIGKILL, S.SIGSTOP):
             raise EINVAL()
-        handler, flags, restorer, mask = struct.unpack("<QQQQ", t.mem.read(act, 32))
+        handler, flags, restorer, mask = SIGACTION.unpack(t.mem.read(act, SIGACTION.size))
         acts.set(sig, S.Action(handler, flags, restorer, mask & ~S.UNBLOCKABLE))
         # Setting SIG_IGN discards a pending instance (POSIX), in every thread.
         if S.is_ignored(acts, sig):
@@ -97,7 +95,7 @@ def sys_sigaltstack(t, ss: Ptr, old: Out[Ptr]):
     rsp = t.vcpu.get_reg("rsp")
     on = size and sp <= rsp < sp + size and not (flags & S.SS_DISABLE)
     if ss:
-        nsp, nflags, nsize = struct.unpack("<Qi4xQ", t.mem.read(ss, 24))
+        nsp, nflags, nsize = STACK_T.unpack(t.mem.read(ss, STACK_T.size))
         if on:
             raise EPERM()
         mode = nflags & ~SS_AUTODISARM
@@ -110,7 +108,7 @@ def sys_sigaltstack(t, ss: Ptr, old: Out[Ptr]):
                 raise ENOMEM()
             t.altstack = (nsp, nflags & SS_AUTODISARM, nsize)
     if old:
-        t.mem.write(old, struct.pack("<Qi4xQ", sp, (flags & ~S.SS_ONSTACK) | (S.SS_ONSTACK if on else 0), size))
+        t.mem.write(old, STACK_T.pack(sp, (flags & ~S.SS_ONSTACK) | (S.SS_ONSTACK if on else 0), size))
     return 0
 
 
@@ -242,7 +240,7 @@ def _wait_for_signal(t):
         if t.signals.has_deliverable():
             break
         try:
-            t.host.sleep_ns(3600 * 10**9)
+            t.host.sleep_ns(3600 * NSEC_PER_SEC)
         except Interrupted:
             pass
     t.wants_stop = True
@@ -276,10 +274,10 @@ def sys_rt_sigtimedwait(t, sset: Ptr, info: Out[Ptr], timeout: Ptr, sigsetsize: 
     want = t.mem.read_u64(sset) & ~S.UNBLOCKABLE
     deadline = None
     if timeout:
-        s, ns = struct.unpack("<qq", t.mem.read(timeout, 16))
-        if s < 0 or not 0 <= ns < 10**9:
+        ns = unpack_timespec_ns(t.mem.read(timeout, TIMESPEC.size))
+        if ns is None:
             raise EINVAL()
-        deadline = t.host.clock_gettime_ns(1) + s * 10**9 + ns
+        deadline = t.host.clock_gettime_ns(CLOCK_MONOTONIC) + ns
     sigs = t.signals
     sigs.waitset = want
     k = t.kernel
@@ -301,11 +299,11 @@ def sys_rt_sigtimedwait(t, sset: Ptr, info: Out[Ptr], timeout: Ptr, sigsetsize: 
                 t.wants_stop = True
                 raise EINTR()
             if deadline is not None:
-                left = deadline - t.host.clock_gettime_ns(1)
+                left = deadline - t.host.clock_gettime_ns(CLOCK_MONOTONIC)
                 if left <= 0:
                     raise EAGAIN()
             else:
-                left = 3600 * 10**9
+                left = 3600 * NSEC_PER_SEC
             try:
                 t.host.sleep_ns(left)
             except Interrupted:

@@ -9,30 +9,26 @@ Travels inside bundles: Python 3.9.
 """
 import struct
 
+from lxpack.abi.time import (CLOCK_MONOTONIC, CLOCK_REALTIME, ITIMERSPEC, ITIMERVAL, NSEC_PER_SEC, TIMER_ABSTIME,
+                             TIMESPEC, USEC_PER_SEC, pack_itimerspec, pack_timespec_ns, pack_timeval_ns,
+                             pack_timeval_sec_rounded, unpack_itimerspec_valid, unpack_timespec_ns)
 from lxpack.unikernel.errors import EFAULT, EINVAL, EOPNOTSUPP, Interrupted
 from lxpack.unikernel.kernel import posix_timers as PT
 from lxpack.unikernel.syscall.args import Int, Out, Ptr, UInt
 from lxpack.unikernel.syscall.table import syscall
 
-NS = 10 ** 9
-TIMER_ABSTIME = 1
-
-
-def _ts(ns):
-    return struct.pack("<qq", ns // NS, ns % NS)
-
 
 def _read_ts(t, addr):
-    s, ns = struct.unpack("<qq", t.mem.read(addr, 16))
-    if s < 0 or not 0 <= ns < NS:
+    ns = unpack_timespec_ns(t.mem.read(addr, TIMESPEC.size))
+    if ns is None:
         raise EINVAL()
-    return s * NS + ns
+    return ns
 
 
 @syscall(228, "clock_gettime")
 def sys_clock_gettime(t, clock: Int, tp: Out[Ptr]):
     """Implements clock_gettime(2)."""
-    t.mem.write(tp, _ts(t.host.clock_gettime_ns(clock)))
+    t.mem.write(tp, pack_timespec_ns(t.host.clock_gettime_ns(clock)))
     return 0
 
 
@@ -41,7 +37,7 @@ def sys_clock_getres(t, clock: Int, res: Out[Ptr]):
     """Implements clock_getres(2)."""
     r = t.host.clock_getres_ns(clock)
     if res:
-        t.mem.write(res, _ts(r))
+        t.mem.write(res, pack_timespec_ns(r))
     return 0
 
 
@@ -49,8 +45,7 @@ def sys_clock_getres(t, clock: Int, res: Out[Ptr]):
 def sys_gettimeofday(t, tv: Out[Ptr], tz: Out[Ptr]):
     """Implements gettimeofday(2) (timezone reported as UTC)."""
     if tv:
-        ns = t.host.clock_gettime_ns(0)
-        t.mem.write(tv, struct.pack("<qq", ns // NS, (ns % NS) // 1000))
+        t.mem.write(tv, pack_timeval_ns(t.host.clock_gettime_ns(CLOCK_REALTIME)))
     if tz:
         t.mem.write(tz, b"\0" * 8)
     return 0
@@ -59,7 +54,7 @@ def sys_gettimeofday(t, tv: Out[Ptr], tz: Out[Ptr]):
 @syscall(201, "time")
 def sys_time(t, tloc: Out[Ptr]):
     """Implements time(2)."""
-    s = t.host.clock_gettime_ns(0) // NS
+    s = t.host.clock_gettime_ns(CLOCK_REALTIME) // NSEC_PER_SEC
     if tloc:
         t.mem.write_u64(tloc, s)
     return s
@@ -78,7 +73,7 @@ def _sleep(t, clock, deadline_ns, rem_addr):
             h.sleep_ns(left)
         except Interrupted:
             if rem_addr:
-                t.mem.write(rem_addr, _ts(max(0, deadline_ns - h.clock_gettime_ns(clock))))
+                t.mem.write(rem_addr, pack_timespec_ns(max(0, deadline_ns - h.clock_gettime_ns(clock))))
             raise
 
 
@@ -86,7 +81,7 @@ def _sleep(t, clock, deadline_ns, rem_addr):
 def sys_nanosleep(t, req: Ptr, rem: Out[Ptr]):
     """Implements nanosleep(2)."""
     ns = _read_ts(t, req)
-    return _sleep(t, 1, t.host.clock_gettime_ns(1) + ns, rem)
+    return _sleep(t, CLOCK_MONOTONIC, t.host.clock_gettime_ns(CLOCK_MONOTONIC) + ns, rem)
 
 
 @syscall(230, "clock_nanosleep", restartable="nohand")
@@ -113,20 +108,15 @@ def sys_setitimer(t, which: Int, new: Ptr, old: Out[Ptr]):
     if which not in (0, 1, 2):
         raise EINVAL()
     if new:
-        is_, iu, vs, vu = struct.unpack("<qqqq", t.mem.read(new, 32))
-        if not (0 <= iu < 10**6 and 0 <= vu < 10**6):
+        is_, iu, vs, vu = ITIMERVAL.unpack(t.mem.read(new, ITIMERVAL.size))
+        if not (0 <= iu < USEC_PER_SEC and 0 <= vu < USEC_PER_SEC):
             raise EINVAL()
         prev = t.host.setitimer(which, vs + vu / 1e6, is_ + iu / 1e6)
     else:
         prev = t.host.getitimer(which)
     if old:
-        t.mem.write(old, _tv(prev[1]) + _tv(prev[0]))
+        t.mem.write(old, pack_timeval_sec_rounded(prev[1]) + pack_timeval_sec_rounded(prev[0]))
     return 0
-
-
-def _tv(sec):
-    s = int(sec)
-    return struct.pack("<qq", s, int(round((sec - s) * 1e6)))
 
 
 @syscall(36, "getitimer")
@@ -135,7 +125,7 @@ def sys_getitimer(t, which: Int, cur: Out[Ptr]):
     if which not in (0, 1, 2):
         raise EINVAL()
     value, interval = t.host.getitimer(which)
-    t.mem.write(cur, _tv(interval) + _tv(value))
+    t.mem.write(cur, pack_timeval_sec_rounded(interval) + pack_timeval_sec_rounded(value))
     return 0
 
 
@@ -170,15 +160,14 @@ def _timer(t, timer_id):
 
 def _read_itimerspec(t, addr):
     """(value ns, interval ns) from a struct itimerspec (interval first)."""
-    raw = t.mem.read(addr, 32)
-    i_s, i_ns, v_s, v_ns = struct.unpack("<qqqq", raw)
-    if i_s < 0 or v_s < 0 or not (0 <= i_ns < NS and 0 <= v_ns < NS):
+    times = unpack_itimerspec_valid(t.mem.read(addr, ITIMERSPEC.size))
+    if times is None:
         raise EINVAL()
-    return v_s * NS + v_ns, i_s * NS + i_ns
+    return times[1], times[0]
 
 
 def _itimerspec(value, interval):
-    return _ts(interval) + _ts(value)
+    return pack_itimerspec(interval, value)
 
 
 @syscall(222, "timer_create")

@@ -4,7 +4,7 @@ TIOCGPTLCK, TIOCGPTPEER, TIOCSCTTY, TIOCNOTTY, and the socket interface
 ioctls (net.sock_ioctl).
 
 io.py's sys_ioctl ends in ioctl() below for requests it does not know;
-fs.py's open of /dev/ptmx calls open_ptmx(); the VFS (devfs.py) maps /dev/pts/N onto the
+fs_open.py's open of /dev/ptmx calls open_ptmx(); the VFS (devfs.py) maps /dev/pts/N onto the
 host's slave device (host.pts_path: /dev/pts/N on Linux, /dev/ttysNNN on
 macOS), so the N that TIOCGPTN reports opens the right slave everywhere.
 SIGWINCH needs nothing here: a resize of the host terminal (or TIOCSWINSZ on
@@ -14,11 +14,9 @@ Travels inside bundles: Python 3.9.
 import struct
 
 from lxpack.abi import termios as T
+from lxpack.abi.fcntl import AT_FDCWD, O_ACCMODE, O_CLOEXEC, O_NOCTTY, O_NONBLOCK
 from lxpack.unikernel.errors import EINVAL, ENOTTY, LinuxError
 from lxpack.unikernel.syscall import net
-
-O_ACCMODE, O_RDWR, O_NOCTTY, O_NONBLOCK, O_CLOEXEC = 0o3, 0o2, 0o400, 0o4000, 0o2000000
-AT_FDCWD = -100
 
 
 def open_ptmx(t, flags):

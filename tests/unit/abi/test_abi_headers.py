@@ -23,8 +23,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from lxpack.abi import (arch_prctl, auxv, epoll, eventfd, fcntl, futex, inotify, ioctl,
-                        mman, personality, poll, prctl, random, resource, sched, signal,
-                        signalfd, socket, stat, sysinfo, termios, time, timerfd)
+                        mman, netlink, personality, poll, prctl, random, resource, sched, signal,
+                        signalfd, socket, stat, sysinfo, termios, time, timerfd, x86_64)
 
 pytestmark = pytest.mark.skipif(
     not (sys.platform.startswith("linux") and platform.machine() in ("x86_64", "AMD64")
@@ -56,7 +56,11 @@ UNITS = [
     ("socket_k", socket, K + "#include <linux/socket.h>\n#include <linux/in.h>\n#include <linux/in6.h>\n"
      "#include <linux/tcp.h>\n#include <linux/udp.h>\n#include <linux/un.h>\n#include <asm/socket.h>\n"
      "#include <linux/netlink.h>\n#include <linux/rtnetlink.h>\n#include <linux/if_link.h>\n"
-     "#include <linux/if_addr.h>\n#include <linux/if.h>\n#include <linux/if_arp.h>\n"),
+     "#include <linux/if_addr.h>\n#include <linux/if.h>\n#include <linux/if_arp.h>\n"
+     "#include <linux/sockios.h>\n"),
+    ("netlink_k", netlink, K + "#include <linux/netlink.h>\n#include <linux/rtnetlink.h>\n#include <linux/if_link.h>\n"
+     "#include <linux/if_addr.h>\n#include <linux/if.h>\n#include <linux/if_arp.h>\n#include <linux/sockios.h>\n"),
+    ("x86_64_k", x86_64, K + "#include <linux/audit.h>\n#include <asm/stat.h>\n"),
     ("socket_uio", socket, K + "#include <linux/uio.h>\n"),
     ("resource_k", resource, K + "#include <linux/resource.h>\n"),
     ("time_k", time, K + "#include <linux/time.h>\n#include <linux/time_types.h>\n#include <asm/siginfo.h>\n"),
@@ -132,6 +136,9 @@ LAYOUTS = {
                  ("sizeof(struct ifaddrmsg)", socket.IFADDRMSG.size), ("sizeof(struct rtattr)", socket.RTATTR.size),
                  ("sizeof(struct ifa_cacheinfo)", socket.IFA_CACHEINFO_S.size),
                  ("NLMSG_ALIGN(17)", socket.NLMSG_ALIGN(17)), ("RTA_ALIGN(5)", socket.RTA_ALIGN(5))],
+    "netlink_k": [("sizeof(struct ifreq)", netlink.IFREQ_SIZE), ("offsetof(struct ifreq, ifr_ifindex)", 16),
+                  ("sizeof(struct nlmsghdr)", netlink.NLMSGHDR.size)],
+    "x86_64_k": [("sizeof(struct stat)", x86_64.STAT.size), ("offsetof(struct stat, st_atime)", 72)],
     "resource_k": [("sizeof(struct rlimit)", resource.RLIMIT.size), ("sizeof(struct rusage)", resource.RUSAGE.size),
                    ("offsetof(struct rusage, ru_maxrss)", 32)],
     "time_k": [("sizeof(struct __kernel_timespec)", time.TIMESPEC.size),
@@ -174,8 +181,11 @@ NOT_IN_HEADERS = {
     "termios": set(),
     # SOCK_TYPE_MASK, MSG_PROBE, SCM_SECURITY, SCM_MAX_FD: kernel-internal
     # include/linux/{net,socket}.h
+    # IFREQ_SIZE: sizeof(struct ifreq), checked in LAYOUTS (netlink_k)
     "socket": {"SOCKADDR_UN_SIZE", "SOCKADDR_STORAGE_SIZE", 
-               "SOCK_TYPE_MASK", "MSG_PROBE", "SCM_SECURITY", "SCM_MAX_FD"},
+               "SOCK_TYPE_MASK", "MSG_PROBE", "SCM_SECURITY", "SCM_MAX_FD", "IFREQ_SIZE"},
+    "netlink": {"IFREQ_SIZE"},
+    "x86_64": {"NSEC_PER_SEC"},
     "resource": set(),
     "time": {"NSEC_PER_SEC", "USEC_PER_SEC"},
     "sched": {"FORK_FLAGS", "THREAD_FLAGS"},

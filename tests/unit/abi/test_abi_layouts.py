@@ -102,6 +102,18 @@ def test_pack_statx_fields():
     assert f[0] == stat.STATX_SIZE and f[9] == 1234 and f[8] == 0 and f[6] == 0
 
 
+def test_result_packers_match_the_converting_ones():
+    """pack_stat_result/pack_statx_result (no conversion, the handlers'
+    path) give the bytes of pack_stat/pack_statx, before 1970 too."""
+    ls = stat.LinuxStat(stat.makedev(259, 3), 7, 1, 0o40755, 0, 0, 0, 4096, 4096, 8,
+                        -1 * 10 ** 9 - 5, 2 * 10 ** 9 + 2, 3 * 10 ** 9 + 3, 4 * 10 ** 9 + 4)
+    assert stat.pack_stat_result(ls) == stat.pack_stat(ls)
+    for btime in (4 * 10 ** 9 + 4, None):
+        one = ls._replace(st_btime_ns=btime)
+        for mask in (stat.STATX_BASIC_STATS, stat.STATX_BASIC_STATS | stat.STATX_BTIME, stat.STATX_SIZE):
+            assert stat.pack_statx_result(one, mask) == stat.pack_statx(one, mask)
+
+
 def test_pack_statfs():
     sf = stat.LinuxStatfs(stat.EXT4_SUPER_MAGIC, 4096, 100, 50, 40, 1000, 900, 0x1234567887654321,
                           255, 4096, stat.ST_VALID | stat.ST_RDONLY)

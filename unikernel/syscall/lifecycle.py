@@ -1,27 +1,29 @@
-"""Process life cycle: fork, vfork, clone (new processes), execve,
-execveat, wait4, waitid.
+"""Process and thread life cycle: fork, vfork, clone, clone3 (new
+processes; threads are made by the kernel's clone_thread), execve,
+execveat, wait4, waitid, exit, exit_group, and the thread bookkeeping
+clone and exit use: set_tid_address, the robust futex list, rseq.
 
 One host process per Linux process (DESIGN): fork is a host fork of the
 runtime made from inside the syscall, so parent and child both return from
 it with the emulated CPU and memory duplicated (copy-on-write by the host);
 PIDs are host PIDs and wait4/waitid are the host's. Threads (CLONE_THREAD)
-are in thread.py.
+are created by the kernel (Kernel.clone_thread); futex waits are futex.py.
 Travels inside bundles: Python 3.9.
 """
 import struct
 
-from lxpack.unikernel.errors import EAGAIN, ECHILD, EFAULT, EINVAL, ENOSYS, ExecImage, LinuxError
+from lxpack.abi.fcntl import AT_EMPTY_PATH, AT_FDCWD
+from lxpack.abi.sched import (CLONE_CHILD_CLEARTID, CLONE_CHILD_SETTID, CLONE_NEWNS, CLONE_PARENT_SETTID,
+                              CLONE_PIDFD, CLONE_SETTLS, CLONE_THREAD, CLONE_VFORK, CLONE_VM, CSIGNAL)
+from lxpack.abi.signal import (P_ALL, P_PGID, P_PID, SIGCHLD, WALL, WCLONE, WCONTINUED, WEXITED, WNOHANG, WNOTHREAD,
+                               WNOWAIT, WSTOPPED, WUNTRACED)
+from lxpack.abi.time import pack_timeval_sec
+from lxpack.unikernel.errors import EFAULT, EINVAL, ENOSYS, ESRCH, ExecImage, ProcessExit, TaskExit
 from lxpack.unikernel.kernel import execve as X
 from lxpack.unikernel.kernel import signals as S
 from lxpack.unikernel.kernel.sched import LeaveHook
-from lxpack.unikernel.syscall.args import CStr, Hex, Int, Out, Path, Ptr, ULong
-from lxpack.unikernel.syscall.table import NORETURN, syscall
-
-CLONE_VM, CLONE_FS, CLONE_FILES, CLONE_SIGHAND = 0x100, 0x200, 0x400, 0x800
-CLONE_PIDFD, CLONE_PTRACE, CLONE_VFORK, CLONE_PARENT, CLONE_THREAD = 0x1000, 0x2000, 0x4000, 0x8000, 0x10000
-CLONE_NEWNS, CLONE_SYSVSEM, CLONE_SETTLS, CLONE_PARENT_SETTID = 0x20000, 0x40000, 0x80000, 0x100000
-CLONE_CHILD_CLEARTID, CLONE_DETACHED, CLONE_UNTRACED, CLONE_CHILD_SETTID = 0x200000, 0x400000, 0x800000, 0x1000000
-CSIGNAL = 0xff
+from lxpack.unikernel.syscall.args import Hex, Int, Out, Path, Ptr, Size, ULong
+from lxpack.unikernel.syscall.table import NORETURN, stub, syscall
 
 
 def fork_process(t, flags, stack, ptid, ctid, tls):
@@ -70,19 +72,19 @@ def fork_process(t, flags, stack, ptid, ctid, tls):
 @syscall(57, "fork")
 def sys_fork(t):
     """Implements fork(2) as a host fork."""
-    return fork_process(t, 17, 0, 0, 0, 0)
+    return fork_process(t, SIGCHLD, 0, 0, 0, 0)
 
 
 @syscall(58, "vfork")
 def sys_vfork(t):
     """Implements vfork(2): a fork whose parent waits for the child's exec or
     exit. Differences: memory is not shared with the parent meanwhile."""
-    return fork_process(t, CLONE_VFORK | 17, 0, 0, 0, 0)
+    return fork_process(t, CLONE_VFORK | SIGCHLD, 0, 0, 0, 0)
 
 
 @syscall(56, "clone", support="partial", note="processes and threads; namespaces are EINVAL")
 def sys_clone(t, flags: Hex, stack: Ptr, ptid: Ptr, ctid: Ptr, tls: ULong):
-    """Implements clone(2). With CLONE_THREAD a thread (thread.py), else a
+    """Implements clone(2). With CLONE_THREAD a thread (Kernel.clone_thread), else a
     process (a host fork; CLONE_VM without CLONE_THREAD is run as vfork)."""
     if flags & CLONE_THREAD:
         return t.kernel.clone_thread(t, flags, stack, ptid, ctid, tls)
@@ -117,9 +119,9 @@ def _execve(t, dirfd, path, argv_p, envp_p, flags):
         raise EFAULT()
     argv = _read_strv(t, argv_p) if argv_p else []
     envp = _read_strv(t, envp_p) if envp_p else []
-    if flags & 0x1000 and not path:      # AT_EMPTY_PATH: exec the fd itself
+    if flags & AT_EMPTY_PATH and not path:      # exec the fd itself
         path = t.kernel.fd_path(t, dirfd)
-        dirfd = -100
+        dirfd = AT_FDCWD
     p = X.plan(t.kernel, dirfd, path, argv, envp)
     if p.kind == "host":
         # Host-native exec: the runtime process becomes the host program
@@ -131,7 +133,7 @@ def _execve(t, dirfd, path, argv_p, envp_p, flags):
 @syscall(59, "execve")
 def sys_execve(t, path: Path, argv: Ptr, envp: Ptr):
     """Implements execve(2): ELF in place, shebang scripts, host programs."""
-    return _execve(t, -100, path, argv, envp, 0)
+    return _execve(t, AT_FDCWD, path, argv, envp, 0)
 
 
 @syscall(322, "execveat")
@@ -144,10 +146,7 @@ def _pack_rusage(ru):
     if ru is None:
         return b"\0" * 144
 
-    def tv(x):
-        s = int(x)
-        return struct.pack("<qq", s, int((x - s) * 1e6))
-    return tv(ru.ru_utime) + tv(ru.ru_stime) + struct.pack(
+    return pack_timeval_sec(ru.ru_utime) + pack_timeval_sec(ru.ru_stime) + struct.pack(
         "<14q", ru.ru_maxrss, ru.ru_ixrss, ru.ru_idrss, ru.ru_isrss, ru.ru_minflt, ru.ru_majflt, ru.ru_nswap,
         ru.ru_inblock, ru.ru_oublock, ru.ru_msgsnd, ru.ru_msgrcv, ru.ru_nsignals, ru.ru_nvcsw, ru.ru_nivcsw)
 
@@ -155,7 +154,7 @@ def _pack_rusage(ru):
 @syscall(61, "wait4")
 def sys_wait4(t, pid: Int, status: Out[Ptr], options: Hex, rusage: Out[Ptr]):
     """Implements wait4(2) (the host's, with the Linux status encoding)."""
-    if options & ~(1 | 2 | 8 | 0x20000000 | 0x40000000 | 0x80000000):
+    if options & ~(WNOHANG | WUNTRACED | WCONTINUED | WNOTHREAD | WALL | WCLONE):
         raise EINVAL()
     rpid, st, ru = t.host.wait4(pid, options)
     if rpid:
@@ -170,10 +169,10 @@ def sys_wait4(t, pid: Int, status: Out[Ptr], options: Hex, rusage: Out[Ptr]):
 @syscall(247, "waitid")
 def sys_waitid(t, idtype: Int, ident: Int, infop: Out[Ptr], options: Hex, rusage: Out[Ptr]):
     """Implements waitid(2) (P_ALL, P_PID, P_PGID)."""
-    kinds = {0: "all", 1: "pid", 2: "pgid"}
-    if idtype not in kinds or not options & (2 | 4 | 8):
+    kinds = {P_ALL: "all", P_PID: "pid", P_PGID: "pgid"}
+    if idtype not in kinds or not options & (WSTOPPED | WEXITED | WCONTINUED):
         raise EINVAL()
-    if idtype == 2 and ident == 0:
+    if idtype == P_PGID and ident == 0:
         ident = t.host.getpgid(0)
     r = t.host.waitid(kinds[idtype], ident, options)
     if infop:
@@ -181,8 +180,8 @@ def sys_waitid(t, idtype: Int, ident: Int, infop: Out[Ptr], options: Hex, rusage
             t.mem.write(infop, b"\0" * 128)
         else:
             pid, uid, code, st = r
-            t.mem.write(infop, struct.pack("<iii4xiIi", 17, 0, code, pid, uid, st).ljust(128, b"\0"))
-    if r is not None and not options & 0x01000000:
+            t.mem.write(infop, struct.pack("<iii4xiIi", SIGCHLD, 0, code, pid, uid, st).ljust(128, b"\0"))
+    if r is not None and not options & WNOWAIT:
         t.kernel.last_child = S.siginfo(S.SIGCHLD, r[2], pid=r[0], uid=r[1], status=r[3])
     return 0
 
@@ -199,3 +198,47 @@ def _note_child(t, pid, st):
     else:
         code, val = (S.CLD_DUMPED if st & 0x80 else S.CLD_KILLED), st & 0x7f
     t.kernel.last_child = S.siginfo(S.SIGCHLD, code, pid=pid, uid=t.host.getuid(), status=val)
+
+
+@syscall(60, "exit")
+def sys_exit(t, status: Int):
+    """Implements exit(2): ends the calling thread (the process when it is the last)."""
+    if len(t.process.tasks) <= 1:
+        raise ProcessExit(status & 0xff)
+    raise TaskExit(status & 0xff)
+
+
+@syscall(231, "exit_group")
+def sys_exit_group(t, status: Int):
+    """Implements exit_group(2)."""
+    raise ProcessExit(status & 0xff)
+
+
+@syscall(218, "set_tid_address")
+def sys_set_tid_address(t, tidptr: Ptr):
+    """Implements set_tid_address(2)."""
+    t.clear_child_tid = tidptr
+    return t.tid
+
+
+@syscall(273, "set_robust_list")
+def sys_set_robust_list(t, head: Ptr, length: Size):
+    """Implements set_robust_list(2) (the list is walked at thread death)."""
+    if length != 24:
+        raise EINVAL()
+    t.robust_list = head
+    t.robust_len = length
+    return 0
+
+
+@syscall(274, "get_robust_list")
+def sys_get_robust_list(t, pid: Int, head: Out[Ptr], length: Out[Ptr]):
+    """Implements get_robust_list(2) for the calling thread."""
+    if pid not in (0, t.tid):
+        raise ESRCH()
+    t.mem.write_u64(head, t.robust_list)
+    t.mem.write_u64(length, t.robust_len or 24)
+    return 0
+
+
+stub(334, "rseq", ENOSYS.errno, "restartable sequences are not offered; glibc falls back")

@@ -1,4 +1,4 @@
-"""Thread synchronisation calls: futex (and, with issue 4, clone of threads).
+"""futex(2): the wait/wake primitive threads synchronise with.
 
 futex keys are guest virtual addresses of this process (FUTEX_PRIVATE_FLAG
 is accepted either way: one host process per Linux process means no other
@@ -8,29 +8,26 @@ t.kernel.futexes when a scheduler with several threads exists; with one
 thread a matching wait can only end by timeout or signal.
 Travels inside bundles: Python 3.9.
 """
-import struct
-
-from lxpack.unikernel.errors import EAGAIN, EINVAL, ENOSYS, ETIMEDOUT, Interrupted
-from lxpack.unikernel.syscall.args import Hex, Int, Ptr, UInt, ULong
+from lxpack.abi.futex import (FUTEX_BITSET_MATCH_ANY, FUTEX_CLOCK_REALTIME, FUTEX_CMP_REQUEUE, FUTEX_PRIVATE_FLAG,
+                              FUTEX_REQUEUE, FUTEX_WAIT, FUTEX_WAIT_BITSET, FUTEX_WAKE, FUTEX_WAKE_BITSET,
+                              FUTEX_WAKE_OP)
+from lxpack.abi.time import CLOCK_MONOTONIC, CLOCK_REALTIME, NSEC_PER_SEC, TIMESPEC, unpack_timespec_ns
+from lxpack.unikernel.errors import EAGAIN, EINVAL, ENOSYS, ETIMEDOUT
+from lxpack.unikernel.syscall.args import Int, Ptr, UInt, ULong
 from lxpack.unikernel.syscall.table import syscall
-
-FUTEX_WAIT, FUTEX_WAKE, FUTEX_FD, FUTEX_REQUEUE, FUTEX_CMP_REQUEUE, FUTEX_WAKE_OP = 0, 1, 2, 3, 4, 5
-FUTEX_LOCK_PI, FUTEX_UNLOCK_PI, FUTEX_TRYLOCK_PI, FUTEX_WAIT_BITSET, FUTEX_WAKE_BITSET = 6, 7, 8, 9, 10
-FUTEX_PRIVATE_FLAG, FUTEX_CLOCK_REALTIME = 128, 256
-FUTEX_BITSET_MATCH_ANY = 0xFFFFFFFF
 
 
 def _timeout_deadline(t, op, utime, clock_realtime):
     """Absolute deadline in ns on the clock used, or None for no timeout."""
     if not utime:
-        return None, 1
-    s, ns = struct.unpack("<qq", t.mem.read(utime, 16))
-    if s < 0 or not 0 <= ns < 10**9:
+        return None, CLOCK_MONOTONIC
+    ns = unpack_timespec_ns(t.mem.read(utime, TIMESPEC.size))
+    if ns is None:
         raise EINVAL()
     if op == FUTEX_WAIT_BITSET:
-        clock = 0 if clock_realtime else 1
-        return s * 10**9 + ns, clock
-    return t.host.clock_gettime_ns(1) + s * 10**9 + ns, 1
+        clock = CLOCK_REALTIME if clock_realtime else CLOCK_MONOTONIC
+        return ns, clock
+    return t.host.clock_gettime_ns(CLOCK_MONOTONIC) + ns, CLOCK_MONOTONIC
 
 
 SHARED_POLL_MIN_NS = 20 * 1000
@@ -81,7 +78,7 @@ def sys_futex(t, uaddr: Ptr, op: Int, val: UInt, utime: ULong, uaddr2: Ptr, val3
         # A single thread: nobody can wake us but a signal or the clock.
         while True:
             if deadline is None:
-                left = 3600 * 10**9
+                left = 3600 * NSEC_PER_SEC
             else:
                 left = deadline - t.host.clock_gettime_ns(clock)
                 if left <= 0:

@@ -1,0 +1,135 @@
+"""Limits and resources: getrlimit/setrlimit/prlimit64 (RLIMIT_NOFILE
+enforced below the runtime's range by fdlimit.py), getrusage, times,
+sysinfo, and getrandom (the host's entropy).
+Travels inside bundles: Python 3.9.
+"""
+import struct
+
+from lxpack.abi.random import GRND_INSECURE, GRND_RANDOM
+from lxpack.abi.resource import RLIM_INFINITY, RLIMIT_AS, RLIMIT_DATA, RLIMIT_NOFILE, RLIMIT_STACK
+from lxpack.abi.time import CLOCK_BOOTTIME, CLOCK_MONOTONIC, NSEC_PER_SEC, pack_timeval_sec
+from lxpack.unikernel.errors import EFAULT, EINVAL, EPERM, ESRCH
+from lxpack.unikernel.syscall.args import Int, Out, Ptr, Size, UInt
+from lxpack.unikernel.syscall.table import syscall
+from lxpack.runtime.host.api import RUNTIME_FD_END
+
+
+@syscall(99, "sysinfo")
+def sys_sysinfo(t, info: Out[Ptr]):
+    """Implements sysinfo(2) from host facts."""
+    h = t.host
+    total, avail = h.memory()
+    up = h.clock_gettime_ns(CLOCK_BOOTTIME) // NSEC_PER_SEC
+    loads = [int(x * 65536) for x in h.loadavg()]
+    data = struct.pack("<q3Q6QH6xQQI", up, loads[0], loads[1], loads[2], total, avail, 0, 0, 0, 0, 200, 0, 0, 1)
+    t.mem.write(info, data.ljust(112, b"\0"))
+    return 0
+
+
+_RLIMIT_DEFAULTS = {3: (8 << 20, RLIM_INFINITY)}
+
+
+def _getrlimit(t, res):
+    if not 0 <= res < 16:
+        raise EINVAL()
+    if res in t.process.rlimits:
+        return t.process.rlimits[res]
+    lim = t.host.getrlimit(res)
+    if lim is None:
+        return _RLIMIT_DEFAULTS.get(res, (RLIM_INFINITY, RLIM_INFINITY))
+    return lim
+
+
+# Limits the program sets on itself must not break the runtime that hosts
+# it: the address-space limits describe the guest's memory, not the runtime
+# process's (Python, the VM's RAM), so they are kept in the guest's view and
+# enforced by the unikernel's mm; the runtime keeps descriptors up to
+# RUNTIME_FD_END for itself, so the host never gets a lower RLIMIT_NOFILE.
+VIEW_ONLY = frozenset((RLIMIT_STACK, RLIMIT_AS, RLIMIT_DATA))
+
+
+def _setrlimit(t, res, soft, hard):
+    if not 0 <= res < 16 or soft > hard:
+        raise EINVAL()
+    cur_soft, cur_hard = _getrlimit(t, res)
+    if hard > cur_hard and t.host.geteuid() != 0:
+        raise EPERM()                    # raising a hard limit needs CAP_SYS_RESOURCE
+    if res in VIEW_ONLY or t.host.getrlimit(res) is None:
+        t.process.rlimits[res] = (soft, hard)
+        if res == RLIMIT_AS:
+            t.process.mm.as_limit = None if soft == RLIM_INFINITY else soft
+        return
+    if res == RLIMIT_NOFILE:
+        t.host.setrlimit(res, max(soft, RUNTIME_FD_END), max(hard, RUNTIME_FD_END))
+        t.process.rlimits[res] = (soft, hard)
+        from lxpack.unikernel.syscall import fdlimit
+        if soft < RUNTIME_FD_END:
+            fdlimit.install(soft)          # enforced by the unikernel
+        else:
+            fdlimit.remove()
+        return
+    t.host.setrlimit(res, soft, hard)
+
+
+@syscall(97, "getrlimit")
+def sys_getrlimit(t, res: Int, rlim: Out[Ptr]):
+    """Implements getrlimit(2)."""
+    t.mem.write(rlim, struct.pack("<QQ", *_getrlimit(t, res)))
+    return 0
+
+
+@syscall(160, "setrlimit")
+def sys_setrlimit(t, res: Int, rlim: Ptr):
+    """Implements setrlimit(2)."""
+    soft, hard = struct.unpack("<QQ", t.mem.read(rlim, 16))
+    _setrlimit(t, res, soft, hard)
+    return 0
+
+
+@syscall(302, "prlimit64")
+def sys_prlimit64(t, pid: Int, res: Int, new: Ptr, old: Out[Ptr]):
+    """Implements prlimit(2) for the calling process."""
+    if pid not in (0, t.process.pid):
+        raise ESRCH() if pid < 0 else EPERM()
+    cur = _getrlimit(t, res)
+    if new:
+        soft, hard = struct.unpack("<QQ", t.mem.read(new, 16))
+        _setrlimit(t, res, soft, hard)
+    if old:
+        t.mem.write(old, struct.pack("<QQ", *cur))
+    return 0
+
+
+@syscall(98, "getrusage")
+def sys_getrusage(t, who: Int, usage: Out[Ptr]):
+    """Implements getrusage(2) from the host process's usage."""
+    if who not in (0, -1, 1):
+        raise EINVAL()
+    r = t.host.getrusage(who)
+    maxrss = r.ru_maxrss // 1024 if t.host.uname()[0] == "Darwin" else r.ru_maxrss
+    data = pack_timeval_sec(r.ru_utime) + pack_timeval_sec(r.ru_stime) + struct.pack(
+        "<14q", maxrss, r.ru_ixrss, r.ru_idrss, r.ru_isrss, r.ru_minflt, r.ru_majflt, r.ru_nswap, r.ru_inblock,
+        r.ru_oublock, r.ru_msgsnd, r.ru_msgrcv, r.ru_nsignals, r.ru_nvcsw, r.ru_nivcsw)
+    t.mem.write(usage, data)
+    return 0
+
+
+@syscall(100, "times")
+def sys_times(t, buf: Out[Ptr]):
+    """Implements times(2) in clock ticks of 100 Hz."""
+    tm = t.host.times()
+    if buf:
+        t.mem.write(buf, struct.pack("<qqqq", int(tm[0] * 100), int(tm[1] * 100), int(tm[2] * 100), int(tm[3] * 100)))
+    return int(t.host.clock_gettime_ns(CLOCK_MONOTONIC) // 10**7) & 0x7fffffffffffffff
+
+
+@syscall(318, "getrandom")
+def sys_getrandom(t, buf: Out[Ptr], count: Size, flags: UInt):
+    """Implements getrandom(2) from the host's random source."""
+    if flags & ~7 or (flags & GRND_RANDOM and flags & GRND_INSECURE):
+        raise EINVAL()
+    n = t.mem.write_prefix(buf, t.host.random(min(count, 1 << 25)))
+    if n == 0 and count:
+        raise EFAULT()
+    t.kernel.refill_random_pool(t)       # a hardware backend serves small ones in the VM
+    return n
