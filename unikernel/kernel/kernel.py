@@ -185,11 +185,11 @@ class Kernel(object):
         itself (results that are constant for this process). Not with
         --strace, which must see every call. Also use the backend's clock
         (kvmclock) for time syscalls, so they agree with its vDSO."""
-        vm = t.vcpu.vm
-        self.host.clock_override = getattr(vm, "clock_ns", None)
-        if not hasattr(vm, "set_fast_syscalls"):
+        assist = t.vcpu.vm.assist                # the backend's in-VM assistance (None: none)
+        self.host.clock_override = assist.clock_ns if assist is not None else None
+        if assist is None:
             return
-        tidptr = vm.take_tid_address()           # set_tid_address served in the VM so far
+        tidptr = assist.take_tid_address()       # set_tid_address served in the VM so far
         if tidptr is not None:
             t.clear_child_tid = tidptr
         t.signals.bind_mask(None)
@@ -197,7 +197,7 @@ class Kernel(object):
         if self.sched is None:
             self.dispatcher.guest_enter = None
         if self.config.strace is not None:
-            vm.set_fast_syscalls({})
+            assist.set_fast_syscalls({})
             return
         h = self.host
         vals = {39: t.process.pid, 102: h.getuid(), 107: h.geteuid(), 104: h.getgid(), 108: h.getegid(),
@@ -219,19 +219,19 @@ class Kernel(object):
             served += [218, 318, 14, 13]
             self.fast_sigmask = True
             self.refill_random_pool(t, force=True)
-            t.signals.bind_mask(vm.sigmask_cell())
+            t.signals.bind_mask(assist.sigmask_cell())
             t.process.sigactions.changed = S.ALL_SIGNALS   # the VM's copy is written at the next entry
             self.signal_words = None                        # and the signal words
             self.dispatcher.guest_enter = self._fast_signal_words
-        vm.set_fast_syscalls(vals, served)
+        assist.set_fast_syscalls(vals, served)
 
     def refill_random_pool(self, t, force=False):
         """Fresh host bytes for getrandom's pool in the VM (served there
         while the process has one thread): at set-up, and when a call that
         left the VM finds it nearly used up."""
-        vm = t.vcpu.vm
-        if self.fast_sigmask and (force or vm.random_pool_left() < 256):
-            vm.refill_random_pool(self.host.random(vm.random_pool_size))
+        assist = t.vcpu.vm.assist
+        if self.fast_sigmask and (force or assist.random_pool_left() < 256):
+            assist.refill_random_pool(self.host.random(assist.random_pool_size))
 
     def _fast_signal_words(self, vcpu):
         """Before each entry while rt_sigprocmask is served in the VM: the
@@ -242,7 +242,7 @@ class Kernel(object):
         sigs = t.signals
         acts = t.process.sigactions
         if acts.changed:
-            vcpu.vm.set_sigactions({sig: acts.get(sig).pack() for sig in S.sigs_of(acts.changed)})
+            vcpu.vm.assist.set_sigactions({sig: acts.get(sig).pack() for sig in S.sigs_of(acts.changed)})
             acts.changed = 0
         # A blocked signal of an armed POSIX timer may be due while the
         # guest runs: unblocking it must leave the VM (see expire_timers).
@@ -252,7 +252,7 @@ class Kernel(object):
         words = (-1 if self.inbox else pend, acts.default_fatal_mask())
         if words != self.signal_words:
             self.signal_words = words
-            vcpu.vm.set_signal_words(*words)
+            vcpu.vm.assist.set_signal_words(*words)
 
     def _canonical(self, host_fd, guest_path):
         try:
@@ -321,7 +321,7 @@ class Kernel(object):
         t.mem = p.mm
         t.vcpu = vm.new_vcpu()
         t.vcpu.task = t
-        if release_old and hasattr(old_vm, "close"):
+        if release_old:
             old_vm.close()
         self.set_fast_paths(t)
         self.update_blocked_mirror()
@@ -391,8 +391,7 @@ class Kernel(object):
         self.last_child = None
         t.waker = self.host.waker()
         vm = t.vcpu.vm
-        if hasattr(vm, "after_fork_child"):
-            vm.after_fork_child()
+        vm.after_fork_child()
         self.set_fast_paths(t)
         if self.signal_bridge is not None:
             self.signal_bridge.after_fork_child()    # also unblocks the host signals (PosixHost.fork)
@@ -521,7 +520,7 @@ class Kernel(object):
             target = p.tasks.get(p.pid) or next(iter(list(p.tasks.values())), None)
         if target is not None:
             self.wake_task(target)
-        if getattr(self.backend, "parallel", False):
+        if self.backend.parallel:
             self._kick()              # blocked calls re-check
         else:
             # unicorn: stopping the engine may wait out a grace period; the
@@ -571,7 +570,7 @@ class Kernel(object):
         target.wants_stop = True
         if target.waker is not None:
             self.host.wake(target.waker)
-        if target is not getattr(self.tls, "task", None) and getattr(self.backend, "parallel", False):
+        if target is not getattr(self.tls, "task", None) and self.backend.parallel:
             target.vcpu.kick()
 
     def drain_signals(self, t):
@@ -740,7 +739,7 @@ class Kernel(object):
             raise E.EINVAL()
         p = t.process
         if self.sched is None:
-            parallel = getattr(self.backend, "parallel", False)
+            parallel = self.backend.parallel
             self.sched = Scheduler(self, t, preempt=not parallel)
             self.host.block_hooks = (self._block_enter, self._block_exit)
             if parallel:
