@@ -127,3 +127,15 @@ def test_the_checks_see_a_violation():
     assert [_guarded(n, parent, src) for n in sorted(hits, key=lambda n: n.lineno)] == [False, True]
     assert [m for _l, m in _imports(ast.parse("import socket\nfrom lxpack.runtime.host import posix"))] == \
         ["socket", "lxpack.runtime.host"]
+
+
+@pytest.mark.parametrize("path", _modules("runtime/vmm"), ids=lambda p: str(p.relative_to(ROOT)))
+def test_vmm_never_imports_the_unikernel(path):
+    """runtime.vmm knows CPUs and memory, not Linux: it sits below the
+    unikernel (it may use lxpack.abi's numbers and the host layer's fds)."""
+    tree = ast.parse(path.read_text(), str(path))
+    bad = ["%d: %s" % (line, mod) for line, mod in _imports(tree)
+           if mod == "lxpack.unikernel" or mod.startswith("lxpack.unikernel.")]
+    bad += ["%d: from lxpack import unikernel" % n.lineno for n in ast.walk(tree)
+            if isinstance(n, ast.ImportFrom) and n.module == "lxpack" and any(a.name == "unikernel" for a in n.names)]
+    assert not bad, "%s imports the unikernel: %s" % (path.name, ", ".join(bad))
