@@ -1,8 +1,14 @@
 """Backend-neutral CPU and memory interface: what every hypervisor or
-emulator backend offers the unikernel.
+emulator backend offers the unikernel and the composition root (launch/).
 
-Owns: the Backend/Vm/Vcpu protocols, the exit records a vCPU run returns
-(exits are data, after kvm-ioctls), protection bits, and GuestFault.
+Owns: the Backend/Vm/Vcpu protocols (optional hooks with no-op defaults),
+the handler a run calls (RunHandler), optional in-VM assistance as one
+declared object (InVmAssist, Vm.assist; None on unicorn), the exit records a
+vCPU run returns (exits are data, after kvm-ioctls), protection bits,
+GuestFault and GuestCrash. Callers use only what is declared here: nothing
+outside runtime/vmm/ asks a backend its name or probes it with hasattr
+(tests/unit/test_backend_interface.py). A new backend (Hypervisor.framework)
+implements these classes and registers in registry.py.
 Knows CPUs and memory, not Linux: never imports lxpack.unikernel.
 Travels inside bundles: Python 3.9.
 
@@ -14,12 +20,10 @@ when the guest faults, halts, or when someone asked it to stop (a signal
 arrived, the task exits, execve replaced the image, a thread switch is due).
 """
 
-PROT_NONE = 0
-PROT_READ = 1
-PROT_WRITE = 2
-PROT_EXEC = 4
+# Vm.map/protect take Linux's protection bits (the unikernel passes a VMA's
+# prot straight through); 4 KiB pages.
+from lxpack.abi.mman import PAGE_SIZE, PROT_EXEC, PROT_NONE, PROT_READ, PROT_WRITE  # noqa: F401 (interface)
 
-PAGE_SIZE = 4096
 PAGE_MASK = ~(PAGE_SIZE - 1)
 
 
