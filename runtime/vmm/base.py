@@ -285,14 +285,12 @@ class InVmAssist(object):
     the unikernel keeps what they need current here. Values are Linux
     values; syscall numbers are the architecture's (lxpack.abi NR_* names).
 
-    Fast-path table: set_fast_syscalls(values, served).
-    Set_tid_address in the VM: take_tid_address().
-    Signal mask and pending words: sigmask_cell(), set_signal_words(),
-    set_sigactions().
-    getrandom's pool of host random bytes: random_pool_size,
-    random_pool_left(), refill_random_pool().
-    The guest clock (so time by syscall agrees with the vDSO): clock_ns().
-    --stats: fast_counts().
+      fast-path table        set_fast_syscalls(values, served)
+      set_tid_address        take_tid_address()
+      signal mask, words     sigmask_cell(), set_signal_words(), set_sigactions()
+      getrandom's pool       random_pool_size, random_pool_left(), refill_random_pool()
+      guest clock            clock_ns() (time by syscall agrees with the vDSO)
+      --stats                fast_counts()
     """
 
     random_pool_size = 0        # bytes refill_random_pool takes
