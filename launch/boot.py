@@ -69,7 +69,7 @@ def run_program(argv, backend="auto", root=None, strace=False, strace_file=None,
     if foreign and not root_b:
         raise UsageError("--foreign-host needs a bundle root (--root DIR)")
     vfs = Vfs(host, root_b, foreign=foreign, case_renamed=case_renamed)
-    facts = _cpu_facts(be)
+    facts = be.cpu_facts()
     cpu = CpuInfo(facts["hwcap"], facts["hwcap2"], facts["vendor"], facts["model_name"], facts["flags"])
     # The runtime's own copy of stderr, above the guest's fds: --stats,
     # --strace and warnings still reach the terminal after the guest closed
@@ -121,8 +121,8 @@ def run_program(argv, backend="auto", root=None, strace=False, strace_file=None,
         host.close(plan.fd)
     _reset_python_signal_dispositions()
     kernel.start_signals(posix.SignalBridge)
-    if be.name == "kvm":
-        _setup_kvm_kick()
+    if be.needs_kick_signal:
+        _setup_kick(be)
 
     def finish(result, from_thread=True):
         """End the program: --stats, then the exit status or fatal signal."""
@@ -167,17 +167,17 @@ def _reset_python_signal_dispositions():
                 pass
 
 
-def _setup_kvm_kick():
-    """A host signal with a no-op handler pulls a vCPU thread out of KVM_RUN
-    (EINTR) when another thread must stop it (a signal for the guest,
-    exit_group). SIGRTMAX: Linux programs rarely use the last RT signal."""
+def _setup_kick(be):
+    """A host signal with a no-op handler pulls a vCPU thread out of guest
+    code (KVM_RUN ends with EINTR) when another thread must stop it (a
+    signal for the guest, exit_group). SIGRTMAX: Linux programs rarely use
+    the last RT signal."""
     import signal
-    from lxpack.runtime.vmm.kvm import backend as kb
     sig = getattr(signal, "SIGRTMAX", None)
     if sig is None:
         return
     signal.signal(sig, lambda s, f: None)
-    kb.set_kick_signal(sig)
+    be.set_kick_signal(sig)
 
 
 VDSO_MARKER = b"XLTPAGE!"
@@ -188,7 +188,7 @@ def _vdso_for(be):
     the vDSO then makes real system calls)."""
     import struct
     vdso = bytearray(pkgutil.get_data("lxpack.unikernel.guest", "vdso.so"))
-    addr = getattr(be, "timepage_address", 0)
+    addr = be.timepage_address
     i = vdso.find(VDSO_MARKER)
     if i >= 0 and addr:
         struct.pack_into("<Q", vdso, i + 8, addr)
@@ -200,17 +200,6 @@ def _move_high(fd):
     return fds.move_high(fd, fds.OFFSET_LAUNCH)
 
 
-_FACTS = {}
-
-
-def _cpu_facts(be):
-    if be.name not in _FACTS:
-        if be.name == "unicorn":
-            from lxpack.runtime.vmm.unicorn import backend as ub
-            _FACTS[be.name] = ub.cpu_facts()
-        else:
-            _FACTS[be.name] = be.cpu_facts()
-    return _FACTS[be.name]
 
 
 def run_bundle(resources_dir, argv):

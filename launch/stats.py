@@ -48,11 +48,11 @@ def stats_extra(host, t, t_start, st=None):
     lines = ["hypercalls: %d (%s)" % (total, top)]
     vcpu = t.vcpu
     vm = vcpu.vm
-    exits = getattr(vcpu, "exits", None)
+    exits = vcpu.exits
     if exits is None:
         lines.append("vm exits: none (unicorn: every syscall is served by the emulator's hook)")
     else:
-        fast = vm.fast_counts() if hasattr(vm, "fast_counts") else {}
+        fast = vm.assist.fast_counts() if vm.assist is not None else {}
         nfast = sum(fast.values())
         lines.append("vm exits: %d; syscalls served inside the VM: %d (%s)" % (
             exits, nfast, ", ".join("%s %d" % (SYSCALL_NAMES.get(nr, nr), c) for nr, c in sorted(fast.items()))

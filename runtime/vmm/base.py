@@ -1,8 +1,14 @@
 """Backend-neutral CPU and memory interface: what every hypervisor or
-emulator backend offers the unikernel.
+emulator backend offers the unikernel and the composition root (launch/).
 
-Owns: the Backend/Vm/Vcpu protocols, the exit records a vCPU run returns
-(exits are data, after kvm-ioctls), protection bits, and GuestFault.
+Owns: the Backend/Vm/Vcpu protocols (optional hooks with no-op defaults),
+the handler a run calls (RunHandler), optional in-VM assistance as one
+declared object (InVmAssist, Vm.assist; None on unicorn), the exit records a
+vCPU run returns (exits are data, after kvm-ioctls), protection bits,
+GuestFault and GuestCrash. Callers use only what is declared here: nothing
+outside runtime/vmm/ asks a backend its name or probes it with hasattr
+(tests/unit/test_backend_interface.py). A new backend (Hypervisor.framework)
+implements these classes and registers in registry.py.
 Knows CPUs and memory, not Linux: never imports lxpack.unikernel.
 Travels inside bundles: Python 3.9.
 
@@ -14,12 +20,10 @@ when the guest faults, halts, or when someone asked it to stop (a signal
 arrived, the task exits, execve replaced the image, a thread switch is due).
 """
 
-PROT_NONE = 0
-PROT_READ = 1
-PROT_WRITE = 2
-PROT_EXEC = 4
+# Vm.map/protect take Linux's protection bits (the unikernel passes a VMA's
+# prot straight through); 4 KiB pages.
+from lxpack.abi.mman import PAGE_SIZE, PROT_EXEC, PROT_NONE, PROT_READ, PROT_WRITE  # noqa: F401 (interface)
 
-PAGE_SIZE = 4096
 PAGE_MASK = ~(PAGE_SIZE - 1)
 
 
@@ -83,13 +87,44 @@ class FaultExit(Exit):
         return "FaultExit(%s rip=%#x addr=%#x %s %s)" % (self.kind, self.rip, self.addr, self.access, self.reason)
 
 
-class Backend(object):
-    """A backend factory: registered by name in registry.py."""
+class GuestCrash(Exception):
+    """The guest's own kernel code failed (triple fault, fault at ring 0,
+    failed entry) on a hardware backend: a bug in lxpack, reported with the
+    registers."""
 
-    name = "?"
+
+# ---- the interface every backend implements -----------------------------------
+# Callers use these names only: optional hooks have no-op defaults here, and
+# optional in-VM assistance is one declared object (Vm.assist), so nothing
+# outside runtime/vmm/ asks a backend its name or probes it with hasattr.
+
+class Backend(object):
+    """A backend factory: registered by name in registry.py; one per run."""
+
+    name = "?"                  # for `lxpack doctor`, --stats and messages only, never to branch on
+    # Guest threads run concurrently, each on its own vCPU (hardware); False:
+    # one engine runs one guest thread at a time and the unikernel schedules.
+    parallel = False
+    # Guest-virtual address of the time page the vDSO reads (patched into the
+    # vDSO by boot); 0: none, the vDSO makes real system calls.
+    timepage_address = 0
+    # A vCPU running guest code on another host thread is interrupted with a
+    # host signal (boot installs a no-op handler and passes it to
+    # set_kick_signal before the guest starts).
+    needs_kick_signal = False
 
     def create_vm(self):
+        """A new, empty address space (Vm) for one Linux process."""
         raise NotImplementedError
+
+    def cpu_facts(self):
+        """dict(hwcap, hwcap2, vendor, model_name, flags) of the CPU the
+        guest sees, for AT_HWCAP and /proc/cpuinfo."""
+        raise NotImplementedError
+
+    def set_kick_signal(self, sig):
+        """The host signal that pulls another thread's vCPU out of guest
+        code (see needs_kick_signal)."""
 
 
 class Vm(object):
@@ -101,7 +136,16 @@ class Vm(object):
     check mappings only).
     """
 
+    # The backend's in-VM assistance (an InVmAssist), or None when the
+    # backend serves every system call through the handler (unicorn).
+    assist = None
+
     def map(self, addr, size, prot):
+        raise NotImplementedError
+
+    def map_host(self, addr, size, prot, host_address):
+        """Map host memory (a host mmap, e.g. of a shared file) at addr; the
+        caller keeps the host mapping alive until unmap()."""
         raise NotImplementedError
 
     def unmap(self, addr, size):
@@ -117,6 +161,182 @@ class Vm(object):
         raise NotImplementedError
 
     def new_vcpu(self):
+        """A new Vcpu of this address space (its registers zero)."""
+        raise NotImplementedError
+
+    def before_fork(self):
+        """In the parent, just before the host fork(): take what the child
+        needs to rebuild backend objects that do not survive a fork."""
+
+    def after_fork_child(self):
+        """In the child of a host fork(), before its vCPU runs again."""
+
+    def close(self):
+        """Release the address space (execve replaced the image)."""
+
+
+class Vcpu(object):
+    """One guest CPU of a Vm; a guest thread runs on it.
+
+    The unikernel sees the user's registers (names in GPR order: rax..r15,
+    rip, rflags, fs_base, gs_base) whatever the guest is doing, as unsigned
+    64-bit ints.
+    """
+
+    vm = None          # the Vm it belongs to
+    task = None        # the unikernel's task running on it (set by the unikernel)
+    runs = 0           # how many times run() returned (kick() watches it)
+    # VM exits so far (--stats); None: the backend has no exits (an
+    # emulator's hook hands every system call to the handler).
+    exits = None
+    context = None     # saved state while another guest thread runs (save/restore)
+
+    # -- registers: on every system call ---------------------------------------
+    def syscall_args(self):
+        """[nr, a0, a1, a2, a3, a4, a5] of the system call being served."""
+        raise NotImplementedError
+
+    def set_rax(self, value):
+        """The system call's result (a Linux value, -errno for an error)."""
+        raise NotImplementedError
+
+    # -- registers: rarer (signals, clone, execve) -------------------------------
+    def get_regs(self):
+        """All general registers: dict name -> unsigned int."""
+        raise NotImplementedError
+
+    def set_regs(self, regs):
+        """Write the registers named in the dict; a new rip resumes the guest
+        there (not after the system call being served)."""
+        raise NotImplementedError
+
+    def get_reg(self, name):
+        raise NotImplementedError
+
+    def set_reg(self, name, value):
+        self.set_regs({name: value})
+
+    def get_fpu_state(self):
+        """The FXSAVE-format 512-byte FPU/SSE area (for signal frames)."""
+        raise NotImplementedError
+
+    def set_fpu_state(self, area):
+        raise NotImplementedError
+
+    def syscall_insn_addr(self):
+        """Address of the `syscall` instruction being served (to restart it,
+        or to start a new thread after it)."""
+        raise NotImplementedError
+
+    def in_guest(self):
+        """True while called from inside the engine (unicorn's hook): the
+        caller may not block there and must leave the hook first."""
+        return False
+
+    # -- running ---------------------------------------------------------------------
+    def run(self, handler):
+        """Execute guest code until an Exit (see the module docstring).
+        handler: a RunHandler."""
+        raise NotImplementedError
+
+    def request_stop(self):
+        """Make run() return StopExit (after the system call being served,
+        when called from the handler)."""
+        raise NotImplementedError
+
+    def kick(self, grace=0.0):
+        """From another thread: stop the guest soon (its task has
+        wants_stop set first)."""
+        raise NotImplementedError
+
+    def clone(self):
+        """A new vCPU of the same Vm with this one's user registers (a new
+        guest thread)."""
+        raise NotImplementedError
+
+    def save(self):
+        """Before another guest thread runs on the same engine."""
+
+    def restore(self):
+        """Before this vCPU's guest thread runs again on the engine."""
+
+
+class RunHandler(object):
+    """What Vcpu.run() calls (the unikernel's dispatcher).
+
+    syscall(vcpu): serve the guest's system call (registers through vcpu).
+    guest_enter, guest_leave: None, or callables(vcpu) a hardware backend
+    calls just before and after each entry into guest code (read at every
+    entry: they change when the process gets threads).
+    """
+
+    guest_enter = None
+    guest_leave = None
+
+    def syscall(self, vcpu):
+        raise NotImplementedError
+
+
+class InVmAssist(object):
+    """Optional in-VM assistance of a hardware backend (Vm.assist; None
+    where every system call reaches the handler, as on unicorn).
+
+    The guest code answers some system calls inside the VM, without an exit;
+    the unikernel keeps what they need current here. Values are Linux
+    values; syscall numbers are the architecture's (lxpack.abi NR_* names).
+
+      fast-path table        set_fast_syscalls(values, served)
+      set_tid_address        take_tid_address()
+      signal mask, words     sigmask_cell(), set_signal_words(), set_sigactions()
+      getrandom's pool       random_pool_size, random_pool_left(), refill_random_pool()
+      guest clock            clock_ns() (time by syscall agrees with the vDSO)
+      --stats                fast_counts()
+    """
+
+    random_pool_size = 0        # bytes refill_random_pool takes
+
+    def set_fast_syscalls(self, values, served=()):
+        """{nr: result} the guest code answers itself (constants of the
+        process), and the syscall numbers in `served` that the guest code's
+        own functions may serve (those this CPU can). Everything else
+        leaves the VM. set_fast_syscalls({}) turns the fast path off."""
+        raise NotImplementedError
+
+    def take_tid_address(self):
+        """The pointer set_tid_address stored in the VM since the last call
+        (None if it was not called there)."""
+        raise NotImplementedError
+
+    def sigmask_cell(self):
+        """A ctypes u64 in guest memory holding the signal mask of the
+        process's one thread while rt_sigprocmask is served in the VM."""
+        raise NotImplementedError
+
+    def set_sigactions(self, packed):
+        """{sig: 32-byte Linux struct sigaction} for rt_sigaction queries
+        served in the VM."""
+        raise NotImplementedError
+
+    def set_signal_words(self, pending, slow):
+        """Before an entry: the pending signals (rt_sigprocmask unblocking
+        one leaves the VM) and those whose blocking the host must see."""
+        raise NotImplementedError
+
+    def random_pool_left(self):
+        """Unused bytes in getrandom's pool."""
+        raise NotImplementedError
+
+    def refill_random_pool(self, data):
+        """Fill getrandom's pool with fresh host random bytes."""
+        raise NotImplementedError
+
+    def clock_ns(self, linux_clock):
+        """The guest clock's time now for a Linux clock id (as the vDSO
+        computes it), or None for clocks it does not serve."""
+        raise NotImplementedError
+
+    def fast_counts(self):
+        """{nr: count} of system calls served inside the VM (--stats)."""
         raise NotImplementedError
 
 

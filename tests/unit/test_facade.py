@@ -3,22 +3,23 @@ objects: no KVM, no unicorn, no host access of its own."""
 import subprocess
 import sys
 
+from lxpack.runtime.vmm import base
 from lxpack.unikernel import facade as U
 
 
-class _Vcpu(object):
+class _Vcpu(base.Vcpu):
     task = None
 
     def __init__(self, vm):
         self.vm = vm
 
 
-class _Vm(object):
+class _Vm(base.Vm):
     def new_vcpu(self):
         return _Vcpu(self)
 
 
-class _Backend(object):
+class _Backend(base.Backend):
     name = "fake"
 
     def create_vm(self):

@@ -1,17 +1,21 @@
 """The committed guest entry code (unikernel/guest/entry.bin) is what
-entry.S assembles to, and the offsets runtime/vmm/kvm/layout.py hard-codes
-for it (sysret, served functions, exception stubs) match its symbols."""
+entry.S assembles to, and the offsets runtime/vmm/kvm/layout.py and
+fastpath.py hard-code for it (sysret, served functions, exception stubs)
+match its symbols."""
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from lxpack.abi.syscalls_x86_64 import (NR_arch_prctl, NR_getcpu, NR_getrandom, NR_rt_sigaction,
+                                        NR_rt_sigprocmask, NR_set_tid_address)
+from lxpack.runtime.vmm.kvm import fastpath as F
 from lxpack.runtime.vmm.kvm import layout as L
 
 GUEST = Path(__file__).resolve().parents[2] / "unikernel" / "guest"
-NR = {"fn_set_tid_address": 218, "fn_arch_prctl": 158, "fn_getcpu": 309, "fn_getrandom": 318,
-      "fn_rt_sigprocmask": 14, "fn_rt_sigaction": 13}
+NR = {"fn_set_tid_address": NR_set_tid_address, "fn_arch_prctl": NR_arch_prctl, "fn_getcpu": NR_getcpu,
+      "fn_getrandom": NR_getrandom, "fn_rt_sigprocmask": NR_rt_sigprocmask, "fn_rt_sigaction": NR_rt_sigaction}
 
 
 @pytest.fixture(scope="module")
@@ -41,13 +45,13 @@ def test_layout_offsets_match_symbols(assembled):
     assert code[L.SYSRET_OFFSET:L.SYSRET_OFFSET + 3] == b"\x48\x0f\x07"          # sysretq
     assert code[L.ENTRY_FAST_DONE:L.ENTRY_FAST_DONE + 2] == b"\xeb\x02"          # jmp over the out
     assert syms["exc_base"] == L.EXC_STUBS
-    assert (syms["fn_start"], syms["fn_end"]) == (L.FN_START, L.FN_END)
+    assert (syms["fn_start"], syms["fn_end"]) == (F.FN_START, F.FN_END)
+    assert sorted(F.SERVED) == sorted(NR.values())
     for name, nr in NR.items():
-        assert L.FAST_FNS[nr][0] == syms[name], name
-    assert L.FAST_FNS[318][1] == syms["fn_getrandom_saved"]
-    assert L.FAST_FNS[14][1] == syms["fn_rt_sigprocmask_saved"]
-    assert L.FAST_FNS[13][1] == syms["fn_rt_sigaction_saved"]
-    assert all(saved is None for nr, (_, saved) in L.FAST_FNS.items() if nr not in (318, 14, 13))
+        assert F.SERVED[nr].start == syms[name], name
+        saved = syms.get(name + "_saved")
+        assert F.SERVED[nr].saved == saved, name
+        assert (F.SERVED[nr].undo is None) == (saved is None), name
 
 
 def test_data_addresses_match(assembled):

@@ -23,11 +23,11 @@ class FastPaths(object):
         itself (results that are constant for this process). Not with
         --strace, which must see every call. Also use the backend's clock
         (kvmclock) for time syscalls, so they agree with its vDSO."""
-        vm = t.vcpu.vm
-        self.host.clock_override = getattr(vm, "clock_ns", None)
-        if not hasattr(vm, "set_fast_syscalls"):
+        assist = t.vcpu.vm.assist                # the backend's in-VM assistance (None: none)
+        self.host.clock_override = assist.clock_ns if assist is not None else None
+        if assist is None:
             return
-        tidptr = vm.take_tid_address()           # set_tid_address served in the VM so far
+        tidptr = assist.take_tid_address()       # set_tid_address served in the VM so far
         if tidptr is not None:
             t.clear_child_tid = tidptr
         t.signals.bind_mask(None)
@@ -35,7 +35,7 @@ class FastPaths(object):
         if self.sched is None:
             self.dispatcher.guest_enter = None
         if self.config.strace is not None:
-            vm.set_fast_syscalls({})
+            assist.set_fast_syscalls({})
             return
         h = self.host
         vals = {NR_getpid: t.process.pid, NR_getuid: h.getuid(), NR_geteuid: h.geteuid(), NR_getgid: h.getgid(),
@@ -57,19 +57,19 @@ class FastPaths(object):
             served += [NR_set_tid_address, NR_getrandom, NR_rt_sigprocmask, NR_rt_sigaction]
             self.fast_sigmask = True
             self.refill_random_pool(t, force=True)
-            t.signals.bind_mask(vm.sigmask_cell())
+            t.signals.bind_mask(assist.sigmask_cell())
             t.process.sigactions.changed = S.ALL_SIGNALS   # the VM's copy is written at the next entry
             self.signal_words = None                        # and the signal words
             self.dispatcher.guest_enter = self._fast_signal_words
-        vm.set_fast_syscalls(vals, served)
+        assist.set_fast_syscalls(vals, served)
 
     def refill_random_pool(self, t, force=False):
         """Fresh host bytes for getrandom's pool in the VM (served there
         while the process has one thread): at set-up, and when a call that
         left the VM finds it nearly used up."""
-        vm = t.vcpu.vm
-        if self.fast_sigmask and (force or vm.random_pool_left() < 256):
-            vm.refill_random_pool(self.host.random(vm.random_pool_size))
+        assist = t.vcpu.vm.assist
+        if self.fast_sigmask and (force or assist.random_pool_left() < 256):
+            assist.refill_random_pool(self.host.random(assist.random_pool_size))
 
     def _fast_signal_words(self, vcpu):
         """Before each entry while rt_sigprocmask is served in the VM: the
@@ -80,7 +80,7 @@ class FastPaths(object):
         sigs = t.signals
         acts = t.process.sigactions
         if acts.changed:
-            vcpu.vm.set_sigactions({sig: acts.get(sig).pack() for sig in S.sigs_of(acts.changed)})
+            vcpu.vm.assist.set_sigactions({sig: acts.get(sig).pack() for sig in S.sigs_of(acts.changed)})
             acts.changed = 0
         # A blocked signal of an armed POSIX timer may be due while the
         # guest runs: unblocking it must leave the VM (see expire_timers).
@@ -90,4 +90,4 @@ class FastPaths(object):
         words = (-1 if self.inbox else pend, acts.default_fatal_mask())
         if words != self.signal_words:
             self.signal_words = words
-            vcpu.vm.set_signal_words(*words)
+            vcpu.vm.assist.set_signal_words(*words)

@@ -105,7 +105,7 @@ class ProcessLifecycle(object):
         t.mem = p.mm
         t.vcpu = vm.new_vcpu()
         t.vcpu.task = t
-        if release_old and hasattr(old_vm, "close"):
+        if release_old:
             old_vm.close()
         self.set_fast_paths(t)
         self.update_blocked_mirror()
@@ -164,8 +164,7 @@ class ProcessLifecycle(object):
         self.last_child = None
         t.waker = self.host.waker()
         vm = t.vcpu.vm
-        if hasattr(vm, "after_fork_child"):
-            vm.after_fork_child()
+        vm.after_fork_child()
         self.set_fast_paths(t)
         if self.signal_bridge is not None:
             self.signal_bridge.after_fork_child()    # also unblocks the host signals (PosixHost.fork)

@@ -161,7 +161,7 @@ class SignalRouting(object):
             target = p.tasks.get(p.pid) or next(iter(list(p.tasks.values())), None)
         if target is not None:
             self.wake_task(target)
-        if getattr(self.backend, "parallel", False):
+        if self.backend.parallel:
             self._kick()              # blocked calls re-check
         else:
             # unicorn: stopping the engine may wait out a grace period; the
@@ -211,7 +211,7 @@ class SignalRouting(object):
         target.wants_stop = True
         if target.waker is not None:
             self.host.wake(target.waker)
-        if target is not getattr(self.tls, "task", None) and getattr(self.backend, "parallel", False):
+        if target is not getattr(self.tls, "task", None) and self.backend.parallel:
             target.vcpu.kick()
 
     def drain_signals(self, t):

@@ -49,7 +49,7 @@ class ThreadGroup(object):
             raise E.EINVAL()
         p = t.process
         if self.sched is None:
-            parallel = getattr(self.backend, "parallel", False)
+            parallel = self.backend.parallel
             self.sched = Scheduler(self, t, preempt=not parallel)
             self.host.block_hooks = (self._block_enter, self._block_exit)
             if parallel:

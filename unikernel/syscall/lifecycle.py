@@ -37,8 +37,7 @@ def fork_process(t, flags, stack, ptid, ctid, tls):
     if flags & CLONE_VFORK:
         vfork_pipe = t.host.vfork_pipe()
     vm = t.vcpu.vm
-    if hasattr(vm, "before_fork"):
-        vm.before_fork()
+    vm.before_fork()
     pid = t.host.fork()
     if pid == 0:
         k.after_fork_child(t)

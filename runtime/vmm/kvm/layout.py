@@ -32,6 +32,10 @@ GDT = 0x10000
 IDT = 0x11000
 TSS = 0x12000
 TSS_SIZE = 128
+# The I/O permission bitmap after each TSS: of ports 0-0x1F only
+# PORT_SYSCALL (0x10) is open to CPL 3.
+IO_BITMAP = bytes([0xFF, 0xFF, 0xFE, 0xFF])
+TSS_LIMIT = 104 + len(IO_BITMAP) - 1
 CODE = 0x14000
 FASTMASK = 0x18000
 FASTVALS = 0x19000
@@ -49,13 +53,8 @@ SIGBLOCKED = FASTMASK + 0xD0  # the signal mask of the process's one thread (rt_
 SIGPENDING = FASTMASK + 0xD8  # its pending signals, written before each entry
 SIGSLOW = FASTMASK + 0xE0     # signals whose blocking the host must see (rt_sigprocmask exits)
 SIGACTS = FASTMASK + 0x800    # 64 x 32-byte struct sigaction, for rt_sigaction queries in the VM
-# The served functions in entry.bin: nr -> (offset, offset of its `saved`
-# label or None; from there to the function's end it has saved state in
-# SCRATCH that an interrupted or faulting call must undo). They lie
-# between FN_START and FN_END.
-FN_START, FN_END = 0x80, 0x300
-FAST_FNS = {218: (0x80, None), 158: (0x9E, None), 309: (0xD4, None), 318: (0xF1, 0x149),
-            14: (0x1B2, 0x242), 13: (0x2A0, 0x2D9)}
+# The functions in entry.bin serving system calls (offsets, undo and fault
+# rules, keyed by syscall number): fastpath.py.
 RANDPOOL = 0x1C000           # getrandom's pool: u64 offset of the next unused byte, bytes from 64
 RANDPOOL_VA = 0x7000
 RANDPOOL_DATA = 64

@@ -12,7 +12,7 @@ are no per-instruction or per-block hooks; the only other hooks fire on
 faults and interrupts, which are rare.
 
 Threads: one engine runs one guest thread at a time; each Vcpu keeps its own
-saved context and the scheduler (unikernel) switches them (issue 4).
+saved context and the scheduler (unikernel) switches them.
 Travels inside bundles: Python 3.9.
 """
 import ctypes
@@ -57,6 +57,8 @@ _ACCESS = {
     unicorn.UC_MEM_WRITE_PROT: ("write", "protection"), unicorn.UC_MEM_FETCH_PROT: ("exec", "protection"),
 }
 
+_FACTS = None      # cpu_facts() of the emulated CPU, found once per process
+
 
 class _RegBatch(object):
     """Preallocated ctypes arrays for reading/writing a fixed register list."""
@@ -71,10 +73,18 @@ class _RegBatch(object):
 
 
 class UnicornBackend(base.Backend):
+    """No in-VM assistance (UnicornVm.assist is None): the syscall hook hands
+    every call to the handler; one engine runs one guest thread at a time."""
     name = "unicorn"
 
     def create_vm(self):
         return UnicornVm()
+
+    def cpu_facts(self):
+        global _FACTS
+        if _FACTS is None:
+            _FACTS = cpu_facts()
+        return _FACTS
 
 
 class UnicornVm(base.Vm):
@@ -166,7 +176,7 @@ class UnicornVm(base.Vm):
         uc.emu_stop()
 
 
-class UnicornVcpu(object):
+class UnicornVcpu(base.Vcpu):
     """A guest CPU on a UnicornVm. Only one Vcpu of a Vm runs at a time."""
 
     def __init__(self, vm):

@@ -1,0 +1,118 @@
+"""The kvm backend's in-VM assistance (base.InVmAssist), reached as vm.assist.
+
+Owns: the guest-physical pages the guest entry code serves system calls
+from (layout.py: FASTMASK, FNMASK, FASTVALS, FASTCOUNT, TIDADDR, the signal
+words, SIGACTS, getrandom's pool) as the unikernel sees them, and the guest
+clock (kvmclock plus the offsets KvmVm.set_clock_offsets stored), so time
+by system call agrees with the vDSO. Which functions the guest code has is
+fastpath.py's table. Knows CPUs and memory, not Linux: syscall numbers and
+signal values come from the unikernel. Travels inside bundles: Python 3.9.
+"""
+import ctypes
+import struct
+
+from lxpack.abi.time import (CLOCK_BOOTTIME, CLOCK_MONOTONIC, CLOCK_MONOTONIC_COARSE, CLOCK_MONOTONIC_RAW,
+                             CLOCK_REALTIME, CLOCK_REALTIME_COARSE)
+from lxpack.runtime.vmm import base
+from lxpack.runtime.vmm.kvm import _abi as K
+from lxpack.runtime.vmm.kvm import fastpath
+from lxpack.runtime.vmm.kvm import layout as L
+
+# The clocks the time page serves (as the vDSO does), and those of them
+# that count real time.
+_PAGE_CLOCKS = (CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_MONOTONIC_RAW, CLOCK_REALTIME_COARSE,
+                CLOCK_MONOTONIC_COARSE, CLOCK_BOOTTIME)
+_REALTIME_CLOCKS = (CLOCK_REALTIME, CLOCK_REALTIME_COARSE)
+
+
+class KvmAssist(base.InVmAssist):
+    """The in-VM assistance of one KvmVm (its memory outlives a fork: the
+    child's copy is at the same host address)."""
+
+    random_pool_size = 0x1000 - L.RANDPOOL_DATA
+
+    def __init__(self, vm):
+        self.vm = vm
+        self.hb = vm.host_base
+
+    def _pw(self, gpa, data):
+        # SAFETY: gpa lies in slot 0's reserved host memory.
+        ctypes.memmove(self.hb + gpa, data, len(data))
+
+    # -- fast syscalls served in the VM ----------------------------------------------------
+    def set_fast_syscalls(self, values, served=()):
+        """{nr: result} answered by the guest code without an exit, and the
+        syscalls in `served` that entry.S's functions may serve (those this
+        CPU can: see fastpath.SERVED); the masks are cleared first so a stale value
+        is never used. A tid stored by set_tid_address in the VM must be
+        taken (take_tid_address) before the tid value changes."""
+        self._pw(L.FASTMASK, b"\0" * 128)
+        fns = fastpath.served_mask(served, self.vm.backend.has_fsgsbase)
+        mask = 0
+        for nr, val in values.items():
+            self._pw(L.FASTVALS + 8 * nr, struct.pack("<Q", val & 0xFFFFFFFFFFFFFFFF))
+            if not fns >> nr & 1:            # a served function's value (set_tid_address: the tid)
+                mask |= 1 << nr
+        self._pw(L.FNMASK, fns.to_bytes(64, "little"))
+        self._pw(L.FASTMASK, mask.to_bytes(64, "little"))
+
+    def take_tid_address(self):
+        """The pointer set_tid_address stored in the VM since the last call
+        (None if it was not called there)."""
+        flag = ctypes.c_uint64.from_address(self.hb + L.TIDADDR + 8)
+        if not flag.value:
+            return None
+        flag.value = 0
+        return ctypes.c_uint64.from_address(self.hb + L.TIDADDR).value
+
+    def fast_counts(self):
+        """How many times each fast-path syscall was served inside the VM."""
+        raw = ctypes.string_at(self.hb + L.FASTCOUNT, 512 * 8)
+        vals = struct.unpack("<512Q", raw)
+        return {nr: c for nr, c in enumerate(vals) if c}
+
+    # -- signals ---------------------------------------------------------------------------
+    def sigmask_cell(self):
+        """The u64 in guest memory that holds the signal mask of the
+        process's one thread while rt_sigprocmask is served in the VM (the
+        unikernel keeps its SignalState.mask there meanwhile)."""
+        return ctypes.c_uint64.from_address(self.hb + L.SIGBLOCKED)
+
+    def set_sigactions(self, packed):
+        """{sig: 32-byte struct sigaction} for rt_sigaction queries in the VM."""
+        for sig, data in packed.items():
+            self._pw(L.SIGACTS + 32 * (sig - 1), data)
+
+    def set_signal_words(self, pending, slow):
+        """Before an entry: the signals pending for the one thread (an
+        rt_sigprocmask that unblocks one leaves the VM) and those whose
+        blocking must reach the host."""
+        self._pw(L.SIGPENDING, struct.pack("<QQ", pending & 0xFFFFFFFFFFFFFFFF, slow & 0xFFFFFFFFFFFFFFFF))
+
+    # -- getrandom's pool --------------------------------------------------------------------
+    def random_pool_left(self):
+        """Unused bytes in getrandom's pool (served in the VM)."""
+        return 0x1000 - ctypes.c_uint64.from_address(self.hb + L.RANDPOOL).value
+
+    def refill_random_pool(self, data):
+        """Fill getrandom's pool with fresh host random bytes (random_pool_size
+        of them); called at process start, in a fork child (which must not
+        hand out its parent's bytes) and when getrandom leaves the VM."""
+        self._pw(L.RANDPOOL + L.RANDPOOL_DATA, data[:self.random_pool_size])
+        self._pw(L.RANDPOOL, struct.pack("<Q", 0x1000 - min(len(data), self.random_pool_size)))
+
+    # -- the guest clock ---------------------------------------------------------------------
+    def clock_ns(self, linux_clock):
+        """The time the vDSO would compute now (kvmclock + the same offsets),
+        so clock_gettime by syscall and through the vDSO agree and stay
+        ordered. None for clocks the time page does not serve."""
+        vm = self.vm
+        offs = vm.clock_offsets
+        if offs is None or linux_clock not in _PAGE_CLOCKS:
+            return None
+        c = K.KvmClockData()
+        try:
+            K.ioctl(vm.fd, K.KVM_GET_CLOCK, c)
+        except OSError:
+            return None
+        return c.clock + (offs[1] if linux_clock in _REALTIME_CLOCKS else offs[0])

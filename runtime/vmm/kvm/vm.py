@@ -1,0 +1,233 @@
+"""The kvm backend's address space: one KVM virtual machine per Linux process.
+
+Owns: the VM's file descriptors, guest-physical memory (slot 0 reserved
+lazily, shared host mappings in slots of their own), the kernel half of the
+page tables, GDT, IDT, TSSs and the guest entry code (layout.py), the
+kvmclock offsets of the time page, and rebuilding the VM in a forked child.
+Its in-VM assistance (fast-path tables, signal words, random pool, clock)
+is assist.py's KvmAssist, reached as vm.assist; its vCPUs are vcpu.py's.
+Knows CPUs and memory, not Linux. Travels inside bundles: Python 3.9.
+"""
+import ctypes
+import os
+import struct
+import threading
+
+from lxpack.runtime.host import fds
+from lxpack.runtime.vmm import base
+from lxpack.runtime.vmm.kvm import _abi as K
+from lxpack.runtime.vmm.kvm import layout as L
+from lxpack.runtime.vmm.kvm.assist import KvmAssist
+from lxpack.runtime.vmm.kvm.pagetable import AddressSpace, PhysAllocator
+from lxpack.runtime.vmm.kvm.vcpu import KvmVcpu
+
+PHYS_SIZE = 64 << 30          # guest-physical window of slot 0 (host memory reserved lazily)
+PHYS_CHUNK = 1 << 30          # ... registered with KVM this much at a time (_register_phys)
+SHARED_GPA_BASE = 1 << 40     # where shared host mappings get their own slots
+
+
+class KvmVm(base.Vm):
+    """One KVM VM: the address space of one Linux process and its vCPUs."""
+
+    def __init__(self, backend):
+        self.backend = backend
+        self.kvm = os.open("/dev/kvm", os.O_RDWR | os.O_CLOEXEC)
+        self.fd = K.ioctl(self.kvm, K.KVM_CREATE_VM, 0)
+        self._move_fds_high()
+        self.run_size = K.ioctl(self.kvm, K.KVM_GET_VCPU_MMAP_SIZE)
+        self.host_base = K.mmap(PHYS_SIZE, K.PROT_READ | K.PROT_WRITE,
+                                K.MAP_PRIVATE | K.MAP_ANONYMOUS | K.MAP_NORESERVE)
+        self.slots = []                   # (slot, gpa, size, host): what a forked child registers again
+        self.phys_registered = 0          # slot-0 memory is given to KVM in PHYS_CHUNK steps
+        self._register_phys(PHYS_CHUNK)
+        self.phys = PhysAllocator(self.host_base, PHYS_SIZE, grow=self._register_phys)
+        self.aspace = AddressSpace(self.phys)
+        self.next_shared_gpa = SHARED_GPA_BASE
+        self.vcpus = []
+        self.lock = threading.Lock()
+        self._setup_kernel()
+        self.clock_offsets = None         # (monotonic, realtime) - kvmclock, once known
+        self.set_clock_offsets()
+        self.assist = KvmAssist(self)
+
+    def _move_fds_high(self):
+        for name in ("kvm", "fd"):
+            setattr(self, name, fds.move_high(getattr(self, name), fds.OFFSET_VMM))
+
+    def _register_phys(self, upto):
+        """Make guest-physical memory up to `upto` known to KVM. Registering
+        the whole 64 GiB window at once costs ~15 ms (and ~8 ms to tear
+        down) on this kind of host, in every process, forked child and
+        exec; most programs use well under one chunk."""
+        while self.phys_registered < upto:
+            gpa = self.phys_registered
+            size = min(PHYS_CHUNK, PHYS_SIZE - gpa)
+            slot = len(self.slots)
+            self._set_slot(slot, gpa, size, self.host_base + gpa)
+            self.slots.append((slot, gpa, size, self.host_base + gpa))
+            self.phys_registered = gpa + size
+
+    def _set_slot(self, slot, gpa, size, host):
+        r = K.KvmUserspaceMemoryRegion(slot=slot, flags=0, guest_phys_addr=gpa, memory_size=size,
+                                       userspace_addr=host)
+        K.ioctl(self.fd, K.KVM_SET_USER_MEMORY_REGION, r)
+
+    def _pw(self, gpa, data):
+        # SAFETY: gpa lies in slot 0's reserved host memory.
+        ctypes.memmove(self.host_base + gpa, data, len(data))
+
+    def _setup_kernel(self):
+        """Page tables for the kernel half, GDT, IDT, guest code."""
+        hb = self.host_base
+        # PML4[511] -> KPDPT; KPDPT[510] -> KPD; KPD[0] = 2 MiB page at phys 0 (supervisor, global).
+        self._pw(L.PML4 + 511 * 8, struct.pack("<Q", L.KPDPT | L.PTE_P | L.PTE_W))
+        self._pw(L.KPDPT + 510 * 8, struct.pack("<Q", L.KPD | L.PTE_P | L.PTE_W))
+        self._pw(L.KPD, struct.pack("<Q", 0 | L.PTE_P | L.PTE_W | L.PTE_PS | L.PTE_G))
+        gdt = [0, 0, 0x00AF9B000000FFFF, 0x00CF93000000FFFF, 0x00CFFB000000FFFF, 0x00CFF3000000FFFF,
+               0x00AFFB000000FFFF, 0]
+        self._pw(L.GDT, struct.pack("<%dQ" % len(gdt), *gdt))
+        for i in range(L.MAX_VCPUS):
+            tss = L.KBASE + L.TSS + i * L.TSS_SIZE
+            lim = L.TSS_LIMIT
+            lo = (lim & 0xFFFF) | ((tss & 0xFFFFFF) << 16) | (0x89 << 40) | (((lim >> 16) & 0xF) << 48) | \
+                (((tss >> 24) & 0xFF) << 56)
+            hi = (tss >> 32) & 0xFFFFFFFF
+            self._pw(L.GDT + L.SEL_TSS0 + 16 * i, struct.pack("<QQ", lo, hi))
+            rsp0 = L.KBASE + L.KSTACKS + (i + 1) * L.KSTACK_SIZE
+            # The I/O permission bitmap after the TSS lets CPL 3 use port
+            # PORT_SYSCALL only (see layout.py: SYSCALL may leave CPL at 3).
+            self._pw(L.TSS + i * L.TSS_SIZE, struct.pack("<IQQQQ", 0, rsp0, 0, 0, 0) + b"\0" * 64 +
+                     struct.pack("<HH", 0, 104) + L.IO_BITMAP)
+        idt = b""
+        for v in range(256):
+            if v < 32:
+                off = L.KBASE + L.CODE + L.EXC_STUBS + 32 * v
+                attr = 0xEE if v in (3, 4) else 0x8E       # int3/into allowed from ring 3
+                idt += struct.pack("<HHBBHIi", off & 0xFFFF, L.SEL_KCODE, 0, attr, (off >> 16) & 0xFFFF,
+                                   (off >> 32) & 0xFFFFFFFF, 0)
+            else:
+                idt += b"\0" * 16
+        self._pw(L.IDT, idt)
+        code = bytearray(self.backend.guest_code)
+        if code[L.SYSRET_OFFSET:L.SYSRET_OFFSET + 3] != b"\x48\x0f\x07":
+            raise base.GuestCrash("entry.bin does not match layout.SYSRET_OFFSET")
+        if self.backend.cpl3_syscall:
+            code[L.SYSRET_OFFSET:L.SYSRET_OFFSET + 3] = b"\xff\xe1\x90"      # jmp rcx; nop
+        self._pw(L.CODE, bytes(code))
+        self._pw(L.FASTMASK, b"\0" * 64)
+        # The trampoline: user-accessible views of the entry code and tables.
+        self.aspace.map(L.TRAMPOLINE, 0x1000, base.PROT_READ | base.PROT_EXEC, gpa=L.CODE)
+        self.aspace.map(L.TRAMPOLINE + 0x1000, 0x3000, base.PROT_READ | base.PROT_WRITE, gpa=L.FASTMASK)
+        self.aspace.map(L.TIMEPAGE_VA, 0x1000, base.PROT_READ, gpa=L.TIMEPAGE)
+        self.aspace.map(L.RANDPOOL_VA, 0x1000, base.PROT_READ | base.PROT_WRITE, gpa=L.RANDPOOL)
+        self._pw(L.RANDPOOL, struct.pack("<Q", 0x1000))           # empty until refilled
+
+    # -- time for the vDSO -------------------------------------------------------------------
+    def set_clock_offsets(self):
+        """kvmclock (which KVM writes into the time page for vCPU 0) counts
+        from VM creation; store the offsets that make it CLOCK_MONOTONIC and
+        CLOCK_REALTIME, then mark the page valid for the vDSO."""
+        import time as _time
+        c = K.KvmClockData()
+        try:
+            t1 = _time.clock_gettime_ns(_time.CLOCK_MONOTONIC)
+            K.ioctl(self.fd, K.KVM_GET_CLOCK, c)
+            t2 = _time.clock_gettime_ns(_time.CLOCK_MONOTONIC)
+        except OSError:
+            return
+        mono = (t1 + t2) // 2 - c.clock
+        if c.flags & K.KVM_CLOCK_REALTIME:
+            real = c.realtime - c.clock
+        else:
+            real = _time.time_ns() - (t2 - mono)
+        self._pw(L.TIMEPAGE + 64, struct.pack("<Qqq", 0, mono, real))
+        self._pw(L.TIMEPAGE + 64, struct.pack("<Q", 1))
+        self.clock_offsets = (mono, real)
+
+    def patch_cpl3_syscall(self):
+        """SYSCALL left CPL at 3 here: return with `jmp rcx` instead of sysretq."""
+        self.backend.cpl3_syscall = True
+        self._pw(L.CODE + L.SYSRET_OFFSET, b"\xff\xe1\x90")
+
+    # -- guest-physical access (the fast path's undo rules, KvmAssist) ------------------------
+    def read_phys(self, gpa, n):
+        # SAFETY: gpa lies in slot 0's reserved host memory.
+        return ctypes.string_at(self.host_base + gpa, n)
+
+    def write_phys(self, gpa, data):
+        self._pw(gpa, data)
+
+    # -- memory (base.Vm) ----------------------------------------------------------------------
+    def map(self, addr, size, prot):
+        with self.lock:
+            self.aspace.map(addr, size, prot)
+
+    def map_host(self, addr, size, prot, host_address):
+        with self.lock:
+            gpa = self.next_shared_gpa
+            self.next_shared_gpa += (size + 0x1FFFFF) & ~0x1FFFFF
+            slot = len(self.slots)
+            self._set_slot(slot, gpa, size, host_address)
+            self.slots.append((slot, gpa, size, host_address))
+            self.aspace.map(addr, size, prot, gpa=gpa, host_addr=host_address)
+
+    def unmap(self, addr, size):
+        with self.lock:
+            self.aspace.unmap(addr, size)
+
+    def protect(self, addr, size, prot):
+        with self.lock:
+            self.aspace.protect(addr, size, prot)
+
+    def read(self, addr, size):
+        return self.aspace.read(addr, size)
+
+    def write(self, addr, data):
+        self.aspace.write(addr, data)
+
+    def close(self):
+        """Release the VM (after execve replaced the image)."""
+        for v in self.vcpus:
+            try:
+                os.close(v.fd)
+            except OSError:
+                pass
+        for fd in (self.fd, self.kvm):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        K._libc.munmap(self.host_base, PHYS_SIZE)
+        self.host_base = 0
+
+    def new_vcpu(self):
+        v = KvmVcpu(self, len(self.vcpus))
+        self.vcpus.append(v)
+        return v
+
+    # -- fork ----------------------------------------------------------------------------------
+    def before_fork(self):
+        """In the parent, just before the host fork: the vCPU state the child
+        needs (KVM objects cannot be used from the child)."""
+        self._fork_states = [v.export_state() for v in self.vcpus]
+
+    def after_fork_child(self):
+        """KVM objects belong to the parent; rebuild them over our (copy-on-
+        write) memory and move the vCPU state across."""
+        states = self._fork_states
+        for fd in (self.fd, self.kvm):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self.kvm = os.open("/dev/kvm", os.O_RDWR | os.O_CLOEXEC)
+        self.fd = K.ioctl(self.kvm, K.KVM_CREATE_VM, 0)
+        self._move_fds_high()
+        for slot, gpa, size, host in self.slots:
+            self._set_slot(slot, gpa, size, host)
+        self._pw(L.TIMEPAGE, b"\0" * 96)          # a new kvmclock: stale until rewritten
+        self._pw(L.FASTCOUNT, b"\0" * 4096)       # --stats counts this process's calls only
+        for v, st in zip(self.vcpus, states):
+            v.recreate(st)
+        self.set_clock_offsets()
+
