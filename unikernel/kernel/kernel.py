@@ -186,7 +186,7 @@ class Kernel(object):
         --strace, which must see every call. Also use the backend's clock
         (kvmclock) for time syscalls, so they agree with its vDSO."""
         vm = t.vcpu.vm
-        self.host.clock_override = getattr(vm, "clock_ns", None)
+        self.host.upcalls.clock_override = getattr(vm, "clock_ns", None)
         if not hasattr(vm, "set_fast_syscalls"):
             return
         tidptr = vm.take_tid_address()           # set_tid_address served in the VM so far
@@ -303,7 +303,7 @@ class Kernel(object):
             release_old = self._end_other_threads(t)
             self.sched.stop = True
             self.sched = None
-            self.host.block_hooks = None
+            self.host.upcalls.block_hooks = None
             self.dispatcher.guest_enter = self.dispatcher.guest_leave = None
             t.tid = p.pid
             p.tasks = {t.tid: t}
@@ -381,7 +381,7 @@ class Kernel(object):
         if self.sched is not None:
             self.sched.stop = True
             self.sched = None
-            self.host.block_hooks = None
+            self.host.upcalls.block_hooks = None
             self.dispatcher.guest_enter = self.dispatcher.guest_leave = None
         self.next_tid = 0
         t.signals.own.clear()
@@ -421,8 +421,8 @@ class Kernel(object):
         if p is not None:
             for sig in self.signal_bridge.inherited_ignored():
                 p.sigactions.set_initial(sig, S.Action(S.SIG_IGN))
-        self.host.interrupt_exc = E.Interrupted
-        self.host.should_interrupt = self._should_interrupt
+        self.host.upcalls.interrupt_exc = E.Interrupted
+        self.host.upcalls.should_interrupt = self._should_interrupt
         self.signal_bridge.set(S.SIGCHLD, "default", self._host_signal)
 
     def start_thread(self, target, args, name):
@@ -742,7 +742,7 @@ class Kernel(object):
         if self.sched is None:
             parallel = getattr(self.backend, "parallel", False)
             self.sched = Scheduler(self, t, preempt=not parallel)
-            self.host.block_hooks = (self._block_enter, self._block_exit)
+            self.host.upcalls.block_hooks = (self._block_enter, self._block_exit)
             if parallel:
                 sched = self.sched
                 self.dispatcher.guest_enter = lambda v: sched.lock.release(v.task)
