@@ -29,15 +29,14 @@ Travels inside bundles: Python 3.9.
 import os
 
 from lxpack.runtime.host import api
-from lxpack.runtime.host._common import oserror_to_linux  # noqa: F401  (re-exported)
 from lxpack.runtime.host.clocks import Clocks
 from lxpack.runtime.host.descriptors import Descriptors
-from lxpack.runtime.host.files import Files, stat_to_linux  # noqa: F401  (re-exported)
-from lxpack.runtime.host.memory import HostMapping, Memory  # noqa: F401  (re-exported)
+from lxpack.runtime.host.files import Files
+from lxpack.runtime.host.memory import Memory
 from lxpack.runtime.host.netif import host_interfaces
 from lxpack.runtime.host.processes import Processes
 from lxpack.runtime.host.readiness import Readiness
-from lxpack.runtime.host.signals import SignalBridge, Signals, set_host_default  # noqa: F401  (re-exported)
+from lxpack.runtime.host.signals import SignalBridge, Signals  # noqa: F401  (SignalBridge: for boot)
 from lxpack.runtime.host.sockets import Sockets
 from lxpack.runtime.host.terminals import Terminals
 from lxpack.runtime.host.waits import Waits

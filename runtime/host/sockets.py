@@ -29,8 +29,8 @@ from lxpack.runtime.host.sockaddr import (ABSTRACT_NATIVE, Detached, abstract_di
 
 _HAS_NOSIGNAL = hasattr(socket, "MSG_NOSIGNAL")
 _HOST_SOL_SOCKET = socket.SOL_SOCKET
-_HOST_SCM_RIGHTS = socket.SCM_RIGHTS
-_HOST_SCM_CREDENTIALS = getattr(socket, "SCM_CREDENTIALS", None)
+_HOST_SCM_RIGHTS = X.scm_type_to_host(SK.SCM_RIGHTS)
+_HOST_SCM_CREDENTIALS = X.scm_type_to_host(SK.SCM_CREDENTIALS)     # None off Linux
 _HOST_MSG_CTRUNC = getattr(socket, "MSG_CTRUNC", 8)
 _INT = struct.Struct("i")
 
