@@ -16,17 +16,15 @@ from lxpack.runtime.host.api import LinuxError
 _IFF_NAMES = ("IFF_UP", "IFF_BROADCAST", "IFF_DEBUG", "IFF_LOOPBACK", "IFF_POINTOPOINT",
               "IFF_NOTRAILERS", "IFF_RUNNING", "IFF_NOARP", "IFF_PROMISC", "IFF_ALLMULTI",
               "IFF_MULTICAST")
-_MACOS_IFF = {"IFF_UP": 0x1, "IFF_BROADCAST": 0x2, "IFF_DEBUG": 0x4, "IFF_LOOPBACK": 0x8,
-              "IFF_POINTOPOINT": 0x10, "IFF_NOTRAILERS": 0x20, "IFF_RUNNING": 0x40, "IFF_NOARP": 0x80,
-              "IFF_PROMISC": 0x100, "IFF_ALLMULTI": 0x200, "IFF_MULTICAST": 0x8000}
 
 
 def _iff_to_linux(hflags):
     if IS_LINUX:
         return hflags & 0xFFFF
+    from lxpack.runtime.host.macos_constants import MACOS_IFF
     out = 0
     for n in _IFF_NAMES:
-        if hflags & _MACOS_IFF[n]:
+        if hflags & MACOS_IFF[n]:
             out |= getattr(SK, n)
     return out
 

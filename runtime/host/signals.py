@@ -17,6 +17,7 @@ import sys
 import threading
 
 from lxpack.abi import errno as E
+from lxpack.abi import signal as S
 from lxpack.runtime.host import clib as _clib
 from lxpack.runtime.host._common import X, call, high
 from lxpack.runtime.host.api import LinuxError
@@ -138,14 +139,14 @@ class SignalBridge(object):
         skip = _unmanaged()
         valid = set(signal.valid_signals()) if hasattr(signal, "valid_signals") else set(range(1, 32))
         self._async = valid - skip
-        for lsig in range(1, 65):
+        for lsig in range(1, S.SIGRTMAX + 1):
             hsig = X.signal_to_host(lsig)
             if hsig is None or hsig in skip or hsig not in valid:
                 continue
             try:
                 before = _raw_sigaction(hsig)
                 was = signal.getsignal(hsig)
-                if was == signal.SIG_IGN and lsig < 32:
+                if was == signal.SIG_IGN and lsig < S.SIGRTMIN:
                     self._ignored_at_start.append(lsig)
                 signal.signal(hsig, self._on_signal)
                 # Back to what the process started with: ignored stays
