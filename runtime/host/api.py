@@ -108,8 +108,10 @@ class Host(object):
     then comes from the timer).
     """
 
-    upcalls = None
     real_timer_used = False
+
+    def __init__(self, upcalls=None):
+        self.upcalls = upcalls if upcalls is not None else Upcalls()
 
     # -- paths and metadata (posix: files.py); dirfd may be AT_FDCWD; paths are bytes --------------
     def openat(self, dirfd, path, flags, mode):

@@ -42,7 +42,7 @@ from lxpack.runtime.host.terminals import Terminals
 from lxpack.runtime.host.waits import Waits
 
 
-class PosixHost(object):
+class PosixHost(api.Host):
     """Host services for one Linux process (one host process).
 
     upcalls: the api.Upcalls the unikernel fills in (a fresh one if None).
@@ -50,10 +50,9 @@ class PosixHost(object):
     to the concern object that implements it."""
 
     def __init__(self, upcalls=None):
-        self.upcalls = upcalls if upcalls is not None else api.Upcalls()
+        api.Host.__init__(self, upcalls)
         waits = Waits(self.upcalls)
         self._clocks = clocks = Clocks(waits, self.upcalls)
-        self._waits = waits
         self._processes = processes = Processes(waits, clocks)
         concerns = (Files(), Descriptors(waits), processes, Signals(), Sockets(waits), Readiness(waits),
                     Terminals(), Memory(), clocks, waits)
