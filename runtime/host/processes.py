@@ -22,9 +22,12 @@ from lxpack.runtime.host._common import X, call, high, oserror_to_linux
 from lxpack.runtime.host.api import LinuxError
 from lxpack.runtime.host.signals import fork_blocked
 
-_WAITID_KNOWN = 0
-for _v in S.WAITID_OPTIONS.values():
-    _WAITID_KNOWN |= _v
+# The options that reach the host: __WALL, __WCLONE and __WNOTHREAD stay
+# behind (every host child is a process that signals SIGCHLD; a Linux host
+# would take __WCLONE to mean "clone children only" and find none), and
+# waitid ignores bits it does not know.
+_WAIT4_PASS = S.WNOHANG | S.WUNTRACED | S.WCONTINUED
+_WAITID_PASS = S.WEXITED | S.WSTOPPED | S.WCONTINUED | S.WNOHANG | S.WNOWAIT
 _IDTYPE = {"all": S.P_ALL, "pid": S.P_PID, "pgid": S.P_PGID}
 _RUSAGE = {R.RUSAGE_SELF: resource.RUSAGE_SELF, R.RUSAGE_CHILDREN: resource.RUSAGE_CHILDREN}
 
@@ -98,10 +101,9 @@ class Processes(object):
 
     # -- waiting for children --------------------------------------------------------------
     def wait4(self, pid, options):
-        """options: Linux WNOHANG, WUNTRACED, WCONTINUED (__WALL, __WCLONE,
-        __WNOTHREAD dropped: every host child is a process).
+        """options: Linux WNOHANG, WUNTRACED, WCONTINUED (others ignored).
         Returns (pid, linux_status, rusage) or (0, 0, None) with WNOHANG."""
-        hopt = X.wait_options_to_host(options) | os.WNOHANG
+        hopt = X.wait_options_to_host(options & _WAIT4_PASS) | os.WNOHANG
 
         def attempt():
             try:
@@ -124,7 +126,7 @@ class Processes(object):
         if not hasattr(os, "waitid"):
             return self._waitid_by_wait4(idtype, ident, options)
         hid = X.idtype_to_host(_IDTYPE[idtype])
-        hopt = X.waitid_options_to_host(options & _WAITID_KNOWN) | os.WNOHANG
+        hopt = X.waitid_options_to_host(options & _WAITID_PASS) | os.WNOHANG
 
         def attempt():
             try:
