@@ -16,6 +16,8 @@ from lxpack.runtime.host._common import X, oserror_to_linux
 from lxpack.runtime.host.api import LinuxError
 
 # Linux ITIMER_* -> the host's, by name.
+_clock_to_host = X.clock_to_host
+_gettime_ns = time.clock_gettime_ns
 _ITIMERS = {TM.ITIMER_REAL: signal.ITIMER_REAL, TM.ITIMER_VIRTUAL: signal.ITIMER_VIRTUAL,
             TM.ITIMER_PROF: signal.ITIMER_PROF}
 
@@ -35,11 +37,11 @@ class Clocks(object):
             ns = override(linux_clock)
             if ns is not None:
                 return ns
-        c = X.clock_to_host(linux_clock)
+        c = _clock_to_host(linux_clock)
         if c is None:
             raise LinuxError(E.EINVAL)
         try:
-            return time.clock_gettime_ns(c)
+            return _gettime_ns(c)
         except OSError as e:     # a clock the host names but does not offer (the _ALARM ones)
             raise oserror_to_linux(e)
 

@@ -22,6 +22,7 @@ from lxpack.runtime.host.api import LinuxError, StatResult, StatfsResult
 
 _dev = X.dev_to_linux
 _mode = X.mode_to_linux
+_fstat = os.fstat
 
 
 def stat_to_linux(st):
@@ -65,7 +66,7 @@ class Files(object):
 
     def fstat(self, fd):
         try:
-            return stat_to_linux(os.fstat(fd))
+            return stat_to_linux(_fstat(fd))
         except OSError as e:
             raise oserror_to_linux(e)
 

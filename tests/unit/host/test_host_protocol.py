@@ -81,5 +81,6 @@ def test_real_timer_used_is_the_clocks(host):
 
 def test_hot_calls_are_bound_once(host):
     """The facade binds its methods at construction (no lookup layer per call)."""
-    assert "read" in vars(host) and "write" in vars(host)
+    from lxpack.runtime.host.descriptors import Descriptors
+    assert isinstance(host.read.__self__, Descriptors) and isinstance(host.write.__self__, Descriptors)
     assert host.getpid is os.getpid
