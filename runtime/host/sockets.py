@@ -46,8 +46,6 @@ def _rbuf(n):
     return memoryview(b)[:n]
 
 
-
-
 class Sockets(object):
     """Socket operations; waits: the process's waits.Waits (blocking calls
     release the CPU to other guest threads)."""
