@@ -49,6 +49,7 @@ def run_program(argv, backend="auto", root=None, strace=False, strace_file=None,
     trace_file: append the record of every path the program tree looks up
     there (lxpack trace; unikernel/kernel/pathtrace.py)."""
     from lxpack.runtime.host import posix
+    from lxpack.runtime.host.api import Upcalls
     from lxpack.runtime.vmm import registry
     from lxpack.unikernel import facade as U
     from lxpack.unikernel.facade import Config, CpuInfo, LinuxError, Stats, Vfs, WrongFormat
@@ -63,7 +64,7 @@ def run_program(argv, backend="auto", root=None, strace=False, strace_file=None,
         raise ProgramNotFound("%s: command not found" % prog if "/" not in prog
                               else "%s: No such file or directory" % prog)
     be = registry.get(backend)
-    host = posix.PosixHost()
+    host = posix.PosixHost(Upcalls())      # the unikernel fills the upcalls in (host.upcalls)
     if stats:
         host = _CountingHost(host)
     if foreign and not root_b:

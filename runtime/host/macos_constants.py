@@ -290,3 +290,10 @@ MACOS = {
     "CLOCK_MONOTONIC_RAW_APPROX": 5, "CLOCK_UPTIME_RAW": 8, "CLOCK_UPTIME_RAW_APPROX": 9,
     "CLOCK_PROCESS_CPUTIME_ID": 12, "CLOCK_THREAD_CPUTIME_ID": 16,
 }
+
+# Interface flags (bsd/net/if.h), for the unikernel's rtnetlink answers
+# (runtime/host/netif.py translates them by name; not part of MACOS because
+# no Linux<->host group carries them).
+MACOS_IFF = {"IFF_UP": 0x1, "IFF_BROADCAST": 0x2, "IFF_DEBUG": 0x4, "IFF_LOOPBACK": 0x8,
+             "IFF_POINTOPOINT": 0x10, "IFF_NOTRAILERS": 0x20, "IFF_RUNNING": 0x40, "IFF_NOARP": 0x80,
+             "IFF_PROMISC": 0x100, "IFF_ALLMULTI": 0x200, "IFF_MULTICAST": 0x8000}

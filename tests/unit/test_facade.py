@@ -3,6 +3,7 @@ objects: no KVM, no unicorn, no host access of its own."""
 import subprocess
 import sys
 
+from lxpack.runtime.host.api import Upcalls
 from lxpack.runtime.vmm import base
 from lxpack.unikernel import facade as U
 
@@ -27,6 +28,9 @@ class _Backend(base.Backend):
 
 
 class _Host(object):
+    def __init__(self):
+        self.upcalls = Upcalls()
+
     def memory(self):
         return 1 << 30, 1 << 29
 

@@ -24,7 +24,7 @@ class FastPaths(object):
         --strace, which must see every call. Also use the backend's clock
         (kvmclock) for time syscalls, so they agree with its vDSO."""
         assist = t.vcpu.vm.assist                # the backend's in-VM assistance (None: none)
-        self.host.clock_override = assist.clock_ns if assist is not None else None
+        self.host.upcalls.clock_override = assist.clock_ns if assist is not None else None
         if assist is None:
             return
         tidptr = assist.take_tid_address()       # set_tid_address served in the VM so far

@@ -87,7 +87,7 @@ class ProcessLifecycle(object):
             release_old = self._end_other_threads(t)
             self.sched.stop = True
             self.sched = None
-            self.host.block_hooks = None
+            self.host.upcalls.block_hooks = None
             self.dispatcher.guest_enter = self.dispatcher.guest_leave = None
             t.tid = p.pid
             p.tasks = {t.tid: t}
@@ -154,7 +154,7 @@ class ProcessLifecycle(object):
         if self.sched is not None:
             self.sched.stop = True
             self.sched = None
-            self.host.block_hooks = None
+            self.host.upcalls.block_hooks = None
             self.dispatcher.guest_enter = self.dispatcher.guest_leave = None
         self.next_tid = 0
         t.signals.own.clear()

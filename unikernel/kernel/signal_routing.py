@@ -70,8 +70,8 @@ class SignalRouting(object):
         if p is not None:
             for sig in self.signal_bridge.inherited_ignored():
                 p.sigactions.set_initial(sig, S.Action(S.SIG_IGN))
-        self.host.interrupt_exc = E.Interrupted
-        self.host.should_interrupt = self._should_interrupt
+        self.host.upcalls.interrupt_exc = E.Interrupted
+        self.host.upcalls.should_interrupt = self._should_interrupt
         self.signal_bridge.set(S.SIGCHLD, "default", self._host_signal)
 
     def _kick(self):

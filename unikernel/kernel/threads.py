@@ -51,7 +51,7 @@ class ThreadGroup(object):
         if self.sched is None:
             parallel = self.backend.parallel
             self.sched = Scheduler(self, t, preempt=not parallel)
-            self.host.block_hooks = (self._block_enter, self._block_exit)
+            self.host.upcalls.block_hooks = (self._block_enter, self._block_exit)
             if parallel:
                 sched = self.sched
                 self.dispatcher.guest_enter = lambda v: sched.lock.release(v.task)

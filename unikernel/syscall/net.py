@@ -5,7 +5,7 @@ sendmmsg, recvmmsg, setsockopt, getsockopt.
 A guest socket is a host socket (guest fd N is host fd N): these handlers
 copy Linux structures in and out of guest memory (sockaddr with its length
 rules, msghdr/mmsghdr, iovecs, cmsgs with SCM_RIGHTS and SCM_CREDENTIALS)
-and call the host layer with Linux values (runtime/host/posix_net.py
+and call the host layer with Linux values (runtime/host/sockets.py
 translates by name). AF_NETLINK sockets are served by the unikernel
 (kernel/netlink.py).
 

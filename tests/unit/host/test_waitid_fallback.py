@@ -24,7 +24,7 @@ def test_fallback_matches_os_waitid(action):
     a = _child(action)
     b = _child(action)
     want = host.waitid("pid", a, 4)                  # os.waitid here
-    got = host._waitid_by_wait4("pid", b, 4)         # what macOS gets
+    got = host._processes._waitid_by_wait4("pid", b, 4)         # what macOS gets
     assert got[0] == b and want[0] == a
     assert got[1:] == want[1:]
 
@@ -37,9 +37,9 @@ def test_fallback_refuses_wnowait_and_nohang_returns_none():
         os.read(r, 1)
         os._exit(0)
     try:
-        assert host._waitid_by_wait4("pid", pid, 4 | 1) is None          # WNOHANG, still running
+        assert host._processes._waitid_by_wait4("pid", pid, 4 | 1) is None          # WNOHANG, still running
         with pytest.raises(Exception):
-            host._waitid_by_wait4("pid", pid, 4 | 0x01000000)            # WNOWAIT
+            host._processes._waitid_by_wait4("pid", pid, 4 | 0x01000000)            # WNOWAIT
     finally:
         os.write(w, b"x")
         os.waitpid(pid, 0)

@@ -1,0 +1,65 @@
+"""Host memory the guest maps: shared file mappings and shared anonymous
+memory handed to the backend (vm.map_host).
+
+Owns: HostMapping (a libc mmap through ctypes: Python's mmap module refuses
+mappings larger than the file) and Memory.mmap_shared. Protection, mapping
+and msync flags are Linux names translated through xlat (X).
+Private to runtime/host (the facade is posix.PosixHost). Python 3.9.
+"""
+from lxpack.abi import mman as M
+from lxpack.runtime.host import clib as _clib
+from lxpack.runtime.host._common import X
+from lxpack.runtime.host.api import LinuxError
+
+
+class Memory(object):
+    """Host mappings (stateless)."""
+
+    def mmap_shared(self, fd, size, offset, writable=True):
+        """A host MAP_SHARED mapping (fd -1: anonymous) to map into the guest."""
+        return HostMapping(fd, size, offset, writable)
+
+
+class HostMapping(object):
+    """A host mmap the guest sees through vm.map_host (shared file or
+    shared anonymous memory)."""
+
+    def __init__(self, fd, size, offset, writable):
+        import ctypes
+        libc = _libc()
+        prot = X.prot_to_host(M.PROT_READ | (M.PROT_WRITE if writable else 0))
+        flags = X.mmap_flags_to_host(M.MAP_SHARED | (M.MAP_ANONYMOUS if fd < 0 else 0))
+        # SAFETY: a fresh mapping at an address chosen by the host kernel.
+        addr = libc.mmap(None, ctypes.c_size_t(size), prot, flags, fd, ctypes.c_long(offset))
+        if addr in (None, ctypes.c_void_p(-1).value):
+            raise LinuxError(X.errno_to_linux(ctypes.get_errno()))
+        self.address = addr
+        self.size = size
+        self.writable = writable
+
+    def sync(self):
+        import ctypes
+        _libc().msync(ctypes.c_void_p(self.address), ctypes.c_size_t(self.size), _MS_SYNC)
+
+    def close(self):
+        import ctypes
+        if self.address:
+            # SAFETY: the guest no longer maps this memory (Mm.unmap checked).
+            _libc().munmap(ctypes.c_void_p(self.address), ctypes.c_size_t(self.size))
+            self.address = 0
+
+
+_MS_SYNC = X.msync_flags_to_host(M.MS_SYNC)
+_LIBC = []
+
+
+def _libc():
+    if not _LIBC:
+        import ctypes
+        lib = _clib.open_libc()
+        lib.mmap.restype = ctypes.c_void_p
+        lib.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long]
+        lib.munmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
+        lib.msync.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+        _LIBC.append(lib)
+    return _LIBC[0]
