@@ -22,7 +22,7 @@ from lxpack.unikernel.errors import (EBADF, EFAULT, EINVAL, EISDIR, ENOTTY, EPIP
 from lxpack.unikernel.kernel import signals as S
 from lxpack.unikernel.kernel import memfd_seals
 from lxpack.unikernel.kernel.epoll import note_read
-from lxpack.unikernel.syscall.args import Fd, Hex, Int, Long, Out, Ptr, Size, UInt, ULong, CStr, require_fd
+from lxpack.unikernel.syscall.args import Hex, Int, Long, Out, Ptr, Size, UInt, ULong, CStr, require_fd
 from lxpack.unikernel.syscall.table import syscall
 from lxpack.runtime.host.api import RUNTIME_FD_BASE
 

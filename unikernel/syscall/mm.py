@@ -16,7 +16,7 @@ from lxpack.runtime.vmm.base import PAGE_SIZE, page_up
 from lxpack.unikernel.errors import EACCES, EEXIST, EFAULT, EINVAL, ENODEV, ENOMEM
 from lxpack.unikernel.kernel import mm as M
 from lxpack.unikernel.kernel.vfs import devfs
-from lxpack.unikernel.syscall.args import Hex, Int, Long, Ptr, Size, ULong
+from lxpack.unikernel.syscall.args import Hex, Int, Ptr, Size, ULong
 from lxpack.unikernel.syscall.table import syscall
 
 PROT_MASK = 7

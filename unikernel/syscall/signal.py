@@ -15,7 +15,7 @@ from lxpack.abi.time import CLOCK_MONOTONIC, NSEC_PER_SEC, TIMESPEC, unpack_time
 from lxpack.unikernel.errors import EAGAIN, EINVAL, EINTR, ENOMEM, EPERM, ESRCH, Interrupted
 from lxpack.unikernel.kernel import signals as S
 from lxpack.unikernel.kernel.sched import LeaveHook
-from lxpack.unikernel.syscall.args import Hex, Int, Out, Ptr, Size, UInt
+from lxpack.unikernel.syscall.args import Int, Out, Ptr, Size
 from lxpack.unikernel.syscall.table import NORETURN, syscall
 
 

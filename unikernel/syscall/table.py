@@ -13,7 +13,6 @@ index, one call and one register write. Tracing and timing (--strace,
 method chosen once at start-up.
 Travels inside bundles: Python 3.9.
 """
-import sys
 import time
 
 from lxpack.abi.syscalls_x86_64 import SYSCALL_NAMES

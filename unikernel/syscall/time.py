@@ -12,7 +12,7 @@ import struct
 from lxpack.abi.time import (CLOCK_MONOTONIC, CLOCK_REALTIME, ITIMERSPEC, ITIMERVAL, NSEC_PER_SEC, TIMER_ABSTIME,
                              TIMESPEC, USEC_PER_SEC, pack_itimerspec, pack_timespec_ns, pack_timeval_ns,
                              pack_timeval_sec_rounded, unpack_itimerspec_valid, unpack_timespec_ns)
-from lxpack.unikernel.errors import EFAULT, EINVAL, EOPNOTSUPP, Interrupted
+from lxpack.unikernel.errors import EINVAL, EOPNOTSUPP, Interrupted
 from lxpack.unikernel.kernel import posix_timers as PT
 from lxpack.unikernel.syscall.args import Int, Out, Ptr, UInt
 from lxpack.unikernel.syscall.table import syscall

@@ -78,7 +78,6 @@ class KvmVm(base.Vm):
 
     def _setup_kernel(self):
         """Page tables for the kernel half, GDT, IDT, guest code."""
-        hb = self.host_base
         # PML4[511] -> KPDPT; KPDPT[510] -> KPD; KPD[0] = 2 MiB page at phys 0 (supervisor, global).
         self._pw(L.PML4 + 511 * 8, struct.pack("<Q", L.KPDPT | L.PTE_P | L.PTE_W))
         self._pw(L.KPDPT + 510 * 8, struct.pack("<Q", L.KPD | L.PTE_P | L.PTE_W))
