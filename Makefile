@@ -5,7 +5,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: test test-processes test-net test-stress fuzz demo bench bench-quick compat sysdeps docs clean
+.PHONY: test test-unikernel test-processes test-net test-stress fuzz demo bench bench-quick compat sysdeps docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,12 @@ sysdeps:
 test: $(STAMP) sysdeps
 	$(PY) tools/gen_syscalls_doc.py --check
 	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+# The unikernel's unit tier (tests/unikernel: handlers driven through the
+# dispatcher with a fake host and VM; seconds, no KVM or unicorn) and the
+# source-rule/ABI tests (tests/unit); also part of `make test`.
+test-unikernel: $(STAMP)
+	$(PY) -m pytest -q tests/unikernel tests/unit $(PYTEST_ARGS)
 
 # Only the processes end-to-end tests (processes, threads, signals across
 # processes; also part of `make test`).
