@@ -168,6 +168,6 @@ class ProcessLifecycle(object):
         self.set_fast_paths(t)
         if self.signal_bridge is not None:
             self.signal_bridge.after_fork_child()    # also unblocks the host signals (PosixHost.fork)
-        elif hasattr(self.host, "fork_child_unblock"):
+        else:
             self.host.fork_child_unblock()
         self.update_blocked_mirror()

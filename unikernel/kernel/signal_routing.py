@@ -263,7 +263,7 @@ class SignalRouting(object):
             if code in (S.CLD_STOPPED, S.CLD_CONTINUED) and act.flags & S.SA_NOCLDSTOP:
                 return None
             return info
-        if sig == S.SIGALRM and getattr(self.host, "real_timer_used", False):
+        if sig == S.SIGALRM and self.host.real_timer_used:
             return S.siginfo(sig, S.SI_KERNEL)
         return S.siginfo(sig, S.SI_USER)
 

@@ -46,7 +46,7 @@ def served(n):
 def host_path(host, n):
     """The host path of /dev/pts/N (the host's slave of pseudo-terminal N);
     None for any other path."""
-    if n.startswith(PTS_PREFIX) and n[9:].isdigit() and hasattr(host, "pts_path"):
+    if n.startswith(PTS_PREFIX) and n[9:].isdigit():
         return host.pts_path(int(n[9:]))
     return None
 
