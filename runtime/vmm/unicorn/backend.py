@@ -8,21 +8,26 @@ into Exit records. Knows nothing of Linux: the syscall hook hands each
 Speed: every guest system call passes through _on_syscall, so register
 access bypasses unicorn's high-level Python API (about 10 us a call) and uses
 the C library through ctypes with preallocated buffers (about 1 us). There
-are no per-instruction or per-block hooks; the only other hooks fire on
-faults and interrupts, which are rare.
+are no per-instruction or per-block hooks. Memory: engine regions are
+read+write+exec and the guest's page permissions (pageprot.ProtMap) reach the
+engine through a virtual TLB filled by a hook on each TLB miss, so stores
+stay on the engine's fast path (in the default TLB mode every page is
+executable and every store took the slow dirty-tracking path) and mprotect
+never splits (copies) an engine region; a denied access ends in a hole page
+whose bounded hook reports the exact fault address.
 
 Threads: one engine runs one guest thread at a time; each Vcpu keeps its own
 saved context and the scheduler (unikernel) switches them.
 Travels inside bundles: Python 3.9.
 """
 import ctypes
-import threading
 
 import unicorn
 from unicorn import x86_const as X
 from unicorn.unicorn_py3 import unicorn as _ucpy
 
 from lxpack.runtime.vmm import base
+from lxpack.runtime.vmm.unicorn.pageprot import ProtMap
 
 # SAFETY: uclib is the loaded libunicorn with prototypes set by the binding;
 # we call it with the engine handle owned by a live Uc object only.
@@ -32,11 +37,28 @@ _CTL_TLB_FLUSH = unicorn.unicorn_const.UC_CTL_TLB_FLUSH | (unicorn.unicorn_const
 _HOOK_INSN_CB = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p)
 _HOOK_CPUID_CB = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p)
 
-_PROT = {0: unicorn.UC_PROT_NONE}
-for _p in range(1, 8):
-    _PROT[_p] = ((unicorn.UC_PROT_READ if _p & base.PROT_READ else 0)
-                 | (unicorn.UC_PROT_WRITE if _p & base.PROT_WRITE else 0)
-                 | (unicorn.UC_PROT_EXEC if _p & base.PROT_EXEC else 0))
+
+class _TlbEntry(ctypes.Structure):
+    """uc_tlb_entry: what a TLB-fill hook answers for one virtual page."""
+    _fields_ = [("paddr", ctypes.c_uint64), ("perms", ctypes.c_int)]
+
+
+_HOOK_TLB_CB = ctypes.CFUNCTYPE(ctypes.c_bool, ctypes.c_void_p, ctypes.c_uint64, ctypes.c_int,
+                                ctypes.POINTER(_TlbEntry), ctypes.c_void_p)
+# A denied data access is pointed at this guest-physical page, where nothing
+# is ever mapped (above the 47-bit user address space, below unicorn's 52-bit
+# physical limit): the engine then calls the unmapped-memory hook bound to
+# this page alone with the exact address (the fill hook only sees the page).
+# A hook bound to one page leaves every other page on the fast path.
+_HOLE = (1 << 52) - 0x1000
+_UNTIL = 0xFFFFFFFFFFFFFFFF         # run()'s end address: never reached
+_UNTIL_PAGE = _UNTIL & ~0xFFF
+_UC_MEM_FETCH = unicorn.UC_MEM_FETCH
+_UC_MEM_WRITE = unicorn.UC_MEM_WRITE
+_PERM_RX = unicorn.UC_PROT_READ | unicorn.UC_PROT_EXEC
+_PERM_RW = unicorn.UC_PROT_READ | unicorn.UC_PROT_WRITE
+_PERM_R = unicorn.UC_PROT_READ
+_ACCESS_NAME = {unicorn.UC_MEM_READ: "read", unicorn.UC_MEM_WRITE: "write", unicorn.UC_MEM_FETCH: "exec"}
 
 # Register names the unikernel uses, in the order of Vcpu.get_regs()/set_regs().
 GPR_NAMES = ("rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp",
@@ -51,12 +73,6 @@ _SYSCALL_IDS = [X.UC_X86_REG_RAX, X.UC_X86_REG_RDI, X.UC_X86_REG_RSI, X.UC_X86_R
 _INTR_KIND = {0: "divide", 1: "debug", 3: "breakpoint", 4: "overflow", 5: "bound", 6: "invalid_opcode",
               7: "device_na", 8: "divide", 13: "general_protection", 14: "page", 16: "fpu", 17: "alignment",
               19: "simd"}
-_ACCESS = {
-    unicorn.UC_MEM_READ_UNMAPPED: ("read", "unmapped"), unicorn.UC_MEM_WRITE_UNMAPPED: ("write", "unmapped"),
-    unicorn.UC_MEM_FETCH_UNMAPPED: ("exec", "unmapped"), unicorn.UC_MEM_READ_PROT: ("read", "protection"),
-    unicorn.UC_MEM_WRITE_PROT: ("write", "protection"), unicorn.UC_MEM_FETCH_PROT: ("exec", "protection"),
-}
-
 _FACTS = None      # cpu_facts() of the emulated CPU, found once per process
 
 
@@ -93,15 +109,35 @@ class UnicornVm(base.Vm):
     def __init__(self):
         self.uc = unicorn.Uc(unicorn.UC_ARCH_X86, unicorn.UC_MODE_64)
         self.handle = self.uc._uch
-        self._fault = None          # (access, addr) recorded by the invalid-memory hook
+        self._fault = None          # (exact address, access, unmapped) recorded by the hole hook
         self._intr = None           # interrupt number recorded by the interrupt hook
         # The FPU state Linux gives a new program (FNINIT, MXCSR reset); the
         # engine starts with FCW 0 (single precision, exceptions unmasked),
         # which changed long double results (sqlite3 sums).
         self.uc.reg_write(X.UC_X86_REG_FPCW, 0x37F)
         self.uc.reg_write(X.UC_X86_REG_MXCSR, 0x1F80)
-        self.uc.hook_add(unicorn.UC_HOOK_MEM_INVALID, self._on_mem_invalid)
+        # Page permissions live in self.prot and reach the engine through a
+        # virtual TLB filled by _on_tlb_fill (pageprot.py says why).
+        self.prot = ProtMap()
+        self._denied = None         # (page, access, unmapped) the fill hook refused
+        # True while the runtime (not the guest) makes the engine translate
+        # addresses: dropping translated code looks its pages up through
+        # the TLB, and a refusal there would stop the guest with an error.
+        self._lenient = True
+        self.uc.ctl_set_tlb_mode(unicorn.UC_TLB_VIRTUAL)
+        self._fill_cb = _HOOK_TLB_CB(self._on_tlb_fill)   # keep a reference: ctypes callback
+        fill = _ucpy.uc_hook_h()
+        # SAFETY: self._fill_cb lives as long as this Vm; global hook (begin=1 > end=0).
+        err = _lib.uc_hook_add(self.handle, ctypes.byref(fill), unicorn.UC_HOOK_TLB_FILL,
+                               ctypes.cast(self._fill_cb, ctypes.c_void_p), None,
+                               ctypes.c_uint64(1), ctypes.c_uint64(0))
+        if err:
+            raise unicorn.UcError(err)
+        self._fill_hook = fill
+        self.uc.hook_add(unicorn.UC_HOOK_MEM_READ_UNMAPPED | unicorn.UC_HOOK_MEM_WRITE_UNMAPPED,
+                         self._on_hole, begin=_HOLE, end=_HOLE + 0xFFF)
         self.uc.hook_add(unicorn.UC_HOOK_INTR, self._on_intr)
+        self._lenient = False
         self.vcpus = []
         self.running = None         # the Vcpu currently inside emu_start
         # One syscall hook per engine, handing the call to the running vCPU.
@@ -120,29 +156,52 @@ class UnicornVm(base.Vm):
         self.running._on_syscall(uch, user_data)
 
     # -- memory ---------------------------------------------------------------
+    # Engine regions are all read+write+exec; the guest's permissions are
+    # self.prot's, applied by the TLB-fill hook, so a protection change
+    # never splits (copies) an engine region.
+    # The engine calls below may drop translated code, which looks pages up
+    # through the TLB: they run with the fill hook lenient (see __init__).
     def map(self, addr, size, prot):
-        self.uc.mem_map(addr, size, _PROT[prot & 7])
+        self._lenient = True
+        try:
+            self.uc.mem_map(addr, size, unicorn.UC_PROT_ALL)
+        finally:
+            self._lenient = False
+        self.prot.set(addr, addr + size, prot & 7)
 
     def map_host(self, addr, size, prot, host_address):
         """Map host memory (e.g. a host mmap of a shared file) at addr."""
-        # SAFETY: the caller keeps the host mapping alive until unmap().
-        self.uc.mem_map_ptr(addr, size, _PROT[prot & 7], host_address)
+        self._lenient = True
+        try:
+            # SAFETY: the caller keeps the host mapping alive until unmap().
+            self.uc.mem_map_ptr(addr, size, unicorn.UC_PROT_ALL, host_address)
+        finally:
+            self._lenient = False
+        self.prot.set(addr, addr + size, prot & 7)
 
     def unmap(self, addr, size):
-        self.uc.mem_unmap(addr, size)
+        self._lenient = True
+        try:
+            self.uc.mem_unmap(addr, size)
+        finally:
+            self._lenient = False
+        self.prot.set(addr, addr + size, None)
         self._flush_code(addr, size)
 
     def protect(self, addr, size, prot):
-        self.uc.mem_protect(addr, size, _PROT[prot & 7])
+        self.prot.set(addr, addr + size, prot & 7)
         self._flush_code(addr, size)
 
     def _flush_code(self, addr, size):
         # Translated blocks of the old mapping must not run again, and the
         # soft TLB must not keep a permission mem_protect took away.
+        self._lenient = True
         try:
             self.uc.ctl_remove_cache(addr, addr + size)
         except unicorn.UcError:
             pass
+        finally:
+            self._lenient = False
         # SAFETY: a control call on our engine handle with no arguments.
         _lib.uc_ctl(self.handle, _CTL_TLB_FLUSH)
 
@@ -166,9 +225,52 @@ class UnicornVm(base.Vm):
         self.vcpus.append(v)
         return v
 
-    # -- hooks (rare path) ------------------------------------------------------
-    def _on_mem_invalid(self, uc, access, addr, size, value, user_data):
-        self._fault = (access, addr)
+    # -- hooks -------------------------------------------------------------------
+    def _on_tlb_fill(self, uch, vaddr, access, entry, user_data):
+        """An engine TLB miss on the page vaddr: identity-map it with what
+        the mapping allows for this kind of access (x86: PROT_WRITE and
+        PROT_EXEC imply read). Data entries never carry exec, so stores
+        stay on the engine's fast path; a fetch entry carries no write."""
+        prot = self.prot.lookup(vaddr)
+        e = entry[0]
+        if self._lenient:
+            e.paddr = vaddr
+            e.perms = _PERM_RX
+            return True
+        if prot:
+            if access == _UC_MEM_FETCH:
+                if prot & 4:
+                    e.paddr = vaddr
+                    e.perms = _PERM_RX
+                    return True
+            elif access == _UC_MEM_WRITE:
+                if prot & 2:
+                    e.paddr = vaddr
+                    e.perms = _PERM_RW
+                    return True
+            else:
+                e.paddr = vaddr
+                e.perms = _PERM_RW if prot & 2 else _PERM_R
+                return True
+        if vaddr == _UNTIL_PAGE and access == _UC_MEM_FETCH:
+            # emu_start drops any code cached at its end address (run()'s
+            # `until`, never reached) by looking that page up: not a fault.
+            e.paddr = _HOLE
+            e.perms = _PERM_RX
+            return True
+        if self._denied is None:
+            # The first refusal is the fault: after a refused fetch the
+            # engine's exception path fetches again from a bogus address.
+            self._denied = (vaddr, access, prot is None)
+        if access == _UC_MEM_FETCH:
+            return False                  # the address is RIP (run() reads it)
+        e.paddr = _HOLE                   # the hole hook learns the exact address
+        e.perms = _PERM_RW
+        return True
+
+    def _on_hole(self, uc, access, addr, size, value, user_data):
+        page, acc, unmapped = self._denied
+        self._fault = (page | (addr & 0xFFF), _ACCESS_NAME.get(acc, "read"), unmapped)
         return False
 
     def _on_intr(self, uc, intno, user_data):
@@ -313,11 +415,12 @@ class UnicornVcpu(base.Vcpu):
         self._handler = handler
         self._stop = False
         vm._fault = None
+        vm._denied = None
         vm._intr = None
         vm.running = self
         rip = self.get_reg("rip")
         try:
-            self.uc.emu_start(rip, 0xFFFFFFFFFFFFFFFF)
+            self.uc.emu_start(rip, _UNTIL)
             err = None
         except unicorn.UcError as e:
             err = e
@@ -331,6 +434,8 @@ class UnicornVcpu(base.Vcpu):
             exc, self._exc = self._exc, None
             raise exc
         rip = self.get_reg("rip")
+        if vm._denied is not None:
+            return self._denied_exit(rip)
         if err is not None:
             return self._error_exit(err, rip)
         if vm._intr is not None:
@@ -340,15 +445,28 @@ class UnicornVcpu(base.Vcpu):
             return base.StopExit()
         return base.HaltExit(rip)
 
-    def _error_exit(self, err, rip):
+    def _denied_exit(self, rip):
+        """The page fault the TLB-fill hook raised (a data access ends in
+        the hole with its exact address; a refused fetch stops the engine
+        with an error or as interrupt 14, at RIP)."""
         vm = self.vm
+        # The hole's TLB entry must not outlive this fault.
+        # SAFETY: a control call on our engine handle with no arguments.
+        _lib.uc_ctl(vm.handle, _CTL_TLB_FLUSH)
+        page, acc, unmapped = vm._denied
+        vm._denied = None
+        reason = "unmapped" if unmapped else "protection"
+        if vm._fault is not None:
+            addr, access, _ = vm._fault
+            return base.FaultExit("page", rip, addr=addr, access=access, reason=reason)
+        # An instruction that starts before the page faults on the page.
+        addr = rip if rip >= page else page
+        return base.FaultExit("page", rip, addr=addr, access=_ACCESS_NAME.get(acc, "read"), reason=reason)
+
+    def _error_exit(self, err, rip):
         code = err.errno
         if code == unicorn.UC_ERR_INSN_INVALID:
             return base.FaultExit("invalid_opcode", rip)
-        if vm._fault is not None:
-            access, addr = vm._fault
-            acc, reason = _ACCESS.get(access, ("read", "unmapped"))
-            return base.FaultExit("page", rip, addr=addr, access=acc, reason=reason)
         if code in (unicorn.UC_ERR_FETCH_UNMAPPED, unicorn.UC_ERR_FETCH_PROT):
             return base.FaultExit("page", rip, addr=rip, access="exec",
                                   reason="unmapped" if code == unicorn.UC_ERR_FETCH_UNMAPPED else "protection")
