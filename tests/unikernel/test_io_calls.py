@@ -289,8 +289,6 @@ def test_pipe2_bad_flags_is_einval(g):
     assert g.call(NR_pipe2, g.alloc(8), F.O_APPEND) == -E.EINVAL
 
 
-@pytest.mark.xfail(strict=True, reason="lxpack creates the pipe before copying the fds out, and leaks both "
-                                       "descriptors when the copy faults (Linux's do_pipe2 releases them)")
 def test_pipe2_bad_pointer_is_efault_and_leaks_nothing(g):
     assert g.call(NR_pipe2, g.UNMAPPED, 0) == -E.EFAULT
     assert open_file(g, data=b"") == 3                    # fds 3 and 4 were given back

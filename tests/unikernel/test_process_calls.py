@@ -107,14 +107,10 @@ def test_prlimit64_errors(g):
     assert g.call(NR_prlimit64, 0, R.RLIMIT_CORE, g.put(struct.pack("<QQ", 2, 1)), 0) == -E.EINVAL
 
 
-@pytest.mark.xfail(strict=True, reason="lxpack answers EPERM for any other pid; Linux says ESRCH when no "
-                                       "such process exists")
 def test_prlimit64_of_a_missing_process_is_esrch(g):
     assert g.call(NR_prlimit64, 999999, R.RLIMIT_CORE, 0, g.alloc(16)) == -E.ESRCH
 
 
-@pytest.mark.xfail(strict=True, reason="lxpack checks the resource before copying the new limit in; Linux's "
-                                       "prlimit64 copies it first (EFAULT), do_prlimit checks the resource after")
 def test_prlimit64_copies_the_new_limit_before_checking_the_resource(g):
     assert g.call(NR_prlimit64, 0, R.RLIM_NLIMITS, g.UNMAPPED, 0) == -E.EFAULT
 

@@ -83,8 +83,6 @@ def test_sigaction_efault(g):
     assert g.call(NR_rt_sigaction, S.SIGUSR1, 0, g.UNMAPPED, 8) == -E.EFAULT
 
 
-@pytest.mark.xfail(strict=True, reason="lxpack checks the signal number before copying `act` in; Linux's "
-                                       "rt_sigaction copies it first (EFAULT), do_sigaction checks sig after")
 def test_sigaction_copies_act_before_checking_the_signal(g):
     assert g.call(NR_rt_sigaction, S.SIGKILL, g.UNMAPPED, 0, 8) == -E.EFAULT
     assert g.call(NR_rt_sigaction, 0, g.UNMAPPED, 0, 8) == -E.EFAULT

@@ -433,9 +433,7 @@ def sys_ioctl(t, fd: Int, req: UInt, arg: ULong):
 @syscall(22, "pipe")
 def sys_pipe(t, fds: Out[Ptr]):
     """Implements pipe(2)."""
-    r, w = t.host.pipe()
-    t.mem.write(fds, struct.pack("<ii", r, w))
-    return 0
+    return _pipe_out(t, fds, t.host.pipe())
 
 
 @syscall(293, "pipe2")
@@ -443,8 +441,19 @@ def sys_pipe2(t, fds: Out[Ptr], flags: Hex):
     """Implements pipe2(2) (O_CLOEXEC, O_NONBLOCK; O_DIRECT accepted)."""
     if flags & ~(O_CLOEXEC | O_NONBLOCK | O_DIRECT):
         raise EINVAL()
-    r, w = t.host.pipe(cloexec=bool(flags & O_CLOEXEC), nonblock=bool(flags & O_NONBLOCK))
-    t.mem.write(fds, struct.pack("<ii", r, w))
+    return _pipe_out(t, fds, t.host.pipe(cloexec=bool(flags & O_CLOEXEC), nonblock=bool(flags & O_NONBLOCK)))
+
+
+def _pipe_out(t, fds, ends):
+    """Copy the new pipe's descriptors out; if that faults the pipe is
+    released, as Linux's do_pipe2 does (the program never saw the numbers)."""
+    r, w = ends
+    try:
+        t.mem.write(fds, struct.pack("<ii", r, w))
+    except EFAULT:
+        t.host.close(r)
+        t.host.close(w)
+        raise
     return 0
 
 

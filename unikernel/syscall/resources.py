@@ -88,12 +88,18 @@ def sys_setrlimit(t, res: Int, rlim: Ptr):
 
 @syscall(302, "prlimit64")
 def sys_prlimit64(t, pid: Int, res: Int, new: Ptr, old: Out[Ptr]):
-    """Implements prlimit(2) for the calling process."""
-    if pid not in (0, t.process.pid):
-        raise ESRCH() if pid < 0 else EPERM()
-    cur = _getrlimit(t, res)
+    """Implements prlimit(2) for the calling process. In Linux's order: the
+    new limit is copied in first (EFAULT), then the process is looked up
+    (ESRCH), then the resource is checked (EINVAL)."""
     if new:
         soft, hard = struct.unpack("<QQ", t.mem.read(new, 16))
+    if pid not in (0, t.process.pid):
+        if pid < 0:
+            raise ESRCH()
+        t.host.kill(pid, 0)           # ESRCH when there is no such process
+        raise EPERM()                 # other processes' limits are not served
+    cur = _getrlimit(t, res)
+    if new:
         _setrlimit(t, res, soft, hard)
     if old:
         t.mem.write(old, struct.pack("<QQ", *cur))

@@ -26,16 +26,18 @@ def _check_sig(sig):
 
 @syscall(13, "rt_sigaction")
 def sys_rt_sigaction(t, sig: Int, act: Ptr, oact: Out[Ptr], sigsetsize: Size):
-    """Implements rt_sigaction(2)."""
-    _check_sig(sig)
+    """Implements rt_sigaction(2), checking in Linux's order: the set size,
+    then copying act in (EFAULT), then the signal number (EINVAL)."""
     if sigsetsize != SIGSET_SIZE:
         raise EINVAL()
+    if act:
+        handler, flags, restorer, mask = SIGACTION.unpack(t.mem.read(act, SIGACTION.size))
+    _check_sig(sig)
     acts = t.process.sigactions
     old = acts.get(sig)
     if act:
         if sig in (S.SIGKILL, S.SIGSTOP):
             raise EINVAL()
-        handler, flags, restorer, mask = SIGACTION.unpack(t.mem.read(act, SIGACTION.size))
         acts.set(sig, S.Action(handler, flags, restorer, mask & ~S.UNBLOCKABLE))
         # Setting SIG_IGN discards a pending instance (POSIX), in every thread.
         if S.is_ignored(acts, sig):
