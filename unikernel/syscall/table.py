@@ -146,7 +146,7 @@ class Dispatcher(object):
 
     def syscall(self, vcpu):
         raw = vcpu.syscall_args()
-        nr = raw[0]
+        nr = raw[0] & 0xFFFFFFFF       # the number is eax (Linux: movslq %eax)
         t = vcpu.task
         e = TABLE[nr] if nr < NR_MAX else None
         if e is None:
@@ -186,7 +186,7 @@ class Dispatcher(object):
 
     def _syscall_traced(self, vcpu):
         raw = vcpu.syscall_args()
-        nr = raw[0]
+        nr = raw[0] & 0xFFFFFFFF       # the number is eax (Linux: movslq %eax)
         t = vcpu.task
         e = TABLE[nr] if nr < NR_MAX else None
         t0 = time.perf_counter()
