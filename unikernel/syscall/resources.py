@@ -88,9 +88,10 @@ def sys_setrlimit(t, res: Int, rlim: Ptr):
 
 @syscall(302, "prlimit64")
 def sys_prlimit64(t, pid: Int, res: Int, new: Ptr, old: Out[Ptr]):
-    """Implements prlimit(2) for the calling process. In Linux's order: the
-    new limit is copied in first (EFAULT), then the process is looked up
-    (ESRCH), then the resource is checked (EINVAL)."""
+    """Implements prlimit(2) for the calling process.
+
+    In Linux's order: the new limit is copied in first (EFAULT), then the
+    process is looked up (ESRCH), then the resource is checked (EINVAL)."""
     if new:
         soft, hard = struct.unpack("<QQ", t.mem.read(new, 16))
     if pid not in (0, t.process.pid):

@@ -26,8 +26,10 @@ def _check_sig(sig):
 
 @syscall(13, "rt_sigaction")
 def sys_rt_sigaction(t, sig: Int, act: Ptr, oact: Out[Ptr], sigsetsize: Size):
-    """Implements rt_sigaction(2), checking in Linux's order: the set size,
-    then copying act in (EFAULT), then the signal number (EINVAL)."""
+    """Implements rt_sigaction(2).
+
+    Checked in Linux's order: the set size, then copying act in (EFAULT),
+    then the signal number (EINVAL)."""
     if sigsetsize != SIGSET_SIZE:
         raise EINVAL()
     if act:
