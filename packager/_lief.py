@@ -12,15 +12,43 @@ that no other module imports lief.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
+import signal
+import threading
 from dataclasses import dataclass
-
-import lief
 
 from lxpack.errors import PackError
 
-lief.logging.disable()
+# The signals a pack turns into Python exceptions (Ctrl-C, and atomic's
+# SIGTERM/SIGHUP handler).
+_DEFERRED_SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM, signal.SIGHUP})
+
+
+@contextlib.contextmanager
+def _signals_deferred():
+    """Hold back Ctrl-C and termination signals while LIEF runs.
+
+    LIEF calls back into Python through nanobind; a Python signal handler that
+    raises there (KeyboardInterrupt) becomes a C++ exception nanobind cannot
+    carry out of the callback: std::terminate, SIGABRT, and the pack dies
+    without cleaning up its temporary output. Blocked, the signal stays
+    pending and is delivered as usual the moment LIEF has returned."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, _DEFERRED_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+with _signals_deferred():
+    import lief
+
+    lief.logging.disable()
 
 _TAG = lief.ELF.DynamicEntry.TAG
 VER_FLG_WEAK = 0x2
@@ -65,6 +93,11 @@ def read_elf(path: str) -> ElfInfo:
 
 @functools.lru_cache(maxsize=4096)
 def _read_cached(path: str, _dev: int, _ino: int, _size: int, _mtime: int) -> ElfInfo:
+    with _signals_deferred():
+        return _parse_elf(path)
+
+
+def _parse_elf(path: str) -> ElfInfo:
     cfg = lief.ELF.ParserConfig()
     cfg.parse_relocations = False
     cfg.parse_symtab_symbols = False
@@ -120,6 +153,11 @@ def _read_cached(path: str, _dev: int, _ino: int, _size: int, _mtime: int) -> El
 
 def symbols_needing_version(path: str, version: str, limit: int = 5) -> list[str]:
     """Names of undefined dynamic symbols of `path` bound to `version` (for messages)."""
+    with _signals_deferred():
+        return _symbols_needing_version(path, version, limit)
+
+
+def _symbols_needing_version(path: str, version: str, limit: int) -> list[str]:
     cfg = lief.ELF.ParserConfig()
     cfg.parse_relocations = False
     cfg.parse_symtab_symbols = False
@@ -151,6 +189,11 @@ def imported_symbols(path: str) -> frozenset[str]:
 
 @functools.lru_cache(maxsize=4096)
 def _imports_cached(path: str, _dev: int, _ino: int, _size: int, _mtime: int) -> frozenset[str]:
+    with _signals_deferred():
+        return _parse_imports(path)
+
+
+def _parse_imports(path: str) -> frozenset[str]:
     cfg = lief.ELF.ParserConfig()
     cfg.parse_relocations = False
     cfg.parse_symtab_symbols = False

@@ -257,13 +257,12 @@ static void section_server(void)
     pid_t pid = fork();
     if (pid == 0)
         clients(&sa);
-    int accepted = 0, closed = 0, waits = 0;
+    int accepted = 0, closed = 0;
     long bytes = 0;
     double t0 = now();
     while (closed < NCLIENTS && now() - t0 < 60) {
         struct epoll_event evs[64];
         int n = epoll_wait(ep, evs, 64, 10000);
-        waits++;
         if (n <= 0) {
             printf("FAIL epoll_wait = %d (%s) after %d accepted, %d closed\n", n, nerrname(errno), accepted, closed);
             failures++;
@@ -301,8 +300,9 @@ static void section_server(void)
     }
     int st;
     waitpid(pid, &st, 0);
-    printf("server: accepted %d, echoed %ld bytes, closed %d, fewer waits than messages %d\n", accepted, bytes,
-           closed, waits < NCLIENTS * ROUNDS);
+    /* How many events one epoll_wait returns depends on timing (a slower server
+       sees more at once), natively as well: the count of waits is not printed. */
+    printf("server: accepted %d, echoed %ld bytes, closed %d\n", accepted, bytes, closed);
     printf("clients: exit status %d (0: every reply was right)\n", WEXITSTATUS(st));
     close(ep);
     close(lfd);
