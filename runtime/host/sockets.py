@@ -185,20 +185,21 @@ class Sockets(object):
         return nfd, host_to_linux_addr(addr, hfam)
 
     def getsockname(self, fd):
-        with Detached(fd) as s:
-            try:
-                return host_to_linux_addr(s.getsockname(), s.family) or SK.SOCKADDR_FAMILY.pack(
-                    X.af_to_linux(s.family) or 0)
-            except OSError as e:
-                raise oserror_to_linux(e)
+        return self._socket_address(fd, "getsockname")
 
     def getpeername(self, fd):
+        return self._socket_address(fd, "getpeername")
+
+    @staticmethod
+    def _socket_address(fd, which):
+        """The Linux sockaddr of one end (`which`: getsockname or getpeername);
+        a bare family word when the host gives no address (unbound, unnamed)."""
         with Detached(fd) as s:
             try:
-                return host_to_linux_addr(s.getpeername(), s.family) or SK.SOCKADDR_FAMILY.pack(
-                    X.af_to_linux(s.family) or 0)
+                addr = getattr(s, which)()
             except OSError as e:
                 raise oserror_to_linux(e)
+            return host_to_linux_addr(addr, s.family) or SK.SOCKADDR_FAMILY.pack(X.af_to_linux(s.family) or 0)
 
     def socket_family(self, fd):
         """The Linux address family of a socket fd (ENOTSOCK otherwise)."""
