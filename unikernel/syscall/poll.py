@@ -29,6 +29,7 @@ from lxpack.unikernel.kernel.signalfd import SignalFd, watch_on_host
 from lxpack.unikernel.kernel.timerfd import TimerFd
 from lxpack.unikernel.syscall.args import Hex, Int, Out, Ptr, Size, UInt
 from lxpack.unikernel.syscall.table import stub, syscall
+from lxpack.unikernel.syscall.resources import nofile_soft
 from lxpack.runtime.host.api import RUNTIME_FD_BASE
 
 RLIMIT_NOFILE_MAX = 1 << 20
@@ -133,7 +134,9 @@ def _write_left(t, ptr, deadline, fmt_usec=False):
 # ---- poll -------------------------------------------------------------------------------------
 
 def _poll(t, fds, nfds, timeout_ns, mask, tsp=None):
-    if nfds > RLIMIT_NOFILE_MAX:
+    # Linux: nfds over the soft RLIMIT_NOFILE is EINVAL. The limit is looked
+    # up only past 64 fds or once the program has set limits itself.
+    if nfds > RLIMIT_NOFILE_MAX or ((nfds > 64 or t.process.rlimits) and nfds > nofile_soft(t)):
         raise EINVAL()
     raw = t.mem.read(fds, nfds * P.POLLFD.size) if nfds else b""
     items = []
@@ -275,15 +278,20 @@ def _epoll_of(t, epfd):
 @syscall(233, "epoll_ctl")
 def sys_epoll_ctl(t, epfd: Int, op: Int, fd: Int, event: Ptr):
     """Implements epoll_ctl(2)."""
-    ep = _epoll_of(t, epfd)
-    t.host.fstat(fd)                # EBADF
-    if fd == epfd:
-        raise EINVAL()
+    # Linux's order: the event is copied in first (every op but DEL), then
+    # epfd and fd are looked up (EBADF), the target must be pollable (EPERM),
+    # and only then is epfd checked to be an epoll other than fd (EINVAL).
     events, data = 0, 0
-    if op in (EP.EPOLL_CTL_ADD, EP.EPOLL_CTL_MOD):
+    if op != EP.EPOLL_CTL_DEL:
         if not event:
             raise EFAULT()
         events, data = EP.unpack_epoll_event(t.mem.read(event, EP.EPOLL_EVENT.size))
+    ep = t.files.emulated.get(epfd)
+    if not isinstance(ep, Epoll):
+        t.host.fstat(epfd)          # EBADF
+    Epoll.target(t, fd)             # EBADF, EPERM
+    if fd == epfd or not isinstance(ep, Epoll):
+        raise EINVAL()
     ep.ctl(t, op, fd, events, data)
     return 0
 

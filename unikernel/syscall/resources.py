@@ -40,6 +40,11 @@ def _getrlimit(t, res):
     return lim
 
 
+def nofile_soft(t):
+    """The program's soft RLIMIT_NOFILE (poll's ceiling for nfds)."""
+    return _getrlimit(t, RLIMIT_NOFILE)[0]
+
+
 # Limits the program sets on itself must not break the runtime that hosts
 # it: the address-space limits describe the guest's memory, not the runtime
 # process's (Python, the VM's RAM), so they are kept in the guest's view and
