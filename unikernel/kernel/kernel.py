@@ -70,6 +70,7 @@ class Kernel(ProcessLifecycle, ThreadGroup, SignalRouting, FastPaths, FdQueries)
         self.host = host
         self.backend = backend
         self.vfs = vfs
+        vfs.emulated_dir = self._emulated_dir
         self.cpu = cpu
         self.vdso_image = vdso_image
         self.config = config
@@ -93,6 +94,13 @@ class Kernel(ProcessLifecycle, ThreadGroup, SignalRouting, FastPaths, FdQueries)
         self.last_child = None        # siginfo of the last child reaped by wait4/waitid (SIGCHLD info)
         self.host_caught_dfl = 0      # SIG_DFL signals caught on the host while every thread blocks them
         self.vfork_release_fd = None  # the vfork child's hold on its parent (set by the vfork handler)
+
+    def _emulated_dir(self, fd):
+        """The guest path of the /proc or /sys directory open on fd, or None."""
+        obj = self.process.files.emulated.get(fd) if self.process is not None else None
+        if obj is not None and obj.kind == "dir" and obj.link_name:
+            return obj.link_name
+        return None
 
     # -- facts -----------------------------------------------------------------------
     def uname(self):
