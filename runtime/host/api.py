@@ -24,11 +24,13 @@ Imports only lxpack.abi. Travels inside bundles: Python 3.9.
 
 # The runtime's own descriptors (the VM, /dev/kvm, its pipes, --strace and
 # --stats files) live at RUNTIME_FD_BASE and above; guest descriptors are below
-# (the guest's RLIMIT_NOFILE is at most RUNTIME_FD_BASE), and a guest call
-# naming one of the runtime's is EBADF. The host process keeps a descriptor
-# limit of at least RUNTIME_FD_END for them. fds.move_high() puts one there.
-RUNTIME_FD_BASE = 900
-RUNTIME_FD_END = 1024
+# (the unikernel enforces the guest's RLIMIT_NOFILE, at most RUNTIME_FD_BASE),
+# and a guest call naming one of the runtime's is EBADF. The host process's
+# soft limit is raised to RUNTIME_FD_END for them when lower (fds.reserve;
+# 4096 is Linux's default hard limit), while getrlimit(RLIMIT_NOFILE) keeps
+# showing the limit the process started with. fds.move_high() puts one there.
+RUNTIME_FD_BASE = 2048
+RUNTIME_FD_END = 4096
 
 
 class Upcalls(object):
@@ -324,7 +326,7 @@ class Host(object):
         close-on-exec behave as on any fd."""
         raise NotImplementedError
 
-    def close_cloexec_fds(self, keep=(), limit=900):
+    def close_cloexec_fds(self, keep=(), limit=RUNTIME_FD_BASE):
         """What a real exec does to close-on-exec fds (an in-place exec of a Linux image is not a
         host exec). Returns the fds closed."""
         raise NotImplementedError

@@ -77,6 +77,7 @@ class Kernel(ProcessLifecycle, ThreadGroup, SignalRouting, FastPaths, FdQueries)
         self.pathtrace = config.pathtrace
         self.dispatcher = dispatcher  # the syscall table's Dispatcher (built by lxpack.unikernel.facade)
         self.process = None
+        self.process_started = None   # callable(t) after new_process (the facade: RLIMIT_NOFILE enforcement)
         self.current = None
         self._uname = None
         self.signal_bridge = None
