@@ -1,7 +1,6 @@
 """Multiplexing and event descriptors: poll, ppoll, select, pselect6,
 epoll_create/create1/ctl/wait/pwait/pwait2, eventfd/eventfd2,
-timerfd_create/settime/gettime, signalfd/signalfd4; inotify_* are refused
-with ENOSYS (programs fall back to polling the files).
+timerfd_create/settime/gettime, signalfd/signalfd4 (inotify_*: notify.py).
 
 Host descriptors are waited on with the host's poll; eventfd, timerfd,
 signalfd, epoll and netlink are objects the unikernel serves (kernel/
@@ -20,7 +19,7 @@ from lxpack.abi import signalfd as SFD
 from lxpack.abi import timerfd as TFD
 from lxpack.abi.time import (ITIMERSPEC, NSEC_PER_SEC, TIMESPEC, TIMEVAL, pack_itimerspec, pack_timespec_ns,
                              pack_timeval_ns, unpack_itimerspec_valid, unpack_timespec_ns)
-from lxpack.unikernel.errors import EBADF, EFAULT, EINVAL, ENOSYS, Interrupted
+from lxpack.unikernel.errors import EBADF, EFAULT, EINVAL, Interrupted
 from lxpack.unikernel.kernel import signals as S
 from lxpack.unikernel.kernel.epoll import Epoll
 from lxpack.unikernel.kernel.eventfd import EventFd
@@ -28,7 +27,7 @@ from lxpack.unikernel.kernel.readiness import Pollable, block, now_ns
 from lxpack.unikernel.kernel.signalfd import SignalFd, watch_on_host
 from lxpack.unikernel.kernel.timerfd import TimerFd
 from lxpack.unikernel.syscall.args import Hex, Int, Out, Ptr, Size, UInt
-from lxpack.unikernel.syscall.table import stub, syscall
+from lxpack.unikernel.syscall.table import syscall
 from lxpack.unikernel.syscall.resources import nofile_soft
 from lxpack.runtime.host.api import RUNTIME_FD_BASE
 
@@ -418,11 +417,3 @@ def sys_signalfd(t, fd: Int, mask: Ptr, size: Size):
 def sys_signalfd4(t, fd: Int, mask: Ptr, size: Size, flags: Hex):
     """Implements signalfd4 (SFD_CLOEXEC, SFD_NONBLOCK)."""
     return _signalfd(t, fd, mask, size, flags)
-
-
-# ---- inotify: refused, programs fall back --------------------------------------------------------
-_INOTIFY_NOTE = "no file-change notification; programs (tail -f, make, editors) fall back to polling"
-stub(253, "inotify_init", ENOSYS.errno, _INOTIFY_NOTE)
-stub(294, "inotify_init1", ENOSYS.errno, _INOTIFY_NOTE)
-stub(254, "inotify_add_watch", ENOSYS.errno, _INOTIFY_NOTE)
-stub(255, "inotify_rm_watch", ENOSYS.errno, _INOTIFY_NOTE)
