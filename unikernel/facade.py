@@ -27,6 +27,7 @@ from lxpack.unikernel.kernel.pathtrace import PathTrace
 from lxpack.unikernel.kernel.vfs.resolve import Vfs
 # Importing the families registers their handlers in the table.
 from lxpack.unikernel.syscall import families  # noqa: F401
+from lxpack.unikernel.syscall import resources as _resources
 from lxpack.unikernel.syscall.strace import format_stats
 from lxpack.unikernel.syscall.table import Dispatcher, Stats
 
@@ -50,7 +51,9 @@ def build_kernel(host, backend, vfs, config, cpu=None, vdso=b""):
 
     dispatcher = Dispatcher(strace=config.strace, stats=config.stats, on_unimplemented=on_unimplemented,
                             pathtrace=config.pathtrace)
-    return Kernel(host, backend, vfs, cpu if cpu is not None else CpuInfo(), vdso, config, dispatcher)
+    kernel = Kernel(host, backend, vfs, cpu if cpu is not None else CpuInfo(), vdso, config, dispatcher)
+    kernel.process_started = _resources.enforce_nofile
+    return kernel
 
 
 def plan_exec(kernel, path, argv, envp):

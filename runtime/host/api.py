@@ -20,15 +20,24 @@ calls from the host into the unikernel go only through Upcalls.
 
 Imports only lxpack.abi. Travels inside bundles: Python 3.9.
 """
+import sys as _sys
+
 
 
 # The runtime's own descriptors (the VM, /dev/kvm, its pipes, --strace and
 # --stats files) live at RUNTIME_FD_BASE and above; guest descriptors are below
-# (the guest's RLIMIT_NOFILE is at most RUNTIME_FD_BASE), and a guest call
-# naming one of the runtime's is EBADF. The host process keeps a descriptor
-# limit of at least RUNTIME_FD_END for them. fds.move_high() puts one there.
-RUNTIME_FD_BASE = 900
-RUNTIME_FD_END = 1024
+# (the unikernel enforces the guest's RLIMIT_NOFILE, at most RUNTIME_FD_BASE),
+# and a guest call naming one of the runtime's is EBADF. The host process's
+# soft limit is raised to RUNTIME_FD_END for them when lower (fds.reserve;
+# 4096 is Linux's default hard limit; waits on it use poll(), which has no
+# FD_SETSIZE), while getrlimit(RLIMIT_NOFILE) keeps
+# showing the limit the process started with. fds.move_high() puts one there.
+# On macOS the range stays below FD_SETSIZE (1024): select() is the wait that
+# works on ttys there, and programs start with a soft limit of 256 (below it).
+if _sys.platform == "darwin":
+    RUNTIME_FD_BASE, RUNTIME_FD_END = 900, 1024
+else:
+    RUNTIME_FD_BASE, RUNTIME_FD_END = 2048, 4096
 
 
 class Upcalls(object):
@@ -324,7 +333,7 @@ class Host(object):
         close-on-exec behave as on any fd."""
         raise NotImplementedError
 
-    def close_cloexec_fds(self, keep=(), limit=900):
+    def close_cloexec_fds(self, keep=(), limit=RUNTIME_FD_BASE):
         """What a real exec does to close-on-exec fds (an in-place exec of a Linux image is not a
         host exec). Returns the fds closed."""
         raise NotImplementedError

@@ -20,6 +20,7 @@ from lxpack.abi import resource as R
 from lxpack.abi import signal as S
 from lxpack.runtime.host._common import X, call, high, oserror_to_linux
 from lxpack.runtime.host.api import LinuxError
+from lxpack.runtime.host.fds import give_back, guest_nofile
 from lxpack.runtime.host.signals import fork_blocked
 
 # The options that reach the host: __WALL, __WCLONE and __WNOTHREAD stay
@@ -92,6 +93,7 @@ class Processes(object):
         """Replace this process with a host program (host-native exec). The
         guest's signal mask becomes the host mask, as Linux keeps it."""
         try:
+            give_back()             # the host program gets the descriptor limit the process started with
             signal.pthread_sigmask(signal.SIG_SETMASK, X.sigmask_to_host_set(sigmask_linux))
             env = dict(e.split(b"=", 1) for e in envp if b"=" in e)
             os.execve(path, argv, env)
@@ -189,6 +191,8 @@ class Processes(object):
         if res is None:
             return None
         soft, hard = resource.getrlimit(res)
+        if res == resource.RLIMIT_NOFILE:
+            soft, hard = guest_nofile((soft, hard))     # not the room kept for the runtime's range
         return X.rlim_value_to_linux(soft), X.rlim_value_to_linux(hard)
 
     def setrlimit(self, linux_res, soft, hard):

@@ -18,12 +18,41 @@ import errno as _host_errno
 import fcntl
 import os
 import select
+import sys
 import threading
 import time
 
 from lxpack.abi import errno as E
 from lxpack.runtime.host._common import high
 from lxpack.runtime.host.api import LinuxError
+
+
+_POLL_IN = getattr(select, "POLLIN", 1) | getattr(select, "POLLHUP", 16) | getattr(select, "POLLERR", 8)
+_POLL_OUT = getattr(select, "POLLOUT", 4) | getattr(select, "POLLERR", 8)
+_POLL_NVAL = getattr(select, "POLLNVAL", 32)
+
+
+def _select(rl, wl, timeout):
+    """select()'s (readable, writable) for fds that may be at or above
+    FD_SETSIZE (the runtime's range on Linux): poll() where it serves every
+    kind of fd (not macOS: no ttys there; its range is below FD_SETSIZE)."""
+    if sys.platform == "darwin" or not hasattr(select, "poll"):
+        rr, ww, _x = select.select(rl, wl, [], timeout)
+        return rr, ww
+    p = select.poll()
+    for fd in rl:
+        p.register(fd, select.POLLIN)
+    for fd in wl:
+        p.register(fd, select.POLLOUT | (select.POLLIN if fd in rl else 0))
+    rr, ww = [], []
+    for fd, ev in p.poll(None if timeout is None else int(timeout * 1000 + 0.999)):
+        if ev & _POLL_NVAL:
+            raise OSError(_host_errno.EBADF, "poll")
+        if fd in rl and ev & _POLL_IN:
+            rr.append(fd)
+        if fd in wl and ev & _POLL_OUT:
+            ww.append(fd)
+    return rr, ww
 
 
 class Waits(object):
@@ -94,7 +123,7 @@ class Waits(object):
             rl = [r] if (fd is None or write) else [r, fd]
             wl = [fd] if (fd is not None and write) else []
             try:
-                rr, ww, _x = select.select(rl, wl, [], left)
+                rr, ww = _select(rl, wl, left)
             except (OSError, ValueError) as e:
                 if isinstance(e, OSError) and e.errno == _host_errno.EINTR:
                     continue

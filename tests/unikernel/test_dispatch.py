@@ -7,7 +7,7 @@ import pytest
 
 from lxpack.abi import errno as E
 from lxpack.abi import signal as SIG
-from lxpack.abi.syscalls_x86_64 import (NR_close, NR_fstat, NR_getpid, NR_inotify_init1, NR_kill, NR_openat,
+from lxpack.abi.syscalls_x86_64 import (NR_close, NR_fstat, NR_getpid, NR_kill, NR_openat,
                                         NR_read, NR_rseq)
 from lxpack.runtime.host.api import RUNTIME_FD_BASE
 
@@ -32,7 +32,6 @@ def test_syscall_number_is_the_low_32_bits_of_rax(g):
 
 def test_deliberate_refusals(g):
     assert g.call(NR_rseq, 0, 0, 0, 0) == -E.ENOSYS        # glibc falls back without rseq
-    assert g.call(NR_inotify_init1, 0) == -E.ENOSYS
 
 
 def test_int_arguments_are_the_low_32_bits(g):

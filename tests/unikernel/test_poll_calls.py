@@ -12,7 +12,8 @@ from lxpack.abi import errno as E
 from lxpack.abi import eventfd as EFD
 from lxpack.abi import fcntl as F
 from lxpack.abi import poll as P
-from lxpack.abi.syscalls_x86_64 import (NR_close, NR_epoll_create, NR_epoll_create1, NR_epoll_ctl,
+from lxpack.abi import resource as R
+from lxpack.abi.syscalls_x86_64 import (NR_setrlimit, NR_close, NR_epoll_create, NR_epoll_create1, NR_epoll_ctl,
                                         NR_epoll_wait, NR_eventfd2, NR_fcntl, NR_openat, NR_pipe2, NR_poll, NR_read,
                                         NR_write)
 
@@ -89,11 +90,18 @@ def test_poll_errors(g):
     assert g.call(NR_poll, g.alloc(8), 1 << 21, 0) == -E.EINVAL     # nfds over RLIMIT_NOFILE's ceiling
 
 
-@pytest.mark.xfail(strict=True, reason="lxpack caps nfds at 1<<20; Linux refuses nfds above the soft "
-                                       "RLIMIT_NOFILE (1024 here) with EINVAL")
 def test_poll_nfds_over_rlimit_nofile_is_einval(g):
+    # fs/select.c do_sys_poll: nfds > rlimit(RLIMIT_NOFILE) (the soft limit) is EINVAL.
     res, _rev = poll(g, [(-1, 0)] * 1025)
     assert res == -E.EINVAL
+    res, _rev = poll(g, [(-1, 0)] * 1024)
+    assert res == 0
+
+
+def test_poll_nfds_over_a_lowered_soft_limit_is_einval(g):
+    assert g.call(NR_setrlimit, R.RLIMIT_NOFILE, g.put(struct.pack("<QQ", 8, 1024))) == 0
+    assert poll(g, [(-1, 0)] * 9)[0] == -E.EINVAL
+    assert poll(g, [(-1, 0)] * 8)[0] == 0
 
 
 def test_poll_with_no_fds_is_a_sleep(g):
@@ -196,8 +204,6 @@ def test_epoll_ctl_errors(g):
     assert g.call(NR_epoll_ctl, ep, EP.EPOLL_CTL_ADD, w, g.UNMAPPED) == -E.EFAULT
 
 
-@pytest.mark.xfail(strict=True, reason="lxpack looks up epfd and fd before copying the event in; Linux's "
-                                       "epoll_ctl copies the event first (EFAULT, even with a bad epfd or op)")
 def test_epoll_ctl_copies_the_event_before_the_descriptors(g):
     r, _w = pipe(g)
     assert ctl(g, 77, EP.EPOLL_CTL_ADD, r, None) == -E.EFAULT
@@ -205,11 +211,15 @@ def test_epoll_ctl_copies_the_event_before_the_descriptors(g):
     assert ctl(g, ep, 9, r, None) == -E.EFAULT
 
 
-@pytest.mark.xfail(strict=True, reason="lxpack says EINVAL (epfd not an epoll) before EPERM (target cannot be "
-                                       "polled); Linux checks the target first")
 def test_epoll_ctl_eperm_before_einval(g):
+    # fs/eventpoll.c do_epoll_ctl: EBADF (epfd, fd), EPERM (!file_can_poll), then EINVAL.
     r, _w = pipe(g)
-    assert ctl(g, r, EP.EPOLL_CTL_ADD, regular_fd(g)) == -E.EPERM
+    f = regular_fd(g)
+    assert ctl(g, r, EP.EPOLL_CTL_ADD, f) == -E.EPERM
+    ep = g.call(NR_epoll_create1, 0)
+    assert ctl(g, ep, EP.EPOLL_CTL_DEL, f, None) == -E.EPERM               # for every op
+    assert ctl(g, ep, 9, f) == -E.EPERM                                    # before the unknown op
+    assert ctl(g, r, EP.EPOLL_CTL_ADD, 77) == -E.EBADF                     # EBADF before EINVAL
 
 
 def test_epoll_wait_errors(g):

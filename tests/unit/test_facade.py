@@ -37,6 +37,9 @@ class _Host(object):
     def getpid(self):
         return 4242
 
+    def getrlimit(self, linux_res):
+        return 1024, 4096           # RLIMIT_NOFILE: enforced from the start of a process
+
 
 def test_build_kernel_from_plain_objects():
     host = _Host()

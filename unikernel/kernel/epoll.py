@@ -152,7 +152,8 @@ class Epoll(Pollable):
             raise EINVAL()
         self.changed(t)
 
-    def _identity(self, t, fd):
+    @staticmethod
+    def _identity(t, fd):
         obj = t.files.emulated.get(fd)
         st = t.host.fstat(fd)
         return obj, (st.st_dev, st.st_ino, st.st_mode & S_IFMT)
@@ -164,12 +165,19 @@ class Epoll(Pollable):
             return False
         return obj is it.obj and (obj is not None or ident == it.ident)
 
-    def _add(self, t, fd, events, data):
-        obj, ident = self._identity(t, fd)         # EBADF
+    @staticmethod
+    def target(t, fd):
+        """The (object, identity) of the target fd; EBADF, or EPERM when it
+        cannot be polled (Linux checks this for every op, before EINVAL)."""
+        obj, ident = Epoll._identity(t, fd)        # EBADF
         if obj is not None and not isinstance(obj, Pollable):
             raise EPERM()
         if obj is None and ident[2] in (S_IFREG, S_IFDIR):
             raise EPERM()                           # regular files and directories: Linux refuses
+        return obj, ident
+
+    def _add(self, t, fd, events, data):
+        obj, ident = self._identity(t, fd)         # EBADF
         if events & EP.EPOLLEXCLUSIVE and (isinstance(obj, Epoll) or events & ~EXCLUSIVE_OK):
             raise EINVAL()
         if isinstance(obj, Epoll):

@@ -14,6 +14,8 @@ class FdQueries(object):
     """Kernel methods procfs (/proc/PID/fd, fdinfo) and the path tracer use."""
 
     def fd_exists(self, t, fd):
+        if not 0 <= fd < RUNTIME_FD_BASE:
+            return False            # the runtime's own descriptors are not the program's
         try:
             self.host.get_cloexec(fd)
             return True

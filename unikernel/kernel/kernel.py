@@ -70,12 +70,14 @@ class Kernel(ProcessLifecycle, ThreadGroup, SignalRouting, FastPaths, FdQueries)
         self.host = host
         self.backend = backend
         self.vfs = vfs
+        vfs.emulated_dir = self._emulated_dir
         self.cpu = cpu
         self.vdso_image = vdso_image
         self.config = config
         self.pathtrace = config.pathtrace
         self.dispatcher = dispatcher  # the syscall table's Dispatcher (built by lxpack.unikernel.facade)
         self.process = None
+        self.process_started = None   # callable(t) after new_process (the facade: RLIMIT_NOFILE enforcement)
         self.current = None
         self._uname = None
         self.signal_bridge = None
@@ -93,6 +95,13 @@ class Kernel(ProcessLifecycle, ThreadGroup, SignalRouting, FastPaths, FdQueries)
         self.last_child = None        # siginfo of the last child reaped by wait4/waitid (SIGCHLD info)
         self.host_caught_dfl = 0      # SIG_DFL signals caught on the host while every thread blocks them
         self.vfork_release_fd = None  # the vfork child's hold on its parent (set by the vfork handler)
+
+    def _emulated_dir(self, fd):
+        """The guest path of the /proc or /sys directory open on fd, or None."""
+        obj = self.process.files.emulated.get(fd) if self.process is not None else None
+        if obj is not None and obj.kind == "dir" and obj.link_name:
+            return obj.link_name
+        return None
 
     # -- facts -----------------------------------------------------------------------
     def uname(self):

@@ -36,6 +36,8 @@ class ProcessLifecycle(object):
         p.tasks[t.tid] = t
         self.current = t
         self.set_fast_paths(t)
+        if self.process_started is not None:
+            self.process_started(t)
         return t
 
     def _canonical(self, host_fd, guest_path):

@@ -1,14 +1,15 @@
-"""RLIMIT_NOFILE below the runtime's descriptor range, enforced by the
-unikernel: the host's limit must stay high enough for the runtime's own
-descriptors (a fork or execve creates a VM, a thread a vCPU), so a program
-that lowers its limit gets it enforced here instead.
+"""RLIMIT_NOFILE enforced by the unikernel: the host's limit stays high
+enough for the runtime's own descriptors above the program's (a fork or
+execve creates a VM, a thread a vCPU; runtime/host/fds.reserve), so the
+program's limit (the one it started with, or set) is enforced here.
 
 Owns: install(soft) / remove(), which wrap the handlers of the calls that
 create descriptors (process-local: each guest process is its own host
 process) so that a descriptor at or above the limit is closed again and
 the call fails with EMFILE, dup2/dup3 to a descriptor at or above it is
-EBADF and fcntl(F_DUPFD) from it EINVAL, as Linux. Costs nothing while the
-limit is at or above the runtime's range (the handlers are not wrapped).
+EBADF and fcntl(F_DUPFD) from it EINVAL, as Linux. Installed for every
+process (resources.enforce_nofile), at most at RUNTIME_FD_BASE: one more
+Python call on the calls that create descriptors.
 Differences: descriptors received with SCM_RIGHTS are not counted.
 Who may import this: unikernel/syscall/resources.py (setrlimit).
 Travels inside bundles: Python 3.9.

@@ -11,6 +11,7 @@ from lxpack.abi.fcntl import (AT_EACCESS, AT_EMPTY_PATH, AT_FDCWD, AT_NO_AUTOMOU
                               AT_SYMLINK_NOFOLLOW, O_CLOEXEC, O_WRONLY)
 from lxpack.abi.stat import (STATX_BASIC_STATS, STATX_BTIME, STATX__RESERVED, UTIME_NOW, UTIME_OMIT,
                              pack_stat_result, pack_statfs, pack_statx_result)
+from lxpack.abi.stat import S_IFDIR, S_IFMT
 from lxpack.abi.time import CLOCK_REALTIME, NSEC_PER_SEC, TIMESPEC_PAIR, TIMEVAL_PAIR, UTIMBUF
 from lxpack.unikernel.errors import EACCES, EFAULT, EINVAL, ENOENT, ENOTDIR, ERANGE
 from lxpack.unikernel.kernel.vfs import devfs, procfs
@@ -40,12 +41,20 @@ def _stat_of(t, dirfd, path, flags):
             return st
         if r.path == devfs.FD_DIR:
             return _proc_stat(procfs.Node("dir"), 1)
+        if r.path == devfs.PTMX:
+            st = t.host.stat(AT_FDCWD, devfs.PTMX, True)
+            st.st_rdev = devfs.PTMX_RDEV
+            return st
         fd = devfs.fd_of(r.path)
+        if not t.kernel.fd_exists(t, fd):
+            raise ENOENT()          # /dev/fd/N of a closed fd or a name that is no number
         if not follow:
             return _proc_stat(procfs.Node("link"), 0x100 + fd)
         return _fstat_of(t, fd)
     parts = r.parts
     if follow and r.kind == "proc" and len(parts) == 3 and parts[1] == b"fd" and parts[2].isdigit():
+        if not t.kernel.fd_exists(t, int(parts[2])):
+            raise ENOENT()
         return _fstat_of(t, int(parts[2]))
     node, real = _proc_node(t, r.fs, parts, follow)
     if real is not None:
@@ -56,7 +65,7 @@ def _stat_of(t, dirfd, path, flags):
 def _fstat_of(t, fd):
     sp = t.files.special(fd)
     if sp is not None and sp.kind == "dir":
-        return _proc_stat(procfs.Node("dir"), fd)
+        return _proc_stat(procfs.Node("dir"), sp.ino)
     if sp is not None and sp.kind == "opath" and not sp.backed:
         return t.host.stat(AT_FDCWD, sp.host_path, False)
     st = t.host.fstat(fd)
@@ -135,6 +144,10 @@ def _access(t, dirfd, path, mode, flags):
         raise EINVAL()
     if path is None:
         raise EFAULT()
+    if not path:
+        if not flags & AT_EMPTY_PATH:
+            raise ENOENT()
+        return _access_fd(t, dirfd, mode, flags)
     r = t.kernel.vfs.resolve(dirfd, path, not (flags & AT_SYMLINK_NOFOLLOW))
     if r.kind != "host":
         _stat_of(t, dirfd, path, flags)
@@ -143,6 +156,33 @@ def _access(t, dirfd, path, mode, flags):
         return 0
     t.host.access(r.dirfd, r.path, mode, effective=bool(flags & AT_EACCESS),
                   follow=not (flags & AT_SYMLINK_NOFOLLOW))
+    return 0
+
+
+def _access_fd(t, dirfd, mode, flags):
+    """faccessat2(fd, "", mode, AT_EMPTY_PATH): the file fd names, checked as
+    Linux's generic_permission does from its mode and owner (the host has no
+    AT_EMPTY_PATH; a read-only mount's EROFS is not seen)."""
+    if dirfd == AT_FDCWD:
+        t.host.access(AT_FDCWD, b".", mode, effective=bool(flags & AT_EACCESS))
+        return 0
+    st = _fstat_of(t, dirfd)                    # EBADF
+    if not mode:
+        return 0
+    h = t.host
+    uid, gid = (h.geteuid(), h.getegid()) if flags & AT_EACCESS else (h.getuid(), h.getgid())
+    if uid == 0:                                # CAP_DAC_OVERRIDE: X needs a dir or some x bit
+        if mode & 1 and not (st.st_mode & S_IFMT == S_IFDIR or st.st_mode & 0o111):
+            raise EACCES()
+        return 0
+    if st.st_uid == uid:
+        bits = st.st_mode >> 6
+    elif st.st_gid == gid or st.st_gid in h.getgroups():
+        bits = st.st_mode >> 3
+    else:
+        bits = st.st_mode
+    if mode & ~bits & 7:
+        raise EACCES()
     return 0
 
 

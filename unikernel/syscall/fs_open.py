@@ -23,9 +23,10 @@ class EmulatedDir(Emulated):
     """An open /proc or /sys directory: entries served by getdents64."""
     kind = "dir"
 
-    def __init__(self, entries, link_name=b""):
+    def __init__(self, entries, link_name=b"", ino=1):
         self.entries = entries
         self.link_name = link_name
+        self.ino = ino                  # what stat of its path gives (fstat must agree)
 
 
 class OPath(Emulated):
@@ -103,7 +104,7 @@ def _open_special(t, r, flags, mode):
         fd = host.placeholder_fd(cloexec)
         # Linux lists at getdents time: /proc/self/fd includes this very fd.
         node, _ = _proc_node(t, r.fs, parts, not (flags & O_NOFOLLOW))
-        t.files.install(fd, EmulatedDir(node.entries, r.fs.link_name(t, parts)))
+        t.files.install(fd, EmulatedDir(node.entries, r.fs.link_name(t, parts), r.fs.inode(parts)))
         return fd
     if flags & O_DIRECTORY:
         raise ENOTDIR()

@@ -1,7 +1,6 @@
 """Multiplexing and event descriptors: poll, ppoll, select, pselect6,
 epoll_create/create1/ctl/wait/pwait/pwait2, eventfd/eventfd2,
-timerfd_create/settime/gettime, signalfd/signalfd4; inotify_* are refused
-with ENOSYS (programs fall back to polling the files).
+timerfd_create/settime/gettime, signalfd/signalfd4 (inotify_*: notify.py).
 
 Host descriptors are waited on with the host's poll; eventfd, timerfd,
 signalfd, epoll and netlink are objects the unikernel serves (kernel/
@@ -20,7 +19,7 @@ from lxpack.abi import signalfd as SFD
 from lxpack.abi import timerfd as TFD
 from lxpack.abi.time import (ITIMERSPEC, NSEC_PER_SEC, TIMESPEC, TIMEVAL, pack_itimerspec, pack_timespec_ns,
                              pack_timeval_ns, unpack_itimerspec_valid, unpack_timespec_ns)
-from lxpack.unikernel.errors import EBADF, EFAULT, EINVAL, ENOSYS, Interrupted
+from lxpack.unikernel.errors import EBADF, EFAULT, EINVAL, Interrupted
 from lxpack.unikernel.kernel import signals as S
 from lxpack.unikernel.kernel.epoll import Epoll
 from lxpack.unikernel.kernel.eventfd import EventFd
@@ -28,7 +27,8 @@ from lxpack.unikernel.kernel.readiness import Pollable, block, now_ns
 from lxpack.unikernel.kernel.signalfd import SignalFd, watch_on_host
 from lxpack.unikernel.kernel.timerfd import TimerFd
 from lxpack.unikernel.syscall.args import Hex, Int, Out, Ptr, Size, UInt
-from lxpack.unikernel.syscall.table import stub, syscall
+from lxpack.unikernel.syscall.table import syscall
+from lxpack.unikernel.syscall.resources import nofile_soft
 from lxpack.runtime.host.api import RUNTIME_FD_BASE
 
 RLIMIT_NOFILE_MAX = 1 << 20
@@ -133,7 +133,9 @@ def _write_left(t, ptr, deadline, fmt_usec=False):
 # ---- poll -------------------------------------------------------------------------------------
 
 def _poll(t, fds, nfds, timeout_ns, mask, tsp=None):
-    if nfds > RLIMIT_NOFILE_MAX:
+    # Linux: nfds over the soft RLIMIT_NOFILE is EINVAL. The limit is looked
+    # up only past 64 fds or once the program has set limits itself.
+    if nfds > RLIMIT_NOFILE_MAX or ((nfds > 64 or t.process.rlimits) and nfds > nofile_soft(t)):
         raise EINVAL()
     raw = t.mem.read(fds, nfds * P.POLLFD.size) if nfds else b""
     items = []
@@ -275,15 +277,20 @@ def _epoll_of(t, epfd):
 @syscall(233, "epoll_ctl")
 def sys_epoll_ctl(t, epfd: Int, op: Int, fd: Int, event: Ptr):
     """Implements epoll_ctl(2)."""
-    ep = _epoll_of(t, epfd)
-    t.host.fstat(fd)                # EBADF
-    if fd == epfd:
-        raise EINVAL()
+    # Linux's order: the event is copied in first (every op but DEL), then
+    # epfd and fd are looked up (EBADF), the target must be pollable (EPERM),
+    # and only then is epfd checked to be an epoll other than fd (EINVAL).
     events, data = 0, 0
-    if op in (EP.EPOLL_CTL_ADD, EP.EPOLL_CTL_MOD):
+    if op != EP.EPOLL_CTL_DEL:
         if not event:
             raise EFAULT()
         events, data = EP.unpack_epoll_event(t.mem.read(event, EP.EPOLL_EVENT.size))
+    ep = t.files.emulated.get(epfd)
+    if not isinstance(ep, Epoll):
+        t.host.fstat(epfd)          # EBADF
+    Epoll.target(t, fd)             # EBADF, EPERM
+    if fd == epfd or not isinstance(ep, Epoll):
+        raise EINVAL()
     ep.ctl(t, op, fd, events, data)
     return 0
 
@@ -410,11 +417,3 @@ def sys_signalfd(t, fd: Int, mask: Ptr, size: Size):
 def sys_signalfd4(t, fd: Int, mask: Ptr, size: Size, flags: Hex):
     """Implements signalfd4 (SFD_CLOEXEC, SFD_NONBLOCK)."""
     return _signalfd(t, fd, mask, size, flags)
-
-
-# ---- inotify: refused, programs fall back --------------------------------------------------------
-_INOTIFY_NOTE = "no file-change notification; programs (tail -f, make, editors) fall back to polling"
-stub(253, "inotify_init", ENOSYS.errno, _INOTIFY_NOTE)
-stub(294, "inotify_init1", ENOSYS.errno, _INOTIFY_NOTE)
-stub(254, "inotify_add_watch", ENOSYS.errno, _INOTIFY_NOTE)
-stub(255, "inotify_rm_watch", ENOSYS.errno, _INOTIFY_NOTE)

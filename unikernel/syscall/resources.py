@@ -1,5 +1,5 @@
 """Limits and resources: getrlimit/setrlimit/prlimit64 (RLIMIT_NOFILE
-enforced below the runtime's range by fdlimit.py), getrusage, times,
+enforced by fdlimit.py from the start of a process: enforce_nofile), getrusage, times,
 sysinfo, and getrandom (the host's entropy).
 Travels inside bundles: Python 3.9.
 """
@@ -10,8 +10,9 @@ from lxpack.abi.resource import RLIM_INFINITY, RLIMIT_AS, RLIMIT_DATA, RLIMIT_NO
 from lxpack.abi.time import CLOCK_BOOTTIME, CLOCK_MONOTONIC, NSEC_PER_SEC, pack_timeval_sec
 from lxpack.unikernel.errors import EFAULT, EINVAL, EPERM, ESRCH
 from lxpack.unikernel.syscall.args import Int, Out, Ptr, Size, UInt
+from lxpack.unikernel.syscall import fdlimit
 from lxpack.unikernel.syscall.table import syscall
-from lxpack.runtime.host.api import RUNTIME_FD_END
+from lxpack.runtime.host.api import RUNTIME_FD_BASE, RUNTIME_FD_END
 
 
 @syscall(99, "sysinfo")
@@ -40,6 +41,18 @@ def _getrlimit(t, res):
     return lim
 
 
+def enforce_nofile(t):
+    """At the start of a process: the unikernel enforces the program's
+    RLIMIT_NOFILE (the host's is kept above it for the runtime's range),
+    never past the runtime's range."""
+    fdlimit.install(min(_getrlimit(t, RLIMIT_NOFILE)[0], RUNTIME_FD_BASE))
+
+
+def nofile_soft(t):
+    """The program's soft RLIMIT_NOFILE (poll's ceiling for nfds)."""
+    return _getrlimit(t, RLIMIT_NOFILE)[0]
+
+
 # Limits the program sets on itself must not break the runtime that hosts
 # it: the address-space limits describe the guest's memory, not the runtime
 # process's (Python, the VM's RAM), so they are kept in the guest's view and
@@ -62,11 +75,7 @@ def _setrlimit(t, res, soft, hard):
     if res == RLIMIT_NOFILE:
         t.host.setrlimit(res, max(soft, RUNTIME_FD_END), max(hard, RUNTIME_FD_END))
         t.process.rlimits[res] = (soft, hard)
-        from lxpack.unikernel.syscall import fdlimit
-        if soft < RUNTIME_FD_END:
-            fdlimit.install(soft)          # enforced by the unikernel
-        else:
-            fdlimit.remove()
+        fdlimit.install(min(soft, RUNTIME_FD_BASE))     # enforced by the unikernel
         return
     t.host.setrlimit(res, soft, hard)
 

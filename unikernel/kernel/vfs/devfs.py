@@ -20,7 +20,7 @@ Paths here are normalized guest paths (resolve.normalize).
 Travels inside bundles: Python 3.9.
 """
 from lxpack.abi.stat import makedev
-from lxpack.unikernel.errors import EINVAL, ENOSPC
+from lxpack.unikernel.errors import EINVAL, ENOENT, ENOSPC
 from lxpack.unikernel.kernel.fdtable import Emulated
 
 FULL = b"/dev/full"
@@ -33,6 +33,7 @@ SERVED = frozenset((FULL, PTMX, FD_DIR) + tuple(STDIO))
 
 FD_DIR_TARGET = b"/proc/self/fd"   # what /dev/fd is a symlink to
 FULL_RDEV = makedev(1, 7)
+PTMX_RDEV = makedev(5, 2)          # Linux's /dev/ptmx (the host's number differs on macOS)
 HOST_NULL = b"/dev/null"
 HOST_ZERO = b"/dev/zero"
 SHARED_ANON_NAME = "/dev/zero (deleted)"
@@ -51,13 +52,21 @@ def host_path(host, n):
     return None
 
 
+def _fd_number(rest):
+    """N of /dev/fd/N as procfs reads a name (decimal, no leading zero,
+    below 2^31); -1 for any other name (an fd that is never open)."""
+    if not rest.isdigit() or (len(rest) > 1 and rest[:1] == b"0") or len(rest) > 10:
+        return -1
+    n = int(rest)
+    return n if n < 1 << 31 else -1
+
+
 def fd_of(path):
     """The open fd a served name stands for: 0-2 for /dev/std*, N for
     /dev/fd/N; -1 for any other (an fd that is never open)."""
     fd = STDIO.get(path)
     if fd is None:
-        rest = path[len(FD_PREFIX):]
-        fd = int(rest) if rest.isdigit() else -1
+        fd = _fd_number(path[len(FD_PREFIX):])
     return fd
 
 
@@ -71,16 +80,20 @@ def readlink(t, path):
     if n is not None:
         return FD_DIR_TARGET + b"/%d" % n
     if path.startswith(FD_PREFIX):
-        return t.kernel.fd_path(t, int(path[len(FD_PREFIX):]))
+        n = _fd_number(path[len(FD_PREFIX):])
+        if not t.kernel.fd_exists(t, n):
+            raise ENOENT()          # /dev/fd/abc, a closed fd: no such entry in /proc/self/fd
+        return t.kernel.fd_path(t, n)
     raise EINVAL()
 
 
 def fd_target(t, path):
     """The file /dev/fd/N leads to (what an operation that changes a file
     follows); None for any other served name."""
-    rest = path[len(FD_PREFIX):]
-    if path.startswith(FD_PREFIX) and rest.isdigit():
-        return t.kernel.fd_path(t, int(rest))
+    if path.startswith(FD_PREFIX):
+        n = _fd_number(path[len(FD_PREFIX):])
+        if t.kernel.fd_exists(t, n):
+            return t.kernel.fd_path(t, n)
     return None
 
 

@@ -46,6 +46,9 @@ class Resolved(object):
 class Vfs(object):
     def __init__(self, host, root=None, foreign=False, case_renamed=None):
         self.host = host
+        # callable(fd) -> the guest path of an emulated directory open on fd,
+        # or None (set by the Kernel: paths relative to such a fd resolve here)
+        self.emulated_dir = None
         self.root = root.rstrip(b"/") if root else None   # host path of the bundle root, bytes
         self.foreign = bool(foreign and self.root)        # only what a Mac has outside the root
         # guest path -> stored guest path, and per stored directory the
@@ -60,6 +63,10 @@ class Vfs(object):
 
     def resolve(self, dirfd, path, follow=True):
         if not path.startswith(b"/"):
+            if dirfd >= 0 and self.emulated_dir is not None:
+                base = self.emulated_dir(dirfd)   # an open /proc or /sys directory
+                if base is not None:
+                    return self.resolve(AT_FDCWD, base + b"/" + path, follow)
             return Resolved("host", dirfd, path)
         top = path[1:].split(b"/", 1)[0]
         if top in _EMULATED_TOPS:
