@@ -185,7 +185,7 @@ def _vdso_for(be):
     """The vDSO image, patched with the backend's time page address (0 = none:
     the vDSO then makes real system calls)."""
     import struct
-    vdso = bytearray(guest_file("vdso.so"))
+    vdso = bytearray(_get_data("lxpack.unikernel.guest", "vdso.so"))
     addr = be.timepage_address
     i = vdso.find(VDSO_MARKER)
     if i >= 0 and addr:
@@ -193,11 +193,11 @@ def _vdso_for(be):
     return bytes(vdso)
 
 
-def guest_file(name):
-    """A file of lxpack.unikernel.guest (entry.bin, vdso.so), as
-    pkgutil.get_data reads it, without importing pkgutil (~5 ms)."""
+def _get_data(package, name):
+    """pkgutil.get_data(package, name) without importing pkgutil (~5 ms a
+    start); the packager finds the files a bundle needs by this call."""
     import importlib
-    pkg = importlib.import_module("lxpack.unikernel.guest")
+    pkg = importlib.import_module(package)
     return pkg.__spec__.loader.get_data(os.path.join(os.path.dirname(pkg.__file__), name))
 
 
