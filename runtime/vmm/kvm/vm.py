@@ -244,14 +244,13 @@ class KvmVm(base.Vm):
         """KVM objects belong to the parent; rebuild them over our (copy-on-
         write) memory and move the vCPU state across."""
         states = self._fork_states
-        for fd in (self.fd, self.kvm):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
-        self.kvm = os.open("/dev/kvm", os.O_RDWR | os.O_CLOEXEC)
-        self.fd = K.ioctl(self.kvm, K.KVM_CREATE_VM, 0)
-        self._move_fds_high()
+        try:
+            os.close(self.fd)
+        except OSError:
+            pass
+        # The /dev/kvm descriptor is not tied to a process (a VM is, to the
+        # one that created it): the inherited one creates the child's VM.
+        self.fd = fds.move_high(K.ioctl(self.kvm, K.KVM_CREATE_VM, 0), fds.OFFSET_VMM)
         for slot, gpa, size, host in self.slots:
             self._set_slot(slot, gpa, size, host)
         self._pw(L.TIMEPAGE, b"\0" * 96)          # a new kvmclock: stale until rewritten
