@@ -77,7 +77,7 @@ class KvmVcpu(base.Vcpu):
         self._stop = False
         self.thread_ident = None
 
-    def reset(self):
+    def reset_for_exec(self):
         """A new vCPU's state on this one (execve reusing the VM, KvmVm.reset);
         its CPUID stays (KVM refuses to change it after the first run)."""
         self.exits = self.runs = 0

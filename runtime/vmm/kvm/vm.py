@@ -211,7 +211,7 @@ class KvmVm(base.Vm):
         if [s[0] for s in keep] != list(range(len(keep))):
             return False          # slot numbers interleaved: left to a new VM
         try:
-            self.vcpus[0].reset()
+            self.vcpus[0].reset_for_exec()
         except OSError:
             return False
         with self.lock:
