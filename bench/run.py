@@ -56,7 +56,7 @@ class Bench:
     def _run_once(self, w: Workload, runner: Runner, n: int, timeout: float) -> dict:
         work = Path(tempfile.mkdtemp(prefix="%s-%s-" % (w.name, runner.name), dir=self.tmp_root))
         try:
-            argv = runner.argv(w.argv(self.ctx, n))
+            argv = w.command(self.ctx, n, runner.prefix)
             p = run_cmd(argv, str(work), fixed_env(work), timeout)
             files = {}
             for name in w.outputs:

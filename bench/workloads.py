@@ -17,6 +17,7 @@ import dataclasses
 import hashlib
 import os
 import random
+import shlex
 import shutil
 import subprocess
 from pathlib import Path
@@ -52,6 +53,14 @@ class Workload:
     quick: bool = False                    # part of `make bench-quick`
     timeout: float = 120.0
     rate: Optional[Tuple[str, float]] = None  # (unit, amount per op): also report amount/second, e.g. ("MB/s", 0.065536)
+    # A host-side driver (make) that runs natively and puts the runner in a
+    # tool it starts: (ctx, runner prefix) -> argv; argv above is then unused.
+    host_side: Optional[Callable[[Ctx, List[str]], List[str]]] = None
+
+    def command(self, ctx: "Ctx", n: int, prefix: List[str]) -> List[str]:
+        if self.host_side is not None:
+            return self.host_side(ctx, list(prefix))
+        return list(prefix) + self.argv(ctx, n)
 
 
 def _bin(name):
@@ -69,6 +78,29 @@ def _which(prog):
 SH_LOOP = ('i=0; t=0; while [ "$i" -lt "$1" ]; do '
            'c=$(echo "$i" | tr 0-9 a-j | wc -c); t=$((t + c)); i=$((i + 1)); '
            'done; echo "iterations=$i chars=$t"')
+
+
+MAKE40_FILES = 40
+
+
+def _make40(ctx: Ctx, prefix: List[str]) -> List[str]:
+    """make -j2 of 40 small C files, natively; CC is the Linux gcc under the
+    runner (a wrapper script per runner prefix, so make's shell sees one
+    word): the host-driven build the product is for."""
+    gcc = _which("gcc")
+    cc = gcc
+    if prefix:
+        key = hashlib.sha256("\0".join(prefix).encode()).hexdigest()[:12]
+        cc = str(ctx.data / ("cc-" + key))
+        if not os.path.exists(cc):
+            tmp = cc + ".%d" % os.getpid()
+            with open(tmp, "w") as f:
+                f.write("#!/bin/sh\nexec %s %s \"$@\"\n" % (" ".join(shlex.quote(a) for a in prefix),
+                                                            shlex.quote(gcc)))
+            os.chmod(tmp, 0o755)
+            os.replace(tmp, cc)
+    return [_which("make"), "-s", "-j2", "-f", str(ctx.data / "make40" / "Makefile"),
+            "SRC=" + str(ctx.data / "make40"), "CC=" + cc]
 
 
 WORKLOADS: List[Workload] = [
@@ -97,6 +129,9 @@ WORKLOADS: List[Workload] = [
     Workload("gcc", "gcc -O2 -c medium.c (2,457 lines)", "program",
              lambda ctx, n: [_which("gcc"), "-O2", "-c", str(INPUTS / "medium.c"), "-o", "medium.o"],
              outputs=["medium.o"], needs=["gcc"], timeout=300),
+    Workload("make40", "host make -j2: gcc -O2 -c of %d small C files" % MAKE40_FILES, "program",
+             lambda ctx, n: [], outputs=["f%02d.o" % i for i in range(MAKE40_FILES)], needs=["gcc", "make"],
+             timeout=600, host_side=_make40),
     Workload("python3", "python3 pybench.py", "program",
              lambda ctx, n: [_which("python3"), str(INPUTS / "pybench.py"), "2"], needs=["python3"], quick=True),
     Workload("tar_czf", "tar czf of a 4 MB tree", "program",
@@ -153,6 +188,7 @@ def build(log=print) -> Ctx:
             raise RuntimeError("building %s failed:\n%s" % (out, r.stderr))
     _make_tree(data / "tree")
     _make_sql(data / "inserts.sql")
+    _make_c40(data / "make40")
     stamp.write_text("ok\n")
     return ctx
 
@@ -188,6 +224,27 @@ def _make_sql(path: Path) -> None:
     lines += ["COMMIT;", "SELECT count(*), sum(k), printf('%.2f', sum(v)), max(name) FROM t;",
               "SELECT k, count(*) FROM t GROUP BY k ORDER BY count(*) DESC, k LIMIT 3;"]
     path.write_text("\n".join(lines) + "\n")
+
+
+def _make_c40(d: Path) -> None:
+    """MAKE40_FILES small, different C files (a few functions each, some
+    headers) and the Makefile that compiles them into the current directory."""
+    d.mkdir(parents=True, exist_ok=True)
+    rnd = random.Random(40)
+    for i in range(MAKE40_FILES):
+        body = ["#include <stdio.h>", "#include <string.h>", "#include <stdlib.h>", ""]
+        for j in range(6):
+            a, b = rnd.randint(2, 97), rnd.randint(3, 31)
+            body += ["int f%02d_%d(const char *s, int n) {" % (i, j),
+                     "    int h = %d;" % a,
+                     "    for (int k = 0; k < n && s[k]; k++) h = h * %d + s[k] %% %d;" % (b, a),
+                     "    char buf[64]; snprintf(buf, sizeof buf, \"%%d-%d\", h);" % j,
+                     "    return (int)strlen(buf) + h %% %d;" % b, "}", ""]
+        body += ["int f%02d(void) { return f%02d_0(\"x\", 1) + f%02d_5(getenv(\"HOME\") ? \"h\" : \"\", 1); }"
+                 % (i, i, i), ""]
+        (d / ("f%02d.c" % i)).write_text("\n".join(body))
+    objs = " ".join("f%02d.o" % i for i in range(MAKE40_FILES))
+    (d / "Makefile").write_text("OBJS = %s\nall: $(OBJS)\n%%.o: $(SRC)/%%.c\n\t$(CC) -O2 -c $< -o $@\n" % objs)
 
 
 def by_name(names) -> List[Workload]:

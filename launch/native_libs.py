@@ -9,7 +9,6 @@ then take it out of the environment again so the guest program never sees it.
 Travels inside bundles: Python 3.9.
 """
 import os
-import platform
 import sys
 
 LIB_NAME = "libunicorn.2.dylib"
@@ -20,7 +19,7 @@ def lib_dir(python_dir, sys_platform=None, machine=None):
     sys_platform = sys_platform if sys_platform is not None else sys.platform
     if sys_platform != "darwin":
         return None
-    machine = machine if machine is not None else platform.machine()
+    machine = machine if machine is not None else os.uname().machine     # platform.machine() without importing platform
     arch = "arm64" if machine in ("arm64", "aarch64") else "x86_64"
     d = os.path.join(python_dir, "unicorn", "lib", "darwin-" + arch)
     return d if os.path.isfile(os.path.join(d, LIB_NAME)) else None

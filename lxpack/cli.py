@@ -1,89 +1,29 @@
-"""The `lxpack` command line: a click group with pack (the default), inspect,
-run and doctor.
+"""The `lxpack` command's entry point (pyproject: lxpack.cli:main).
 
-This module owns argument parsing and the mapping of errors to exit codes
-only; the work is done by lxpack.packager (pack, inspect) and
-lxpack.launch.boot (run, doctor). A user never sees a traceback for a bad
-input: LxpackError becomes one line on stderr and its exit_code.
-
-Exit codes:
-  0 success; 1 generic error; 2 usage error; 3 cannot pack (not an ELF, wrong
-  architecture, missing libraries...); 4 output exists (use --force);
-  5 no usable backend; 126 program not executable or wrong format;
-  127 program not found; otherwise `run` exits with the program's own status
-  (128+N when it died from signal N).
+`lxpack run [plain options] PROGRAM ARGS` starts without click: it is the
+command a build system runs thousands of times, and importing click costs
+tens of milliseconds per process (lxpack/_run_args.py parses it, and hands
+anything it does not know, --help or a bad value, to click so the messages
+stay click's). Everything else is the click group in lxpack/_cli_group.py.
+Exit codes are listed there.
 """
 import sys
 
-import click
-
-from lxpack import __version__
-from lxpack.errors import LxpackError
-
-COMMANDS = ("pack", "inspect", "run", "trace", "doctor")
-
-
-class DefaultToPack(click.Group):
-    """`lxpack BINARY -o OUT` means `lxpack pack BINARY -o OUT`."""
-
-    def parse_args(self, ctx, args):
-        if args and args[0] not in self.commands and not args[0].startswith("-"):
-            args = ["pack"] + list(args)
-        return super().parse_args(ctx, args)
-
-
-@click.group(cls=DefaultToPack, context_settings={"help_option_names": ["-h", "--help"]},
-             epilog="Exit codes: 0 ok; 1 error; 2 usage; 3 cannot pack (not an ELF, wrong arch, "
-             "missing libraries); 4 output exists (use --force); 5 no usable backend; "
-             "126 not executable / wrong format; 127 not found; `run` exits with the "
-             "program's status (128+N for death by signal N).")
-@click.version_option(__version__, prog_name="lxpack")
-def cli():
-    """Pack a Linux x86-64 program into a self-contained macOS .app or one
-    self-running file, inspect its library closure, or run it directly.
-
-    \b
-      lxpack ./tool -o Tool.app          pack (same as `lxpack pack ...`)
-      lxpack inspect ./tool [--json]     show the shared-library closure
-      lxpack run -- ./tool ARGS          run a Linux binary without packing
-      lxpack trace -o P -- ./tool ARGS   record the files it reads from this system
-      lxpack ./tool -o T.app --profile P pack them too (what a Mac lacks)
-      lxpack doctor                      which backends work here
-    """
-
-
-def _register_commands():
-    from lxpack import _cli_pack, _cli_run, _cli_trace
-    cli.add_command(_cli_pack.pack)
-    cli.add_command(_cli_pack.inspect)
-    cli.add_command(_cli_run.run)
-    cli.add_command(_cli_trace.trace)
-    cli.add_command(_cli_run.doctor)
-
-
-_register_commands()
-
 
 def main(argv=None):
-    """Entry point: run the group, turning LxpackError into a one-line message."""
-    try:
-        rv = cli.main(args=argv, prog_name="lxpack", standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("lxpack: aborted", err=True)
-        sys.exit(130)
-    except click.ClickException as e:
-        e.show()
-        sys.exit(e.exit_code)
-    except LxpackError as e:
-        click.echo("lxpack: %s" % e, err=True)
-        sys.exit(e.exit_code)
-    except KeyboardInterrupt:
-        sys.exit(130)
-    except Exception as e:  # a bug in lxpack: one line, the details on request
-        import os
-        if os.environ.get("LXPACK_DEBUG"):
-            raise
-        click.echo("lxpack: internal error: %s: %s (set LXPACK_DEBUG=1 for details)"
-                   % (type(e).__name__, e), err=True)
-        sys.exit(70)
-    sys.exit(rv if isinstance(rv, int) else 0)
+    args = sys.argv[1:] if argv is None else list(argv)
+    if args and args[0] == "run":
+        from lxpack import _run_args
+        opts = _run_args.parse(args[1:])
+        if opts is not None:
+            _run_args.run(opts)          # exits
+    from lxpack._cli_group import main as click_main
+    click_main(argv)
+
+
+def __getattr__(name):
+    # lxpack.cli.cli (the click group) stays reachable for tools and tests.
+    if name == "cli":
+        from lxpack._cli_group import cli
+        return cli
+    raise AttributeError(name)

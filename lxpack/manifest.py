@@ -7,7 +7,8 @@ it (from_json), and refuses a format_version other than the one it reads
 (lxpack.MANIFEST_FORMAT) with a one-line error naming both. The field list
 is documented in docs/PACKAGING.md.
 
-Imports: lxpack (version constants), lxpack.errors. Travels inside bundles:
+Imports: lxpack (version constants), lxpack.errors, lxpack.manifest_json (the
+JSON and version check, shared with a bundle's start). Travels inside bundles:
 Python 3.9.
 """
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Dict, List, Optional, Union
 
 import lxpack
+from lxpack import manifest_json
 from lxpack.errors import PackError, ProgramNotExecutable
 
 
@@ -68,17 +70,7 @@ class Manifest:
         launcher gives for a bundle it cannot run) if it is not a manifest
         this lxpack reads. The version is checked first: another format may
         have other keys. Keys this version does not know are ignored."""
-        try:
-            data = json.loads(raw)
-        except ValueError as e:
-            raise ProgramNotExecutable("bundle manifest is not valid JSON (%s)" % e) from None
-        if not isinstance(data, dict):
-            raise ProgramNotExecutable("bundle manifest is not a JSON object")
-        version = data.get("format_version")
-        if version != lxpack.MANIFEST_FORMAT:
-            raise ProgramNotExecutable(
-                "bundle manifest format_version %r is not supported: this lxpack runtime reads format_version %d"
-                % (version, lxpack.MANIFEST_FORMAT))
+        data = manifest_json.read(raw)
         try:
             closure = [ClosureEntry(**_known(ClosureEntry, e)) for e in data.get("closure", [])]
             return cls(**dict(_known(cls, data), closure=closure))

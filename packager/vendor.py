@@ -1,8 +1,8 @@
 """The Python code a bundle carries: Contents/Resources/lxpack/python/.
 
 Owns: which code travels (the lxpack subset that runs inside bundles --
-lxpack/__init__.py, lxpack/errors.py, lxpack/manifest.py, lxpack.abi, lxpack.launch,
-lxpack.runtime, lxpack.unikernel -- never the packager, templates or CLI; plus the
+lxpack/__init__.py, lxpack/errors.py, lxpack/manifest.py, lxpack/manifest_json.py,
+lxpack.abi, lxpack.launch, lxpack.runtime, lxpack.unikernel -- never the packager, templates or CLI; plus the
 third-party packages the runtime imports, elftools and unicorn, copied from
 this Python's installation with unicorn's native library) and where each
 file comes from. Packages are located with importlib.util.find_spec, which
@@ -25,7 +25,7 @@ import lxpack
 from lxpack.errors import PackError
 
 LXPACK_PACKAGES = ("lxpack.abi", "lxpack.launch", "lxpack.runtime", "lxpack.unikernel")
-LXPACK_TOP_FILES = ("__init__.py", "errors.py", "manifest.py")
+LXPACK_TOP_FILES = ("__init__.py", "errors.py", "manifest.py", "manifest_json.py")
 THIRD_PARTY = ("elftools", "unicorn")
 # Never shipped: bytecode and build leftovers; from third-party packages also
 # static libraries and C headers (unicorn's libunicorn.a, include/).
@@ -35,11 +35,14 @@ _THIRD_PARTY_SKIP_DIRS = frozenset({"__pycache__", "include", "tests"})
 _THIRD_PARTY_SKIP_SUFFIXES = _SKIP_SUFFIXES + (".a", ".h")
 # Files the runtime cannot start without, whatever its code says: its entry
 # module, the guest code (kvm) and the vDSO (every backend).
-REQUIRED = ("lxpack/__init__.py", "lxpack/errors.py", "lxpack/manifest.py", "lxpack/launch/boot.py",
+REQUIRED = ("lxpack/__init__.py", "lxpack/errors.py", "lxpack/manifest.py", "lxpack/manifest_json.py",
+            "lxpack/launch/boot.py",
             "lxpack/unikernel/guest/entry.bin", "lxpack/unikernel/guest/vdso.so")
 # Data files the runtime loads by name; found in its sources so a new one is
 # checked without a list to keep up to date.
-_GET_DATA = re.compile(rb"""pkgutil\.get_data\(\s*["']([\w.]+)["']\s*,\s*["']([^"']+)["']\s*\)""")
+# (pkgutil.get_data, or a module's own _get_data that reads the same way
+# without importing pkgutil at start-up.)
+_GET_DATA = re.compile(rb"""(?:pkgutil\.|\b_)get_data\(\s*["']([\w.]+)["']\s*,\s*["']([^"']+)["']\s*\)""")
 # unicorn's native library for the packing host (libunicorn.so.2 on Linux,
 # libunicorn.2.dylib on a Mac, unicorn.dll).
 _UNICORN_LIB = re.compile(r"^unicorn/lib/(lib)?unicorn[^/]*\.(so(\.\d+)*|dylib|dll)$")
@@ -97,7 +100,7 @@ def files() -> list[VendoredFile]:
 
 def needed_data(vendored: list[VendoredFile]) -> set[str]:
     """Destinations of the data files the vendored lxpack code loads with
-    pkgutil.get_data("package", "file")."""
+    pkgutil.get_data("package", "file") (or a _get_data of the same form)."""
     need = set()
     for v in vendored:
         if not (v.dest.startswith("lxpack/") and v.dest.endswith(".py")):

@@ -21,7 +21,6 @@ Private to runtime/host (sockets.py, readiness.py). Python 3.9 compatible.
 """
 import errno as _herrno
 import fcntl
-import hashlib
 import os
 import socket
 import _socket
@@ -82,6 +81,7 @@ _ABSTRACT_BACK = {}
 
 def _abstract_path(name):
     """Host path for a Linux abstract name (bytes with the leading NUL)."""
+    import hashlib                # rare: not worth ~5 ms at every start
     h = hashlib.sha1(name).hexdigest().encode()
     d = abstract_dir()
     path = d + b"/" + h

@@ -174,6 +174,14 @@ class Vm(object):
     def close(self):
         """Release the address space (execve replaced the image)."""
 
+    def reset(self):
+        """For an execve of a single-threaded process: empty this address
+        space (no mappings, fresh page tables and in-VM tables) and put its
+        one vCPU back in a new vCPU's state, so the new image reuses the VM
+        instead of paying for a new one. False when it cannot (more than one
+        vCPU, ...): the caller then creates a new VM and closes this one."""
+        return False
+
 
 class Vcpu(object):
     """One guest CPU of a Vm; a guest thread runs on it.

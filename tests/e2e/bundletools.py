@@ -60,5 +60,9 @@ def hidden(dirs, files=()):
         pytest.skip("needs root and unshare(1) for a private mount namespace")
     mounts = ["mount -t tmpfs none %s" % d for d in dirs if os.path.isdir(d)]
     mounts += ["mount --bind /dev/null %s" % f for f in files]
-    return ["unshare", "--mount", "--propagation", "private", "sh", "-ec",
-            "; ".join(mounts) + '; exec "$0" "$@"']
+    # A bundle's launcher prefers the system python3, whose standard library
+    # the namespace may hide: its runtime runs on the suite's own interpreter
+    # (under /root/.pyenv), as on a Mac it runs on one outside the bundle.
+    env = [] if os.environ.get("LXPACK_PYTHON") else ["env", "LXPACK_PYTHON=" + os.path.realpath(sys.executable)]
+    return env + ["unshare", "--mount", "--propagation", "private", "sh", "-ec",
+                  "; ".join(mounts) + '; exec "$0" "$@"']

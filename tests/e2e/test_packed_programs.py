@@ -23,7 +23,8 @@ PERL_CODE = ('use POSIX qw(floor strftime); use Data::Dumper; $Data::Dumper::Sor
              'print Dumper({floor => floor(7.5), year => strftime("%Y", gmtime(86400 * 365)), '
              'list => [map { $_ * 2 } 1..3]});')
 # Hidden for real in the namespace check: safe, since the runtime itself runs
-# on the venv's Python under /root/.pyenv (hiding all of /usr would not be).
+# on the venv's Python under /root/.pyenv (bundletools.hidden points the launcher
+# at it; hiding all of /usr would not be safe).
 HIDE = {
     "python3": ["/usr/lib/python3.11"],
     "gcc": ["/usr/lib/gcc", "/usr/include"],

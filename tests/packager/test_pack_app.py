@@ -98,8 +98,8 @@ def test_vendored_python_is_the_runtime_subset(hello_app):
     app, _ = hello_app
     py = app / RES / "lxpack/python"
     assert sorted(os.listdir(py)) == ["elftools", "lxpack", "unicorn"]
-    assert sorted(os.listdir(py / "lxpack")) == ["__init__.py", "abi", "errors.py", "launch", "manifest.py", "runtime",
-                                                  "unikernel"]
+    assert sorted(os.listdir(py / "lxpack")) == ["__init__.py", "abi", "errors.py", "launch", "manifest.py",
+                                                  "manifest_json.py", "runtime", "unikernel"]
     assert (py / "lxpack/launch/boot.py").is_file()
     assert any(n.startswith("libunicorn") for n in os.listdir(py / "unicorn/lib"))
     for dirpath, dirnames, filenames in os.walk(py):

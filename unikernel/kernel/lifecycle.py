@@ -99,16 +99,22 @@ class ProcessLifecycle(object):
         if self.timers is not None:
             self.timers.clear()                # execve deletes the POSIX timers
         t.robust_list = 0
-        vm = self.backend.create_vm()
+        # A single-threaded process keeps its VM, emptied (Vm.reset); else
+        # a new one, and the old one goes once its threads are parked.
+        if release_old and old_vm.reset():
+            vm, vcpu = old_vm, t.vcpu
+        else:
+            vm = self.backend.create_vm()
+            vcpu = vm.new_vcpu()
+            if release_old:
+                old_vm.close()
         total, _ = h.memory()
         as_limit = p.mm.as_limit if p.mm is not None else None
         p.mm = Mm(vm, total)
         p.mm.as_limit = as_limit               # RLIMIT_AS survives execve
         t.mem = p.mm
-        t.vcpu = vm.new_vcpu()
+        t.vcpu = vcpu
         t.vcpu.task = t
-        if release_old:
-            old_vm.close()
         self.set_fast_paths(t)
         self.update_blocked_mirror()
         try:

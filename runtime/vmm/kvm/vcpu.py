@@ -77,19 +77,31 @@ class KvmVcpu(base.Vcpu):
         self._stop = False
         self.thread_ident = None
 
-    def _init_cpu(self):
+    def reset_for_exec(self):
+        """A new vCPU's state on this one (execve reusing the VM, KvmVm.reset);
+        its CPUID stays (KVM refuses to change it after the first run)."""
+        self.exits = self.runs = 0
+        self.state = "user"
+        self.frame = None
+        self._last_spurious = None
+        self._stop = False
+        self._init_cpu(cpuid=False)
+        self.regs_dirty = True
+
+    def _init_cpu(self, cpuid=True):
         vm = self.vm
         # CPUID as KVM supports it, so glibc picks AVX2/AVX-512 code where the CPU has them.
         ents = vm.backend.supported_cpuid(vm.kvm)
-        T = K.cpuid2_type(len(ents))
-        c = T()
-        c.nent = len(ents)
-        for i, (f, idx, fl, a, b, cc, d) in enumerate(ents):
-            e = c.entries[i]
-            e.function, e.index, e.flags, e.eax, e.ebx, e.ecx, e.edx = f, idx, fl, a, b, cc, d
-            if f == 1:
-                e.ebx = (e.ebx & 0x00FFFFFF) | (self.index << 24)   # APIC id
-        K.ioctl(self.fd, K.KVM_SET_CPUID2, c)
+        if cpuid:
+            T = K.cpuid2_type(len(ents))
+            c = T()
+            c.nent = len(ents)
+            for i, (f, idx, fl, a, b, cc, d) in enumerate(ents):
+                e = c.entries[i]
+                e.function, e.index, e.flags, e.eax, e.ebx, e.ecx, e.edx = f, idx, fl, a, b, cc, d
+                if f == 1:
+                    e.ebx = (e.ebx & 0x00FFFFFF) | (self.index << 24)   # APIC id
+            K.ioctl(self.fd, K.KVM_SET_CPUID2, c)
         # XCR0: x87, SSE, and AVX / AVX-512 state where supported.
         xsave_leaf = [(a, d) for f, idx, fl, a, b, cc, d in ents if f == 0xD and idx == 0]
         supported = (xsave_leaf[0][0] | (xsave_leaf[0][1] << 32)) if xsave_leaf else 3
