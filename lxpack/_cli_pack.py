@@ -217,3 +217,28 @@ def inspect(binary, as_json, library_path, includes, profiles, **beyond):
                         % (closure.program.path, len(closure.missing),
                            "y" if len(closure.missing) == 1 else "ies", len(closure.unsatisfied),
                            "" if len(closure.unsatisfied) == 1 else "s"))
+
+
+@click.command("inspect-bundle", epilog="Exit status: 0 every signature holds; 2 no such BUNDLE; "
+                                        "3 not a bundle, or a problem listed (invalid signature, unsigned "
+                                        "arm64 code, an interpreter without the hypervisor entitlement, "
+                                        "an Info.plist Finder would refuse).")
+@click.argument("bundle")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def inspect_bundle(bundle, as_json):
+    """Show what a written bundle (X.app, a dir bundle or a one-file bundle)
+    holds for a Mac: its Info.plist, every Mach-O file with its architecture,
+    its code signature (ad hoc, identifier, entitlements) and whether the
+    page hashes hold; the embedded interpreters must carry
+    com.apple.security.hypervisor."""
+    import json
+    from lxpack.errors import PackError
+    from lxpack.packager import bundle_check
+    report = _run_guarded(lambda: bundle_check.inspect(bundle))
+    if as_json:
+        click.echo(json.dumps(report.as_json(), indent=2, sort_keys=True))
+    else:
+        click.echo(report.text(), nl=False)
+    if report.problems:
+        raise PackError("%s: %d problem%s: %s" % (bundle, len(report.problems),
+                                                  "" if len(report.problems) == 1 else "s", report.problems[0]))

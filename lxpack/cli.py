@@ -20,7 +20,7 @@ import click
 from lxpack import __version__
 from lxpack.errors import LxpackError
 
-COMMANDS = ("pack", "inspect", "run", "trace", "doctor")
+COMMANDS = ("pack", "inspect", "inspect-bundle", "run", "trace", "doctor")
 
 
 class DefaultToPack(click.Group):
@@ -45,6 +45,7 @@ def cli():
     \b
       lxpack ./tool -o Tool.app          pack (same as `lxpack pack ...`)
       lxpack inspect ./tool [--json]     show the shared-library closure
+      lxpack inspect-bundle Tool.app     Mach-O files, signatures, entitlements
       lxpack run -- ./tool ARGS          run a Linux binary without packing
       lxpack trace -o P -- ./tool ARGS   record the files it reads from this system
       lxpack ./tool -o T.app --profile P pack them too (what a Mac lacks)
@@ -56,6 +57,7 @@ def _register_commands():
     from lxpack import _cli_pack, _cli_run, _cli_trace
     cli.add_command(_cli_pack.pack)
     cli.add_command(_cli_pack.inspect)
+    cli.add_command(_cli_pack.inspect_bundle)
     cli.add_command(_cli_run.run)
     cli.add_command(_cli_trace.trace)
     cli.add_command(_cli_run.doctor)

@@ -171,6 +171,33 @@ def test_app_carries_signed_interpreter_per_arch(dists, cache, tmp_path, hello):
     assert info["LSMinimumSystemVersion"] and info["CFBundlePackageType"] == "APPL"
 
 
+def test_inspect_bundle_reports_signatures_and_catches_damage(dists, cache, tmp_path, hello):
+    out, _ = _pack(tmp_path, hello, "--python-dist", dists["arm64"], "--python-dist", dists["x86_64"])
+    r = lxpack("inspect-bundle", out)
+    assert r.returncode == 0 and r.stderr == "", r.stderr
+    lines = r.stdout.splitlines()
+    for arch in ("arm64", "x86_64"):
+        i = lines.index("  Resources/cpython/darwin-%s/bin/python3.12  [interpreter]" % arch)
+        assert lines[i + 1].strip() == "%s: ad-hoc, sha256, id python3.12, %s; valid" % (arch, HV)
+    assert "  CFBundleExecutable: Hello" in lines and lines[-1] == "  problems: none"
+    r = lxpack("inspect-bundle", "--json", out)
+    report = __import__("json").loads(r.stdout)
+    interps = [f for f in report["macho"] if f["interpreter"]]
+    assert len(interps) == 2 and all(f["slices"][0]["entitlements"] == {HV: True} for f in interps)
+    # A changed byte in the arm64 interpreter (a hard-linked copy is not shared: copy first)
+    exe = out / "Contents/Resources/cpython/darwin-arm64/bin/python3.12"
+    data = bytearray(exe.read_bytes())
+    data[100] ^= 1
+    exe.unlink()
+    exe.write_bytes(bytes(data))
+    r = lxpack("inspect-bundle", out)
+    assert r.returncode == 3 and len(r.err_lines) == 1
+    assert "darwin-arm64/bin/python3.12 (arm64): invalid signature" in r.err_lines[0]
+    assert "INVALID: 1 of " in r.stdout
+    r = lxpack("inspect-bundle", tmp_path / "nothing.app")
+    assert r.returncode == 2 and r.err_lines == ["lxpack: %s: no such file or directory" % (tmp_path / "nothing.app")]
+
+
 def test_interpreter_is_stripped_to_what_the_runtime_imports(dists, cache, tmp_path, hello):
     out, _ = _pack(tmp_path, hello, "--mac-arch", "arm64", "--python-dist", dists["arm64"])
     top = out / "Contents" / "Resources" / "cpython" / "darwin-arm64"
@@ -208,6 +235,9 @@ def test_onefile_carries_the_interpreter_too(dists, cache, tmp_path, hello):
         else:
             pytest.fail("no interpreter in the one-file payload")
     assert independent_check(exe)[3] == {HV: True} and independent_check(exe)[5] == 0
+    r = lxpack("inspect-bundle", out)
+    assert r.returncode == 0 and "(onefile)" in r.stdout and "x86_64: ad-hoc, sha256, id python3.12, %s; valid" % HV \
+        in r.stdout, r.stdout + r.stderr
 
 
 def test_python_dist_errors_are_one_line(dists, cache, tmp_path, hello):
