@@ -394,3 +394,26 @@ def test_keep_list_covers_what_the_runtime_imports(tmp_path, hello, backend):
                      and _importable(m))  # importtime also lists the failed tries (nt, _winapi)
     assert missing == [], "imported at run time but not kept: %s" % missing
     assert not any(m.split(".")[0] in pyneeds.NEVER for m in imported)
+
+
+# ---------------------------------------------------------------- lxpack doctor
+
+def test_doctor_reports_host_facts_before_backends():
+    r = lxpack("doctor")
+    assert r.returncode in (0, 5), r.stderr
+    labels = [ln.split(":", 1)[0] for ln in r.stdout.splitlines()[:5]]
+    assert labels == ["host", "translated", "python", "entitlement", "hv_vm_create"], r.stdout
+    assert "not a Mach-O file" in r.stdout.splitlines()[3]  # this Linux interpreter is an ELF file
+    assert any(ln.startswith(("kvm ", "unicorn ")) for ln in r.stdout.splitlines())
+
+
+def test_doctor_reads_an_interpreters_entitlement(dists, tmp_path):
+    from lxpack.launch import hostinfo
+    with tarfile.open(dists["arm64"]) as t:
+        t.extractall(tmp_path, filter="tar") if hasattr(tarfile, "tar_filter") else t.extractall(tmp_path)
+    exe = tmp_path / "python/bin/python3.12"
+    assert hostinfo.entitlement(str(exe)).endswith(": arm64 NO")  # zig's linker signature, no entitlements
+    machosign.sign(str(exe), "python3.12", {HV: True})
+    assert hostinfo.entitlement(str(exe)).endswith(": arm64 yes")
+    lib = tmp_path / "python/lib/python3.12/lib-dynload/termios.cpython-312-darwin.so"
+    assert hostinfo.entitlement(str(lib)).endswith(": arm64 NO")
