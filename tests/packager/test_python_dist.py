@@ -354,20 +354,44 @@ def test_launcher_prefers_the_bundled_interpreter(dists, cache, tmp_path, hello,
 
 # ---------------------------------------------------------------- the keep-list against real imports
 
-def _importable(name):
-    import importlib.util
+# What the interpreter that ran says: its stdlib, its built-in modules, and
+# which of the names it cannot import (importtime also lists failed tries).
+_PROBE = """import os, sys, importlib.util
+def gone(m):
     try:
-        return importlib.util.find_spec(name) is not None
+        return importlib.util.find_spec(m) is None
     except (ImportError, ValueError):
-        return False
+        return True
+print(os.path.dirname(os.__file__))
+print(" ".join(sys.builtin_module_names))
+print(" ".join(m for m in sys.argv[1:] if gone(m)))
+"""
 
 
+def _python312():
+    """A CPython 3.12 on this machine (the version bundles embed), or None:
+    python3.12 on PATH, or one of pyenv's versions."""
+    import glob
+    cands = [shutil.which("python3.12")] + sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.12*/bin/python3.12")))
+    for c in cands:
+        if c and subprocess.run([c, "-c", "import sys; assert sys.version_info[:2] == (3, 12)"],
+                                capture_output=True).returncode == 0:
+            return c
+    return None
+
+
+@pytest.mark.parametrize("python", ["packing", "3.12"])
 @pytest.mark.parametrize("backend", ["kvm", "unicorn"])
-def test_keep_list_covers_what_the_runtime_imports(tmp_path, hello, backend):
+def test_keep_list_covers_what_the_runtime_imports(tmp_path, hello, backend, python):
     """Run a packed bundle's runtime under -X importtime: every stdlib module
-    it imports is in pyneeds' closure of the vendored code."""
+    it imports is in pyneeds' closure of the vendored code over that
+    interpreter's stdlib. With "3.12" the closure is found by this (packing)
+    Python over another version's stdlib, as for the CPython bundles embed."""
     if backend == "kvm" and not os.access("/dev/kvm", os.R_OK | os.W_OK):
         pytest.skip("no /dev/kvm")
+    exe = sys.executable if python == "packing" else _python312()
+    if exe is None:
+        pytest.skip("no CPython 3.12 on this machine")
     out = tmp_path / "hello.dir"
     r = lxpack(hello, "-o", out, "--format", "dir")
     assert r.returncode == 0, r.stderr
@@ -375,7 +399,7 @@ def test_keep_list_covers_what_the_runtime_imports(tmp_path, hello, backend):
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
     env["LXPACK_BACKEND"] = backend
     # -S: not this venv's site-packages hooks (.pth files); site itself is a pyneeds root anyway
-    p = subprocess.run([sys.executable, "-X", "importtime", "-S", "-E", str(run_py)], env=env, capture_output=True,
+    p = subprocess.run([exe, "-X", "importtime", "-S", "-E", str(run_py)], env=env, capture_output=True,
                        text=True, timeout=120)
     assert p.returncode == 0, p.stderr[-2000:]
     imported = set()
@@ -383,15 +407,18 @@ def test_keep_list_covers_what_the_runtime_imports(tmp_path, hello, backend):
         if line.startswith("import time:") and "|" in line and "imported package" not in line:
             imported.add(line.rsplit("|", 1)[1].strip())
     assert "lxpack.launch.boot" in imported
-    stdlib = os.path.dirname(os.__file__)
+    others = sorted(m for m in imported if m.split(".")[0] not in ("lxpack", "elftools", "unicorn"))
+    probe = subprocess.run([exe, "-S", "-c", _PROBE] + others, capture_output=True, text=True,
+                           check=True).stdout.splitlines()
+    stdlib, builtins = probe[0], set(probe[1].split())
+    failed = set(probe[2].split()) if len(probe) > 2 else set()  # importtime lists failed tries too (nt, _winapi)
     need = pyneeds.closure(pydist.code_roots(vendor.files(), [("__main__", run_py.read_bytes())]),
                            pyneeds.Stdlib(stdlib), ("lxpack", "elftools", "unicorn"))
     found = set(need.modules) | set(need.extensions)
     missing = sorted(m for m in imported
                      if m.split(".")[0] not in ("lxpack", "elftools", "unicorn")
-                     and m not in sys.builtin_module_names and m not in found
-                     and not m.startswith("_frozen") and m != "__main__"
-                     and _importable(m))  # importtime also lists the failed tries (nt, _winapi)
+                     and m not in builtins and m not in found and m not in failed
+                     and not m.startswith("_frozen") and m != "__main__")
     assert missing == [], "imported at run time but not kept: %s" % missing
     assert not any(m.split(".")[0] in pyneeds.NEVER for m in imported)
 
