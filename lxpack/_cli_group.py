@@ -1,4 +1,4 @@
-"""The `lxpack` command line as a click group: pack (the default), inspect,
+"""The `lxpack` command line as a click group: pack (the default), inspect, inspect-bundle,
 run, trace and doctor (lxpack.cli.main starts it; `lxpack run` with plain
 options is parsed without click, lxpack/_run_args.py).
 
@@ -21,7 +21,7 @@ import click
 from lxpack import __version__
 from lxpack.errors import LxpackError
 
-COMMANDS = ("pack", "inspect", "run", "trace", "doctor")
+COMMANDS = ("pack", "inspect", "inspect-bundle", "run", "trace", "doctor")
 
 
 class DefaultToPack(click.Group):
@@ -46,6 +46,7 @@ def cli():
     \b
       lxpack ./tool -o Tool.app          pack (same as `lxpack pack ...`)
       lxpack inspect ./tool [--json]     show the shared-library closure
+      lxpack inspect-bundle Tool.app     Mach-O files, signatures, entitlements
       lxpack run -- ./tool ARGS          run a Linux binary without packing
       lxpack trace -o P -- ./tool ARGS   record the files it reads from this system
       lxpack ./tool -o T.app --profile P pack them too (what a Mac lacks)
@@ -57,6 +58,7 @@ def _register_commands():
     from lxpack import _cli_pack, _cli_run, _cli_trace
     cli.add_command(_cli_pack.pack)
     cli.add_command(_cli_pack.inspect)
+    cli.add_command(_cli_pack.inspect_bundle)
     cli.add_command(_cli_run.run)
     cli.add_command(_cli_trace.trace)
     cli.add_command(_cli_run.doctor)

@@ -114,11 +114,19 @@ def _run_guarded(fn):
 @click.option("--mac-arch", "mac_arch", type=click.Choice(["arm64", "x86_64", "both"]), default=None,
               help="Which Macs the bundle is for: arm64 (Apple silicon), x86_64 (Intel) or both "
                    "[default: both]. Implies --macos. The packing host's own library is always kept.")
+@click.option("--python-dist", "python_dists", multiple=True, metavar="PATH",
+              help="A python-build-standalone install_only build for macOS (tarball or unpacked "
+                   "directory) to embed, stripped and signed, instead of downloading the pinned one. "
+                   "One per Mac architecture; repeatable.")
+@click.option("--embed-python/--no-embed-python", "embed_python", default=None,
+              help="Embed a CPython for each Mac architecture (signed with the hypervisor "
+                   "entitlement) [default: when the bundle is for Macs; if none can be had, a warning "
+                   "and the bundle uses the Mac's python3]. --embed-python makes that an error.")
 @click.option("--force", is_flag=True, help="Replace OUT if it exists.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar, no summary line.")
 @_beyond_closure_options
 def pack(binary, output, fmt, includes, profiles, excludes, name, bundle_id, env, host_exec,
-         library_path, allow_missing, macos, mac_arch, force, quiet, **beyond):
+         library_path, allow_missing, macos, mac_arch, python_dists, embed_python, force, quiet, **beyond):
     """Pack the Linux x86-64 program BINARY, its shared libraries and the
     lxpack runtime into OUT, a bundle that runs it on macOS or Linux.
 
@@ -135,6 +143,7 @@ def pack(binary, output, fmt, includes, profiles, excludes, name, bundle_id, env
                        excludes=list(excludes), name=name, bundle_id=bundle_id, env=list(env),
                        force=force, allow_missing=allow_missing, host_exec=list(host_exec),
                        library_path=library_path, macos=macos, mac_arch=mac_arch, profiles=list(profiles),
+                       python_dists=list(python_dists), embed_python=embed_python,
                        additions=_additions(**beyond))
 
     def work():
@@ -149,9 +158,11 @@ def pack(binary, output, fmt, includes, profiles, excludes, name, bundle_id, env
         for line in report.extras_summary(result.extras):
             click.echo("lxpack: added %s" % line, err=True)
         nfiles = sum(1 for e in result.manifest.closure if e.symlink_target is None)
-        click.echo("lxpack: packed %s -> %s (%s, %d files%s)"
+        pythons = ", CPython %s for %s" % (result.pythons[0].version, " and ".join(
+            p.arch for p in result.pythons)) if result.pythons else ""
+        click.echo("lxpack: packed %s -> %s (%s, %d files%s%s)"
                    % (result.manifest.argv0, result.output, result.format, nfiles,
-                      ", %d from profiles" % result.profile_added if profiles else ""), err=True)
+                      ", %d from profiles" % result.profile_added if profiles else "", pythons), err=True)
 
 
 @click.command(epilog="Exit status: 0 closure complete; 2 usage (no such BINARY); "
@@ -206,3 +217,28 @@ def inspect(binary, as_json, library_path, includes, profiles, **beyond):
                         % (closure.program.path, len(closure.missing),
                            "y" if len(closure.missing) == 1 else "ies", len(closure.unsatisfied),
                            "" if len(closure.unsatisfied) == 1 else "s"))
+
+
+@click.command("inspect-bundle", epilog="Exit status: 0 every signature holds; 2 no such BUNDLE; "
+                                        "3 not a bundle, or a problem listed (invalid signature, unsigned "
+                                        "arm64 code, an interpreter without the hypervisor entitlement, "
+                                        "an Info.plist Finder would refuse).")
+@click.argument("bundle")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def inspect_bundle(bundle, as_json):
+    """Show what a written bundle (X.app, a dir bundle or a one-file bundle)
+    holds for a Mac: its Info.plist, every Mach-O file with its architecture,
+    its code signature (ad hoc, identifier, entitlements) and whether the
+    page hashes hold; the embedded interpreters must carry
+    com.apple.security.hypervisor."""
+    import json
+    from lxpack.errors import PackError
+    from lxpack.packager import bundle_check
+    report = _run_guarded(lambda: bundle_check.inspect(bundle))
+    if as_json:
+        click.echo(json.dumps(report.as_json(), indent=2, sort_keys=True))
+    else:
+        click.echo(report.text(), nl=False)
+    if report.problems:
+        raise PackError("%s: %d problem%s: %s" % (bundle, len(report.problems),
+                                                  "" if len(report.problems) == 1 else "s", report.problems[0]))

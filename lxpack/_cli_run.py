@@ -36,8 +36,12 @@ def run(backend, root, strace, strace_file, stats, host_exec, foreign, program, 
 
 @click.command()
 def doctor():
-    """Say which backends work on this host, and why the others do not."""
-    from lxpack.launch import boot
+    """Say what this host is (CPU, Rosetta, the interpreter's hypervisor
+    entitlement, what Hypervisor.framework answers on a Mac), which backends
+    work here, and why the others do not."""
+    from lxpack.launch import boot, hostinfo
+    for label, text in hostinfo.report():  # before the backends: hv_vm_create's VM is gone by then
+        click.echo("%-13s %s" % (label + ":", text))
     results = boot.probe_backends()
     usable = [r for r in results if r.ok]
     for r in results:

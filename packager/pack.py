@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 
 import lxpack
 from lxpack.errors import OutputError, PackError, UsageError
-from lxpack.packager import atomic, elfhead, extras, layout, macos_libs, profile, profile_pick, render, searchpath, vendor
+from lxpack.packager import (atomic, elfhead, extras, layout, macos_libs, profile, profile_pick, pydist, render,
+                             searchpath, vendor)
 from lxpack.packager.closure import Closure, Resolver
 from lxpack.manifest import ClosureEntry, Manifest
 from lxpack.packager.progress import Progress
@@ -55,6 +56,12 @@ class PackOptions:
     # Which Macs: "arm64", "x86_64" or "both" (None: both). Given explicitly,
     # it implies macos unless macos is False, which is then a usage error.
     mac_arch: str | None = None
+    # The CPython a macOS bundle carries (packager.pydist): --python-dist
+    # distributions (tarballs or directories, one per Mac architecture), and
+    # whether to embed one (None: when the bundle targets Macs, a missing one
+    # being a warning; True: a missing one is an error; False: never).
+    python_dists: list[str] = field(default_factory=list)
+    embed_python: bool | None = None
     # lxpack trace profiles: the traced paths a Mac lacks are packed too.
     profiles: list[str] = field(default_factory=list)
     # What the program needs beyond its ELF closure (packager.knowledge rules,
@@ -72,6 +79,7 @@ class PackResult:
     excluded: list[str]
     profile_added: int = 0  # files (not links or directories) the profiles added
     extras: list = field(default_factory=list)  # knowledge.Extra: what was added and why
+    pythons: list = field(default_factory=list)  # pydist.Prepared: the CPythons for Macs it carries
 
 
 def choose_format(output: str, fmt: str | None) -> str:
@@ -232,18 +240,28 @@ def pack(opts: PackOptions, progress: Progress | None = None) -> PackResult:
         code.update(("%s %s\n" % (v.dest, digest)).encode())
         progress.file_done()
 
+    pythons = []
+    if macos:
+        values = dict(name=name, bundle_id=bundle_id, version=BUNDLE_VERSION, min_macos=MIN_MACOS,
+                      lxpack_version=lxpack.__version__, code_digest=code.hexdigest()[:16])
+        pythons = pydist.for_bundle([a.split("-", 1)[1] for a in macos_libs.arches(opts.mac_arch or "both")],
+                                    [os.path.join(cwd, p) for p in opts.python_dists], opts.embed_python,
+                                    vendored, render.render("run.py.j2", **values), code.hexdigest(), warnings)
+    elif opts.python_dists or opts.embed_python:
+        raise UsageError("--python-dist and --embed-python need a bundle for Macs (--macos or --mac-arch)")
+
     manifest = Manifest(name=name, entry=plan.entry, argv0=program,
                         interpreter=closure.program.info.interpreter, env=env,
                         host_exec=list(opts.host_exec), closure=manifest_entries,
                         case_renamed=dict(plan.case_renamed))
-    tree = build_tree(name, bundle_id, manifest, plan, vendored, code.hexdigest()[:16], digests)
+    tree = build_tree(name, bundle_id, manifest, plan, vendored, code.hexdigest()[:16], digests, pythons)
     progress.phase("writing", tree.total_bytes(), tree.total_files())
     try:
         written = WRITERS[fmt](tree, output, opts.force, progress)
     except OSError as e:
         raise OutputError("cannot write %s: %s" % (e.filename or output, e.strerror or e)) from None
     added = sum(1 for e in manifest_entries if e.reason == profile_pick.REASON and e.symlink_target is None)
-    return PackResult(written, fmt, manifest, closure, warnings, plan.excluded, added, found.extras)
+    return PackResult(written, fmt, manifest, closure, warnings, plan.excluded, added, found.extras, pythons)
 
 
 def discover_extras(program: str, includes: list[str], opts: extras.Options, library_path: str | None,
@@ -267,7 +285,7 @@ def discover_extras(program: str, includes: list[str], opts: extras.Options, lib
 
 def build_tree(name: str, bundle_id: str, manifest: Manifest, plan: layout.RootPlan,
                vendored: list[vendor.VendoredFile], code_digest: str,
-               digests: dict[str, str] | None = None) -> Tree:
+               digests: dict[str, str] | None = None, pythons=()) -> Tree:
     """The bundle tree, paths relative to Contents/. `digests` (vendored
     dest -> sha256) and the plan's hashes let identical files be stored once."""
     digests = digests or {}
@@ -281,6 +299,13 @@ def build_tree(name: str, bundle_id: str, manifest: Manifest, plan: layout.RootP
     for v in vendored:
         tree.add_file("Resources/lxpack/python/" + v.dest, v.source, v.mode, os.path.getsize(v.source),
                       digests.get(v.dest))
+    for py in pythons:  # pydist.Prepared: stripped and signed CPythons for Macs
+        for rel, host in py.files():
+            if os.path.islink(host):
+                tree.add_link("%s/%s" % (py.dest, rel), os.readlink(host))
+            else:
+                tree.add_file("%s/%s" % (py.dest, rel), host, os.stat(host).st_mode & 0o777,
+                              os.path.getsize(host))
     for e in plan.entries:
         path = "Resources/root" + e.stored_path
         if e.is_dir:

@@ -17,6 +17,9 @@ _KNOWN = os.path.join(os.path.dirname(__file__), "known_failures.txt")
 # foreign-host mode), so a file the bundle lacks fails here, not on a user's
 # Mac. A test that means the Linux view sets LXPACK_FOREIGN_HOST=0 itself.
 os.environ.setdefault("LXPACK_FOREIGN_HOST", "1")
+# No test downloads the pinned CPython for Macs (this machine reaches no
+# release server): bundles embed one only from --python-dist or the cache.
+os.environ.setdefault("LXPACK_PYTHON_FETCH", "0")
 
 
 def _load():
