@@ -140,6 +140,12 @@ class Vm(object):
     # backend serves every system call through the handler (unicorn).
     assist = None
 
+    # True when map_host may be given a host MAP_PRIVATE mapping of a file
+    # (copy-on-write in the host): a private file mapping then costs a
+    # mapping, not a read of the file into guest memory. False: the caller
+    # copies the file's contents into memory from map().
+    maps_private_files = False
+
     def map(self, addr, size, prot):
         raise NotImplementedError
 

@@ -100,6 +100,7 @@ class ProcessLifecycle(object):
         vm = self.backend.create_vm()
         total, _ = h.memory()
         as_limit = p.mm.as_limit if p.mm is not None else None
+        old_mm = p.mm
         p.mm = Mm(vm, total)
         p.mm.as_limit = as_limit               # RLIMIT_AS survives execve
         t.mem = p.mm
@@ -107,6 +108,8 @@ class ProcessLifecycle(object):
         t.vcpu.task = t
         if release_old:
             old_vm.close()
+            if old_mm is not None:
+                old_mm.release_host_mappings()
         self.set_fast_paths(t)
         self.update_blocked_mirror()
         try:

@@ -299,6 +299,13 @@ class Mm(object):
             if hi < v.end:
                 self._insert(v.split_copy(hi, v.end))
 
+    def release_host_mappings(self):
+        """The address space is gone (execve released its VM): close the
+        host mappings its VMAs held (shared, and private file mappings)."""
+        for v in self.vmas:
+            if v.host is not None:
+                v.host.close()
+
     # -- brk ---------------------------------------------------------------------------
     def set_brk_start(self, addr):
         self.brk_start = self.brk_cur = addr

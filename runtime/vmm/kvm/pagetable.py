@@ -208,15 +208,28 @@ class AddressSpace(object):
         return out
 
     def unmap(self, va, size):
+        """Unmap [va, va+size); the physical addresses of the ranges of
+        host memory (map_host) it removed, whose slots may now be unused."""
         end = va + size
+        foreign = []
         for r in self._covered(va, end):
             s, e, gpa, host, owned, prot = r
             self._set_ptes(s, (e - s) // PAGE_SIZE, 0, 0)
             if owned:
                 self.phys.release(gpa, e - s)
+            elif host:
+                foreign.append(gpa)
             i = self.ranges.index(r)
             del self.ranges[i]
             del self.starts[i]
+        return foreign
+
+    def uses_gpa(self, lo, hi):
+        """Whether some range maps guest-physical memory in [lo, hi)."""
+        for r in self.ranges:
+            if r[2] < hi and r[2] + (r[1] - r[0]) > lo:
+                return True
+        return False
 
     def protect(self, va, size, prot):
         end = va + size
