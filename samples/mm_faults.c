@@ -285,7 +285,10 @@ int main(void)
     char back[6] = {0};
     OK(pread(fd, back, 5, 0));
     CHECK(memcmp(back, "hello", 5) == 0);         /* a private store does not reach the file */
-    OK(munmap(p, 3 * PG));
+    OK(munmap(p + PG, 2 * PG));
+    touch("read the file's page after a partial munmap", p + 2, 0);
+    OK(munmap(p, PG));
+    touch("read it after munmap", p + 2, 0);
     OK(close(fd));
     OK(unlink("mm_faults.tmp"));
 

@@ -4,7 +4,8 @@
  *   munmap           the spinning writer faults, SEGV_MAPERR at its address;
  *   mprotect READ    the spinning writer faults, SEGV_ACCERR;
  *   mprotect NONE    a spinning reader faults, SEGV_ACCERR;
- *   MAP_FIXED        a spinning reader sees the new (zero) page.
+ *   MAP_FIXED        a spinning reader sees the new (zero) page;
+ * first on anonymous memory, then on a private mapping of a file.
  * Each worker reports a fault through its own siglongjmp; the main thread
  * waits at most 10 s for it (a stale translation shows as "no fault").
  * lxpack-cflags: -pthread
@@ -12,6 +13,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -173,9 +175,9 @@ static void wait_done(void)
         ;
 }
 
-static void run(const char *label, int how, int m)
+static void run(const char *label, int how, int m, int fd)
 {
-    char *p = mmap(NULL, 4 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    char *p = mmap(NULL, 4 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | (fd < 0 ? MAP_ANONYMOUS : 0), fd, 0);
     if (p == MAP_FAILED) {
         printf("FAIL mmap\n");
         exit(1);
@@ -218,9 +220,18 @@ int main(void)
     sa.sa_flags = SA_SIGINFO;
     OK(sigaction(SIGSEGV, &sa, NULL));
     SECTION("another thread changes the page a thread is spinning on");
-    run("writer after munmap", 0, 1);
-    run("writer after mprotect PROT_READ", 1, 1);
-    run("reader after mprotect PROT_NONE", 2, 0);
-    run("reader after a MAP_FIXED replacement", 3, 2);
+    run("writer after munmap", 0, 1, -1);
+    run("writer after mprotect PROT_READ", 1, 1, -1);
+    run("reader after mprotect PROT_NONE", 2, 0, -1);
+    run("reader after a MAP_FIXED replacement", 3, 2, -1);
+    SECTION("the same on a private file mapping (the rest of it stays mapped)");
+    int fd = OK(open("mm_threads.tmp", O_RDWR | O_CREAT | O_TRUNC, 0600));
+    OK(ftruncate(fd, 4 * PG));
+    run("file writer after munmap", 0, 1, fd);
+    run("file writer after mprotect PROT_READ", 1, 1, fd);
+    run("file reader after mprotect PROT_NONE", 2, 0, fd);
+    run("file reader after a MAP_FIXED anonymous replacement", 3, 2, fd);
+    OK(close(fd));
+    OK(unlink("mm_threads.tmp"));
     return finish("mm_threads");
 }

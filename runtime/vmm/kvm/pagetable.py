@@ -218,6 +218,9 @@ class AddressSpace(object):
             if owned:
                 self.phys.release(gpa, e - s)
             elif host:
+                # Host memory stays mapped (its slot may live on for other
+                # ranges): its cached translations must go, as for protect.
+                _abi.drop_guest_translations(host, e - s)
                 foreign.append(gpa)
             i = self.ranges.index(r)
             del self.ranges[i]
