@@ -11,6 +11,7 @@
  *                middle, as a JVM lays out its heap and thread stacks;
  *   stack        deep recursion grows the stack within RLIMIT_STACK without
  *                a fault; running off it is SIGSEGV on the alternate stack;
+ *   brk          the page above the break, and pages the break gave back;
  *   SIGBUS       a page of a private file mapping wholly past end of file;
  *   EFAULT       a system call given such memory returns EFAULT, no signal.
  */
@@ -257,6 +258,19 @@ int main(void)
     touch("read a page uncommitted again", p + 8 * PG, 0);
     touch("write below it (still committed)", p + 8 * PG - 8, 1);
     OK(munmap(p, 16 * PG));
+
+    SECTION("the break");
+    char *b0 = sbrk(0);
+    char *top = (char *)(((uintptr_t)b0 + PG - 1) & ~(uintptr_t)(PG - 1));
+    CHECK(sbrk(3 * PG) == b0);
+    touch("write the last byte below the new break", b0 + 3 * PG - 1, 1);
+    touch("read a page above the break's page", top + 4 * PG + 8, 0);
+    CHECK(sbrk(-2 * PG) == b0 + 3 * PG);
+    touch("read a page given back by lowering the break", top + 2 * PG + 8, 0);
+    CHECK(sbrk(-PG) == b0 + PG);
+    CHECK(sbrk(0) == b0);
+    CHECK(brk(b0 - 1024 * PG) == 0 || errno == ENOMEM);   /* below the start: refused or ignored */
+    CHECK(sbrk(0) == b0);
 
     SECTION("stack");
     struct rlimit rl;

@@ -172,6 +172,21 @@ class AddressSpace(object):
         if prot == 0:
             self._mark_none(va, size // PAGE_SIZE, gpa)
 
+    def map_absent(self, va, size, prot):
+        """Map [va, va+size) with fresh zeroed frames whose PTEs carry the
+        frame and the rights of prot but not the present bit: the guest
+        code makes them present itself (brk grown in the VM)."""
+        gpa = self.phys.alloc(size)
+        i = bisect.bisect_left(self.starts, va)
+        self.starts.insert(i, va)
+        self.ranges.insert(i, [va, va + size, gpa, None, True, prot])
+        self._set_ptes(va, size // PAGE_SIZE, gpa, self.flags_for(prot) & ~PTE_P)
+
+    def pt_page_gpa(self, va):
+        """The guest-physical address of the page-table page holding va's
+        PTE (created if missing)."""
+        return ctypes.addressof(self._walk(va, create=True)) - self.hb
+
     def _mark_none(self, va, npages, gpa):
         # Non-present PTEs that still remember their frame (bit 0 clear).
         i = 0
