@@ -46,7 +46,7 @@
     .set BRKSTART, 0x3108               /* the break's lowest value */
     .set BRKWIN, 0x3110                 /* brk may grow in the VM up to here (page-aligned; 0: never) */
     .set BRKBASE, 0x3118                /* the virtual address whose PTE is the first of PTWIN */
-    .set PTWIN, 0x8000                  /* two page-table pages covering the window, user-writable */
+    .set PTWIN, 0x8000                  /* 8 page-table pages covering the window, user-writable */
     .set RANDPOOL, 0x7000               /* u64 offset of the next unused byte, random bytes from 64 */
     .set PORT_SYSCALL, 0x10
     .set PORT_EXC, 0x100

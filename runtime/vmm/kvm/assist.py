@@ -101,26 +101,26 @@ class KvmAssist(base.InVmAssist):
     def set_brk_window(self, start, lo, hi):
         """Let the guest code grow the break (lowest value `start`) by making
         pages of [lo, hi) present: fresh zeroed frames are given to the range
-        now, not present, within the two page-table pages the guest code can
-        write (mapped at PTWIN_VA). Returns the window's end (lo: none)."""
+        now, not present, within the PTWIN_PAGES page-table pages the guest
+        code can write (mapped at PTWIN_VA). Returns the window's end (lo: none)."""
         vm = self.vm
         aspace = vm.aspace
         wbase = lo & ~(_PT_SPAN - 1)
-        hi = min(hi, wbase + 2 * _PT_SPAN)
+        hi = min(hi, wbase + L.PTWIN_PAGES * _PT_SPAN)
         with vm.lock:
             self._pw(L.BRKWIN, struct.pack("<Q", 0))
             if hi <= lo:
                 return lo
             aspace.map_absent(lo, hi - lo, 3)          # PROT_READ | PROT_WRITE
-            pts = (aspace.pt_page_gpa(wbase), aspace.pt_page_gpa(wbase + _PT_SPAN))
+            pts = tuple(aspace.pt_page_gpa(wbase + i * _PT_SPAN) for i in range(L.PTWIN_PAGES))
             old = self._ptwin
             if pts != old:
                 if old is not None:
-                    aspace.unmap(L.PTWIN_VA, 0x2000)
+                    aspace.unmap(L.PTWIN_VA, 0x1000 * L.PTWIN_PAGES)
                     for gpa in old:           # no stale alias of the old tables may survive
                         K.drop_guest_translations(self.hb + gpa, 0x1000)
-                aspace.map(L.PTWIN_VA, 0x1000, 3, gpa=pts[0])
-                aspace.map(L.PTWIN_VA + 0x1000, 0x1000, 3, gpa=pts[1])
+                for i, gpa in enumerate(pts):
+                    aspace.map(L.PTWIN_VA + 0x1000 * i, 0x1000, 3, gpa=gpa)
                 self._ptwin = pts
             self._window = (lo, hi)
             self._pw(L.BRKSTART, struct.pack("<QQ", start, 0))

@@ -56,13 +56,15 @@ SIGACTS = FASTMASK + 0x800    # 64 x 32-byte struct sigaction, for rt_sigaction 
 # brk served in the VM (assist.py, KvmBrkWindow): the break itself lives here
 # (the unikernel's Mm reads it), with the window the guest code may make
 # present without an exit: [page_up(BRKCUR), BRKWIN), whose PTEs (frame and
-# rights set, not present) are in the two page-table pages mapped
-# user-writable at PTWIN_VA (the first PTE there is BRKBASE's).
+# rights set, not present) are in the PTWIN_PAGES page-table pages mapped
+# user-writable at PTWIN_VA (the first PTE there is BRKBASE's; up to 16 MiB
+# of break, below vm.mmap_min_addr like the trampoline).
 BRKCUR = FASTMASK + 0x100
 BRKSTART = FASTMASK + 0x108
 BRKWIN = FASTMASK + 0x110
 BRKBASE = FASTMASK + 0x118
 PTWIN_VA = 0x8000
+PTWIN_PAGES = 8
 # The functions in entry.bin serving system calls (offsets, undo and fault
 # rules, keyed by syscall number): fastpath.py.
 RANDPOOL = 0x1C000           # getrandom's pool: u64 offset of the next unused byte, bytes from 64
