@@ -15,7 +15,8 @@ from lxpack.runtime.vmm.kvm import layout as L
 
 GUEST = Path(__file__).resolve().parents[2] / "unikernel" / "guest"
 NR = {"fn_set_tid_address": NR_set_tid_address, "fn_arch_prctl": NR_arch_prctl, "fn_getcpu": NR_getcpu,
-      "fn_getrandom": NR_getrandom, "fn_rt_sigprocmask": NR_rt_sigprocmask, "fn_rt_sigaction": NR_rt_sigaction, "fn_brk": NR_brk}
+      "fn_getrandom": NR_getrandom, "fn_rt_sigprocmask": NR_rt_sigprocmask, "fn_rt_sigaction": NR_rt_sigaction,
+      "fn_brk": NR_brk}
 
 
 @pytest.fixture(scope="module")
