@@ -12,7 +12,8 @@ import sys
 import time
 
 from lxpack.launch.messages import check_case_insensitive as _check_case_insensitive, start_error as _start_error
-from lxpack.launch.stats import CountingHost as _CountingHost, stats_extra as _stats_extra
+from lxpack.launch.stats import CountingHost as _CountingHost, served_inside as _served_inside, \
+    stats_extra as _stats_extra
 from lxpack.errors import BackendUnavailable, LxpackError, ProgramNotExecutable, ProgramNotFound, UsageError
 
 FALLBACK_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -126,7 +127,7 @@ def run_program(argv, backend="auto", root=None, strace=False, strace_file=None,
         """End the program: --stats, then the exit status or fatal signal."""
         try:
             if st is not None:
-                for line in U.format_stats(st, _stats_extra(host, t, t_start, st)):
+                for line in U.format_stats(st, _stats_extra(host, t, t_start, st), _served_inside(t)):
                     diag.write(line + "\n")
             for stream in (trace_stream, diag):
                 if stream is not None:

@@ -37,6 +37,14 @@ class CountingHost(object):
         setattr(self._host, name, value)
 
 
+def served_inside(t):
+    """{nr: calls the guest code served inside the VM} (hardware backends
+    with in-VM assistance; {} elsewhere), for the --stats table's in-VM
+    and exited columns."""
+    assist = t.vcpu.vm.assist
+    return assist.fast_counts() if assist is not None else {}
+
+
 def stats_extra(host, t, t_start, st=None):
     """The lines --stats adds below the syscall table: hypercalls (calls into
     the host layer), VM exits, what the guest code served itself, and the

@@ -661,6 +661,11 @@ class Host(object):
         """A host MAP_SHARED mapping (fd -1: anonymous) to map into the guest."""
         raise NotImplementedError
 
+    def mmap_private(self, fd, size, offset):
+        """A host MAP_PRIVATE, read-write mapping of a file (copy-on-write:
+        the file's pages until written) to map into the guest."""
+        raise NotImplementedError
+
     # -- clocks and timers (clocks.py) -------------------------------------------------------------
     def clock_gettime_ns(self, linux_clock):
         """clock_gettime(2) in ns for a Linux clock id (the backend's clock first, see Upcalls);

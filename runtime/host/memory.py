@@ -1,8 +1,9 @@
-"""Host memory the guest maps: shared file mappings and shared anonymous
-memory handed to the backend (vm.map_host).
+"""Host memory the guest maps: shared file mappings, shared anonymous
+memory and (where the backend takes them) private file mappings handed to
+the backend (vm.map_host).
 
 Owns: HostMapping (a libc mmap through ctypes: Python's mmap module refuses
-mappings larger than the file) and Memory.mmap_shared. Protection, mapping
+mappings larger than the file), Memory.mmap_shared and mmap_private. Protection, mapping
 and msync flags are Linux names translated through xlat (X).
 Private to runtime/host (the facade is posix.PosixHost). Python 3.9.
 """
@@ -19,16 +20,23 @@ class Memory(object):
         """A host MAP_SHARED mapping (fd -1: anonymous) to map into the guest."""
         return HostMapping(fd, size, offset, writable)
 
+    def mmap_private(self, fd, size, offset):
+        """A host MAP_PRIVATE read-write mapping of a file: the guest's
+        stores stay in this process (copy-on-write), untouched pages follow
+        the file, as a Linux private mapping does."""
+        return HostMapping(fd, size, offset, True, private=True)
+
 
 class HostMapping(object):
-    """A host mmap the guest sees through vm.map_host (shared file or
-    shared anonymous memory)."""
+    """A host mmap the guest sees through vm.map_host (shared file, shared
+    anonymous memory, or a private file mapping)."""
 
-    def __init__(self, fd, size, offset, writable):
+    def __init__(self, fd, size, offset, writable, private=False):
         import ctypes
         libc = _libc()
         prot = X.prot_to_host(M.PROT_READ | (M.PROT_WRITE if writable else 0))
-        flags = X.mmap_flags_to_host(M.MAP_SHARED | (M.MAP_ANONYMOUS if fd < 0 else 0))
+        flags = X.mmap_flags_to_host((M.MAP_PRIVATE if private else M.MAP_SHARED) |
+                                     (M.MAP_ANONYMOUS if fd < 0 else 0))
         # SAFETY: a fresh mapping at an address chosen by the host kernel.
         addr = libc.mmap(None, ctypes.c_size_t(size), prot, flags, fd, ctypes.c_long(offset))
         if addr in (None, ctypes.c_void_p(-1).value):

@@ -140,6 +140,12 @@ class Vm(object):
     # backend serves every system call through the handler (unicorn).
     assist = None
 
+    # True when map_host may be given a host MAP_PRIVATE mapping of a file
+    # (copy-on-write in the host): a private file mapping then costs a
+    # mapping, not a read of the file into guest memory. False: the caller
+    # copies the file's contents into memory from map().
+    maps_private_files = False
+
     def map(self, addr, size, prot):
         raise NotImplementedError
 
@@ -299,6 +305,7 @@ class InVmAssist(object):
       getrandom's pool       random_pool_size, random_pool_left(), refill_random_pool()
       guest clock            clock_ns() (time by syscall agrees with the vDSO)
       --stats                fast_counts()
+      brk                    brk_cell(), set_brk_window(), drop_brk_window()
     """
 
     random_pool_size = 0        # bytes refill_random_pool takes
@@ -345,6 +352,20 @@ class InVmAssist(object):
 
     def fast_counts(self):
         """{nr: count} of system calls served inside the VM (--stats)."""
+        raise NotImplementedError
+
+    def brk_cell(self):
+        """A ctypes u64 in guest memory holding the program break while brk
+        is served in the VM, or None when this backend does not serve it."""
+        return None
+
+    def set_brk_window(self, start, lo, hi):
+        """Let the guest code grow the break (lowest value start) over the
+        free, page-aligned range [lo, hi); returns the end it accepted."""
+        raise NotImplementedError
+
+    def drop_brk_window(self):
+        """Stop growing the break in the VM; the pages above it go back."""
         raise NotImplementedError
 
 

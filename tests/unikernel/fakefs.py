@@ -603,6 +603,11 @@ class FakeFiles(object):
             self._ofd(fd)
         return FakeMapping(size, writable)
 
+    def mmap_private(self, fd, size, offset):
+        """A MAP_PRIVATE file mapping; like mmap_shared, zero pages in the fake VM."""
+        self._ofd(fd)
+        return FakeMapping(size, True)
+
     def fd_path(self, fd):
         ofd = self._ofd(fd)
         if ofd.side is not None:

@@ -8,14 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from lxpack.abi.syscalls_x86_64 import (NR_arch_prctl, NR_getcpu, NR_getrandom, NR_rt_sigaction,
+from lxpack.abi.syscalls_x86_64 import (NR_arch_prctl, NR_brk, NR_getcpu, NR_getrandom, NR_rt_sigaction,
                                         NR_rt_sigprocmask, NR_set_tid_address)
 from lxpack.runtime.vmm.kvm import fastpath as F
 from lxpack.runtime.vmm.kvm import layout as L
 
 GUEST = Path(__file__).resolve().parents[2] / "unikernel" / "guest"
 NR = {"fn_set_tid_address": NR_set_tid_address, "fn_arch_prctl": NR_arch_prctl, "fn_getcpu": NR_getcpu,
-      "fn_getrandom": NR_getrandom, "fn_rt_sigprocmask": NR_rt_sigprocmask, "fn_rt_sigaction": NR_rt_sigaction}
+      "fn_getrandom": NR_getrandom, "fn_rt_sigprocmask": NR_rt_sigprocmask, "fn_rt_sigaction": NR_rt_sigaction,
+      "fn_brk": NR_brk}
 
 
 @pytest.fixture(scope="module")
@@ -61,6 +62,7 @@ def test_data_addresses_match(assembled):
     assert syms["FNMASK"] == page + (L.FNMASK - L.FASTMASK)
     assert syms["SCRATCH"] == page + (L.SCRATCH - L.FASTMASK)
     assert syms["TIDADDR"] == page + (L.TIDADDR - L.FASTMASK)
-    for name in ("SIGBLOCKED", "SIGPENDING", "SIGSLOW", "SIGACTS"):
+    for name in ("SIGBLOCKED", "SIGPENDING", "SIGSLOW", "SIGACTS", "BRKCUR", "BRKSTART", "BRKWIN", "BRKBASE"):
         assert syms[name] == page + (getattr(L, name) - L.FASTMASK), name
     assert syms["RANDPOOL"] == L.RANDPOOL_VA
+    assert syms["PTWIN"] == L.PTWIN_VA

@@ -42,6 +42,11 @@
     .set SIGPENDING, 0x30D8             /* pending signals, written by the host before each entry */
     .set SIGSLOW, 0x30E0                /* signals whose blocking the host must see (its own mirror) */
     .set SIGACTS, 0x3800                /* 64 x struct sigaction (handler, flags, restorer, mask) */
+    .set BRKCUR, 0x3100                 /* the program break (the host's Mm reads it here too) */
+    .set BRKSTART, 0x3108               /* the break's lowest value */
+    .set BRKWIN, 0x3110                 /* brk may grow in the VM up to here (page-aligned; 0: never) */
+    .set BRKBASE, 0x3118                /* the virtual address whose PTE is the first of PTWIN */
+    .set PTWIN, 0x8000                  /* 8 page-table pages covering the window, user-writable */
     .set RANDPOOL, 0x7000               /* u64 offset of the next unused byte, random bytes from 64 */
     .set PORT_SYSCALL, 0x10
     .set PORT_EXC, 0x100
@@ -75,6 +80,8 @@ syscall_entry:                          /* offset 0 */
     je fn_rt_sigprocmask
     cmp eax, 13
     je fn_rt_sigaction
+    cmp eax, 12
+    je fn_brk
     jmp 1b
 
     /* Served functions: between FN_START and FN_END (layout.py). */
@@ -247,6 +254,45 @@ fn_rt_sigaction_saved:                  /* from here rsi (0 on entry) is a tempo
     xor esi, esi
     xor eax, eax
     jmp 2b
+
+    .globl fn_brk
+fn_brk:                                 /* growth inside the window the host prepared */
+    mov rax, qword ptr [BRKCUR]
+    test rdi, rdi
+    jz 31f                              /* brk(0): the current break */
+    cmp rdi, qword ptr [BRKSTART]
+    jb 31f                              /* below the start: unchanged, as Linux */
+    cmp rdi, qword ptr [BRKWIN]
+    ja 39f                              /* past the window: the host serves it */
+    add rax, 0xFFF
+    and rax, -4096                      /* the old top page */
+    mov qword ptr [SCRATCH], rsi
+    mov qword ptr [SCRATCH + 8], rdx
+    .globl fn_brk_saved
+fn_brk_saved:                           /* from here rsi, rdx are in SCRATCH */
+    lea rsi, [rdi + 0xFFF]
+    and rsi, -4096                      /* the new top page */
+    cmp rsi, rax
+    jb 38f                              /* pages to free: the host serves it */
+    mov rdx, rax
+32: cmp rdx, rsi
+    jae 33f
+    mov rax, rdx
+    sub rax, qword ptr [BRKBASE]
+    shr rax, 9                          /* 8 bytes of PTE per 4 KiB page */
+    or qword ptr [rax + PTWIN], 1       /* present: frame and rights were set by the host */
+    add rdx, 4096
+    jmp 32b
+33: mov qword ptr [BRKCUR], rdi
+    mov rax, rdi
+    mov rsi, qword ptr [SCRATCH]
+    mov rdx, qword ptr [SCRATCH + 8]
+31: jmp 2b
+38: mov rsi, qword ptr [SCRATCH]
+    mov rdx, qword ptr [SCRATCH + 8]
+39: mov eax, 12
+    dec qword ptr [FASTCOUNT + rax*8]   /* not served after all */
+    jmp 1b
 
     .globl fn_end
 fn_end:

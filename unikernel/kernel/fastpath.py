@@ -1,14 +1,15 @@
 """In-VM service on hardware backends: which system calls the guest code
 answers without leaving the VM (per-process constants; while the process has
 one thread also set_tid_address, getrandom from a pool of host bytes,
-sched_yield, rt_sigprocmask on a mask kept in guest memory and rt_sigaction
-queries), and the signal words the guest code checks at every entry.
+sched_yield, rt_sigprocmask on a mask kept in guest memory, rt_sigaction
+queries and brk growth), and the signal words the guest code checks at
+every entry.
 
 Owns: FastPaths, a part of Kernel (kernel.py composes it). The tables are
 keyed by NR_<name> (lxpack.abi.syscalls_x86_64).
 Travels inside bundles: Python 3.9.
 """
-from lxpack.abi.syscalls_x86_64 import (NR_arch_prctl, NR_getcpu, NR_getegid, NR_geteuid, NR_getgid, NR_getpid,
+from lxpack.abi.syscalls_x86_64 import (NR_arch_prctl, NR_brk, NR_getcpu, NR_getegid, NR_geteuid, NR_getgid, NR_getpid,
                                         NR_getrandom, NR_getuid, NR_gettid, NR_rseq, NR_rt_sigaction,
                                         NR_rt_sigprocmask, NR_sched_yield, NR_set_tid_address)
 from lxpack.unikernel.errors import ENOSYS
@@ -34,6 +35,8 @@ class FastPaths(object):
         self.fast_sigmask = False
         if self.sched is None:
             self.dispatcher.guest_enter = None
+        if self.config.strace is not None or self.sched is not None:
+            t.mem.bind_brk(None)               # the break back in the unikernel before a second vCPU
         if self.config.strace is not None:
             assist.set_fast_syscalls({})
             return
@@ -55,6 +58,12 @@ class FastPaths(object):
             vals[NR_gettid] = vals[NR_set_tid_address] = t.tid
             vals[NR_sched_yield] = 0
             served += [NR_set_tid_address, NR_getrandom, NR_rt_sigprocmask, NR_rt_sigaction]
+            # brk grows the break in guest memory inside a window of pages the
+            # kernel's Mm prepared (kernel/mm.py, bind_brk); shrinking and
+            # growing past the window leave the VM.
+            t.mem.bind_brk(assist)
+            if assist.brk_cell() is not None:
+                served.append(NR_brk)
             self.fast_sigmask = True
             self.refill_random_pool(t, force=True)
             t.signals.bind_mask(assist.sigmask_cell())

@@ -110,11 +110,14 @@ class ProcessLifecycle(object):
                 old_vm.close()
         total, _ = h.memory()
         as_limit = p.mm.as_limit if p.mm is not None else None
+        old_mm = p.mm
         p.mm = Mm(vm, total)
         p.mm.as_limit = as_limit               # RLIMIT_AS survives execve
         t.mem = p.mm
         t.vcpu = vcpu
         t.vcpu.task = t
+        if release_old and old_mm is not None:
+            old_mm.release_host_mappings()     # after the VM let go of their slots (reset or closed)
         self.set_fast_paths(t)
         self.update_blocked_mirror()
         try:

@@ -6,6 +6,12 @@ Linux uses under `setarch -R` (so addresses match native runs), and keeping
 the backend's mappings (vm.map/unmap/protect) in step with the VMAs.
 Page tables on hardware backends follow from the same calls.
 
+On a backend whose guest code serves brk (InVmAssist.brk_cell), the break
+lives in guest memory while the process has one thread (bind_brk): the guest
+grows it inside a window of prepared pages, and the [heap] VMA is brought up
+to it (_sync_brk) before any VMA is read. Host operations that would touch
+the window take it back first and offer a new one after.
+
 Lock order: Mm is owned by its process; under unicorn only one guest thread
 runs at a time, so no lock is taken here.
 Travels inside bundles: Python 3.9.
@@ -59,9 +65,100 @@ class Mm(object):
         self.vmas = []            # sorted by start, non-overlapping
         self._starts = []
         self.brk_start = 0
-        self.brk_cur = 0
+        self._brk_cur = 0
         self.total_memory = total_memory or (1 << 36)
-        self.as_limit = None      # the program's RLIMIT_AS (bytes), kept by the unikernel
+        self._as_limit = None     # the program's RLIMIT_AS (bytes), kept by the unikernel
+        self._brk_cell = None     # the break in guest memory while the guest code serves brk
+        self._brk_assist = None
+        self._brk_seen = 0        # the break the VMAs last followed
+        self._win = None          # (lo, hi): pages the guest code may make present for brk
+
+    # -- the break served in the VM --------------------------------------------------
+    @property
+    def brk_cur(self):
+        cell = self._brk_cell
+        return cell.value if cell is not None else self._brk_cur
+
+    @brk_cur.setter
+    def brk_cur(self, value):
+        self._brk_cur = value
+        if self._brk_cell is not None:
+            self._brk_cell.value = value
+            self._brk_seen = value
+
+    @property
+    def as_limit(self):
+        return self._as_limit
+
+    @as_limit.setter
+    def as_limit(self, value):
+        # brk grown in the VM does not count: no window while a limit is set.
+        self._as_limit = value
+        if self._brk_assist is not None:
+            self._drop_window()
+            self._build_window()
+
+    def bind_brk(self, assist):
+        """Serve brk in the VM through `assist` (an InVmAssist offering
+        brk_cell), or stop (None): the break moves to or from guest memory."""
+        if assist is self._brk_assist:
+            return
+        if self._brk_assist is not None:
+            self._drop_window()
+            self._brk_cur = self._brk_cell.value
+            self._brk_cell = self._brk_assist = None
+        cell = assist.brk_cell() if assist is not None else None
+        if cell is None:
+            return
+        cell.value = self._brk_cur
+        self._brk_seen = self._brk_cur
+        self._brk_cell = cell
+        self._brk_assist = assist
+        self._build_window()
+
+    def sync_brk(self):
+        """Bring the [heap] VMA up to a break the guest code moved (it only
+        grows it, inside the window)."""
+        cell = self._brk_cell
+        if cell is None:
+            return
+        cur = cell.value
+        if cur == self._brk_seen:
+            return
+        old_top = page_up(self._brk_seen)
+        self._brk_seen = cur
+        top = page_up(cur)
+        if top <= old_top:
+            return
+        heap = self._find(old_top - 1) if old_top > self.brk_start else None
+        if heap is not None and heap.kind == "heap" and heap.end == old_top:
+            heap.end = top                    # same start: the sorted list keeps its order
+        else:
+            self._insert(Vma(old_top, top, PROT_READ | PROT_WRITE, name="[heap]", kind="heap"))
+
+    def _build_window(self):
+        assist = self._brk_assist
+        if assist is None or not self.brk_start or self._as_limit is not None:
+            return
+        lo = page_up(self.brk_cur)
+        i = bisect.bisect_right(self._starts, lo)
+        hi = self.vmas[i].start if i < len(self.vmas) else TASK_SIZE
+        if self._find(lo) is not None:
+            return
+        end = assist.set_brk_window(self.brk_start, lo, hi)
+        self._win = (lo, end) if end > lo else None
+
+    def _drop_window(self):
+        if self._win is None:
+            return
+        self.sync_brk()
+        self._brk_assist.drop_brk_window()
+        self._win = None
+
+    def _in_window(self, start, end):
+        """Whether [start, end) meets the window's pages above the break."""
+        win = self._win
+        return win is not None and start < win[1] and end > page_up(self.brk_cur)
 
     def _within_as_limit(self, start, end):
         """Whether mapping [start, end) keeps the mapped total within
@@ -117,8 +214,12 @@ class Mm(object):
         (Linux's copy_to_user faults on a read-only page, copy_from_user
         on a PROT_NONE one; on x86 any access right allows reading). Memory
         outside the VMAs is left to the backend, which faults on it."""
-        i = max(bisect.bisect_right(self._starts, addr) - 1, 0)
         end = addr + size
+        if self._brk_cell is not None:
+            self.sync_brk()
+            if self._in_window(addr, end):
+                return True               # prepared for brk but above the break: not mapped
+        i = max(bisect.bisect_right(self._starts, addr) - 1, 0)
         vmas = self.vmas
         while i < len(vmas):
             v = vmas[i]
@@ -179,6 +280,11 @@ class Mm(object):
     # -- VMA bookkeeping -------------------------------------------------------------
     def find(self, addr):
         """The VMA containing addr, or None."""
+        if self._brk_cell is not None:
+            self.sync_brk()
+        return self._find(addr)
+
+    def _find(self, addr):
         i = bisect.bisect_right(self._starts, addr) - 1
         if i >= 0 and self.vmas[i].end > addr:
             return self.vmas[i]
@@ -199,10 +305,14 @@ class Mm(object):
         return out
 
     def is_free(self, start, end):
+        if self._brk_cell is not None:
+            self.sync_brk()
         return not self._overlapping(start, end)
 
     def find_free(self, length, top=MMAP_BASE):
         """Top-down first fit below `top`, as Linux's mmap does."""
+        if self._brk_cell is not None:
+            self.sync_brk()
         end = top
         for v in reversed(self.vmas):
             if v.start >= end:
@@ -216,8 +326,43 @@ class Mm(object):
         raise ENOMEM()
 
     # -- mapping operations ----------------------------------------------------------
-    def map(self, start, length, prot, shared=False, name="", offset=0, dev=0, ino=0, host=None,
-            kind="anon", data=None, sigbus=False):
+    def _guarded(self, start, end, fn, *args, **kw):
+        """Run fn with the brk window taken back if [start, end) meets it
+        (and offered again after)."""
+        self.sync_brk()
+        if not self._in_window(start, end):
+            return fn(*args, **kw)
+        self._drop_window()
+        try:
+            return fn(*args, **kw)
+        finally:
+            self._build_window()
+
+    def map(self, start, length, prot, *args, **kw):
+        """Map [start, start+length) (page-aligned), replacing what was there
+        (see _map)."""
+        if self._brk_cell is not None:
+            return self._guarded(start, start + page_up(length), self._map, start, length, prot, *args, **kw)
+        return self._map(start, length, prot, *args, **kw)
+
+    def extend(self, v, new_end):
+        """Grow VMA v in place up to new_end (see _extend)."""
+        if self._brk_cell is not None:
+            return self._guarded(v.end, new_end, self._extend, v, new_end)
+        return self._extend(v, new_end)
+
+    def unmap(self, start, length):
+        if self._brk_cell is not None:
+            return self._guarded(start, start + page_up(length), self._unmap, start, length)
+        return self._unmap(start, length)
+
+    def protect(self, start, length, prot):
+        if self._brk_cell is not None:
+            return self._guarded(start, start + page_up(length), self._protect, start, length, prot)
+        return self._protect(start, length, prot)
+
+    def _map(self, start, length, prot, shared=False, name="", offset=0, dev=0, ino=0, host=None,
+             kind="anon", data=None, sigbus=False):
         """Map [start, start+length) (page-aligned), replacing what was there;
         fill it with `data` if given (file contents of a private mapping).
         sigbus: the pages lie past the end of the mapped file; they stay
@@ -242,7 +387,7 @@ class Mm(object):
             self.vm.write(start, data)
         return v
 
-    def extend(self, v, new_end):
+    def _extend(self, v, new_end):
         """Grow VMA v in place up to new_end (free, page-aligned): fresh
         zero pages with v's protection (mremap growing a mapping)."""
         if self.as_limit is not None and not self._within_as_limit(v.end, new_end):
@@ -257,7 +402,7 @@ class Mm(object):
         v.end = new_end
         self._insert(v)
 
-    def unmap(self, start, length):
+    def _unmap(self, start, length):
         end = start + page_up(length)
         for v in self._overlapping(start, end):
             lo, hi = max(v.start, start), min(v.end, end)
@@ -272,7 +417,7 @@ class Mm(object):
             if v.host is not None and not any(x.host is v.host for x in self.vmas):
                 v.host.close()
 
-    def protect(self, start, length, prot):
+    def _protect(self, start, length, prot):
         end = start + page_up(length)
         vs = self._overlapping(start, end)
         # Linux: ENOMEM if any part of the range is unmapped.
@@ -299,11 +444,31 @@ class Mm(object):
             if hi < v.end:
                 self._insert(v.split_copy(hi, v.end))
 
+    def release_host_mappings(self):
+        """The address space is gone (execve released its VM): close the
+        host mappings its VMAs held (shared, and private file mappings)."""
+        for v in self.vmas:
+            if v.host is not None:
+                v.host.close()
+
     # -- brk ---------------------------------------------------------------------------
     def set_brk_start(self, addr):
+        self._drop_window()
         self.brk_start = self.brk_cur = addr
+        self._build_window()
 
     def brk(self, new):
+        """brk(2) served by the host (the guest code leaves the VM for what
+        its window does not cover)."""
+        if self._brk_cell is None:
+            return self._brk(new)
+        self._drop_window()
+        try:
+            return self._brk(new)
+        finally:
+            self._build_window()
+
+    def _brk(self, new):
         if new == 0 or new < self.brk_start:
             return self.brk_cur
         old_top = page_up(self.brk_cur)
@@ -333,6 +498,7 @@ class Mm(object):
     def _maps_view(self):
         """The VMAs as /proc/self/maps shows them: a file mapping split only
         by lxpack (its in-file and past-EOF pages) is one line, as on Linux."""
+        self.sync_brk()
         out = []
         for v in self.vmas:
             p = out[-1] if out else None

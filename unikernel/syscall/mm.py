@@ -1,8 +1,11 @@
 """Memory system calls: brk, mmap, munmap, mprotect, mremap, madvise,
 msync, mincore, mlock family.
 
-Anonymous private memory and private file mappings live in the backend's
-guest memory (file contents copied in at mmap time). Shared mappings of a
+Anonymous private memory lives in the backend's guest memory. Private
+mappings of a regular file are host MAP_PRIVATE mappings handed to the
+backend where it takes them (vm.maps_private_files: kvm), so mapping a
+shared library costs a mapping, not a read; elsewhere (unicorn) the file's
+contents are copied into guest memory at mmap time. Shared mappings of a
 file opened for writing, and shared anonymous memory, are host mappings
 mapped into the guest (vm.map_host), so writes reach the file and survive
 fork like on Linux.
@@ -13,7 +16,7 @@ from lxpack.abi.mman import (MADV_DONTNEED, MADV_FREE, MADV_REMOVE, MAP_ANONYMOU
                              MREMAP_DONTUNMAP, MREMAP_FIXED, MREMAP_MAYMOVE)
 from lxpack.abi.stat import S_IFCHR, S_IFMT, S_IFREG
 from lxpack.runtime.vmm.base import PAGE_SIZE, page_up
-from lxpack.unikernel.errors import EACCES, EEXIST, EFAULT, EINVAL, ENODEV, ENOMEM
+from lxpack.unikernel.errors import EACCES, EEXIST, EFAULT, EINVAL, ENODEV, ENOMEM, LinuxError
 from lxpack.unikernel.kernel import mm as M
 from lxpack.unikernel.kernel.vfs import devfs
 from lxpack.unikernel.syscall.args import Hex, Int, Ptr, Size, ULong
@@ -92,6 +95,14 @@ def sys_mmap(t, addr: Ptr, length: Size, prot: Hex, flags: Hex, fd: Int, offset:
         host_map = t.host.mmap_shared(fd, in_file, offset, writable=accmode == 2)
         mm.map(start, in_file, prot, shared=True, offset=offset, host=host_map, **ident)
         return start
+    if kind == S_IFREG and mm.vm.maps_private_files:
+        try:
+            host_map = t.host.mmap_private(fd, in_file, offset)
+        except LinuxError:
+            host_map = None                   # a file the host cannot map: copied below
+        if host_map is not None:
+            mm.map(start, in_file, prot, offset=offset, host=host_map, **ident)
+            return start
     data = b""
     if kind == S_IFREG and offset < st.st_size:
         data = t.host.pread(fd, min(length, st.st_size - offset), offset)
@@ -150,12 +161,12 @@ def sys_mremap(t, old: Ptr, old_size: Size, new_size: Size, flags: Hex, new_addr
         if new_addr & (PAGE_SIZE - 1):
             raise EINVAL()
         dest = new_addr
-    if v.host is not None and v.kind != "anon":
+    if v.host is not None and v.shared and v.kind != "anon":
         # A shared file mapping does not move yet. Refuse before reading it: its
         # pages past the end of the file would fault in the runtime (SIGBUS).
         raise EINVAL()
     data = mm.vm.read(old, min(old_size, new_size))
-    if v.host is not None:
+    if v.host is not None and v.shared:
         # Shared memory moves by mapping the same host memory again.
         host_map = t.host.mmap_shared(-1, new_size, 0, writable=True) if v.kind == "anon" else None
         if host_map is None:

@@ -39,25 +39,42 @@ def format_call(t, nr, e, raw, args, res):
     return line
 
 
-def format_stats(stats, extra=None):
-    """The --stats table as text lines."""
+def format_stats(stats, extra=None, inside=None):
+    """The --stats table as text lines. inside: {nr: calls served inside
+    the VM} (hardware backends): then each row also says how many of its
+    calls the guest code served without an exit and how many exited (the
+    time columns are the exited calls', the only ones the unikernel saw)."""
     rows = []
     total_calls = 0
     total_time = 0.0
+    inside = inside or {}
     for nr in range(T.NR_MAX):
         c = stats.count[nr]
-        if c:
-            rows.append((stats.time[nr], c, stats.errors[nr], SYSCALL_NAMES.get(nr, str(nr))))
+        if c or inside.get(nr):
+            rows.append((stats.time[nr], c, stats.errors[nr], SYSCALL_NAMES.get(nr, str(nr)), inside.get(nr, 0)))
             total_calls += c
             total_time += stats.time[nr]
     rows.sort(reverse=True)
-    out = ["%% time     seconds  usecs/call     calls    errors syscall",
-           "------ ----------- ----------- --------- --------- ----------------"]
-    for tm, c, err, name in rows:
+    head = "% time     seconds  usecs/call     calls    errors syscall"
+    rule = "------ ----------- ----------- --------- --------- ----------------"
+    if inside:
+        head = "% time     seconds  usecs/call     calls    errors    in-VM    exited syscall"
+        rule = "------ ----------- ----------- --------- --------- -------- --------- ----------------"
+    out = [head, rule]
+    for tm, c, err, name, vm in rows:
         pct = 100.0 * tm / total_time if total_time else 0.0
-        out.append("%6.2f %11.6f %11d %9d %9s %s" % (pct, tm, int(tm * 1e6 / c), c, err or "", name))
-    out.append("------ ----------- ----------- --------- --------- ----------------")
-    out.append("100.00 %11.6f %11s %9d %9s total" % (total_time, "", total_calls, ""))
+        if inside:
+            out.append("%6.2f %11.6f %11d %9d %9s %8d %9d %s" % (pct, tm, int(tm * 1e6 / c) if c else 0, c + vm,
+                                                            err or "", vm, c, name))
+        else:
+            out.append("%6.2f %11.6f %11d %9d %9s %s" % (pct, tm, int(tm * 1e6 / c), c, err or "", name))
+    out.append(rule)
+    if inside:
+        nvm = sum(inside.values())
+        out.append("100.00 %11.6f %11s %9d %9s %8d %9d total" % (total_time, "", total_calls + nvm, "", nvm,
+                                                                total_calls))
+    else:
+        out.append("100.00 %11.6f %11s %9d %9s total" % (total_time, "", total_calls, ""))
     if stats.unimplemented:
         out.append("unimplemented: " + ", ".join(
             "%s(%d) x%d" % (SYSCALL_NAMES.get(nr, "?"), nr, c) for nr, c in sorted(stats.unimplemented.items())))

@@ -23,6 +23,7 @@ from lxpack.runtime.vmm.kvm import layout as L
 _PAGE_CLOCKS = (CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_MONOTONIC_RAW, CLOCK_REALTIME_COARSE,
                 CLOCK_MONOTONIC_COARSE, CLOCK_BOOTTIME)
 _REALTIME_CLOCKS = (CLOCK_REALTIME, CLOCK_REALTIME_COARSE)
+_PT_SPAN = 1 << 21            # the virtual span of one page-table page
 
 
 class KvmAssist(base.InVmAssist):
@@ -34,6 +35,8 @@ class KvmAssist(base.InVmAssist):
     def __init__(self, vm):
         self.vm = vm
         self.hb = vm.host_base
+        self._window = None           # (lo, hi): where the guest code may grow the break
+        self._ptwin = None            # the page-table pages mapped at PTWIN_VA
 
     def _pw(self, gpa, data):
         # SAFETY: gpa lies in slot 0's reserved host memory.
@@ -88,6 +91,57 @@ class KvmAssist(base.InVmAssist):
         rt_sigprocmask that unblocks one leaves the VM) and those whose
         blocking must reach the host."""
         self._pw(L.SIGPENDING, struct.pack("<QQ", pending & 0xFFFFFFFFFFFFFFFF, slow & 0xFFFFFFFFFFFFFFFF))
+
+    # -- brk served in the VM -------------------------------------------------------------
+    def brk_cell(self):
+        """The u64 in guest memory holding the program break while brk is
+        served in the VM (the guest code grows it there)."""
+        return ctypes.c_uint64.from_address(self.hb + L.BRKCUR)
+
+    def set_brk_window(self, start, lo, hi):
+        """Let the guest code grow the break (lowest value `start`) by making
+        pages of [lo, hi) present: fresh zeroed frames are given to the range
+        now, not present, within the PTWIN_PAGES page-table pages the guest
+        code can write (mapped at PTWIN_VA). Returns the window's end (lo: none)."""
+        vm = self.vm
+        aspace = vm.aspace
+        wbase = lo & ~(_PT_SPAN - 1)
+        hi = min(hi, wbase + L.PTWIN_PAGES * _PT_SPAN)
+        with vm.lock:
+            self._pw(L.BRKWIN, struct.pack("<Q", 0))
+            if hi <= lo:
+                return lo
+            aspace.map_absent(lo, hi - lo, 3)          # PROT_READ | PROT_WRITE
+            pts = tuple(aspace.pt_page_gpa(wbase + i * _PT_SPAN) for i in range(L.PTWIN_PAGES))
+            old = self._ptwin
+            if pts != old:
+                if old is not None:
+                    aspace.unmap(L.PTWIN_VA, 0x1000 * L.PTWIN_PAGES)
+                    for gpa in old:           # no stale alias of the old tables may survive
+                        K.drop_guest_translations(self.hb + gpa, 0x1000)
+                for i, gpa in enumerate(pts):
+                    aspace.map(L.PTWIN_VA + 0x1000 * i, 0x1000, 3, gpa=gpa)
+                self._ptwin = pts
+            self._window = (lo, hi)
+            self._pw(L.BRKSTART, struct.pack("<QQ", start, 0))
+            self._pw(L.BRKBASE, struct.pack("<Q", wbase))
+            self._pw(L.BRKWIN, struct.pack("<Q", hi))
+        return hi
+
+    def drop_brk_window(self):
+        """brk is no longer grown in the VM: the window's pages above the
+        break go back; those below it stay as ordinary memory."""
+        vm = self.vm
+        with vm.lock:
+            self._pw(L.BRKWIN, struct.pack("<Q", 0))
+            win = self._window
+            if win is None:
+                return
+            self._window = None
+            lo, hi = win
+            top = max(lo, (self.brk_cell().value + 0xFFF) & ~0xFFF)
+            if top < hi:
+                vm.aspace.unmap(top, hi - top)
 
     # -- getrandom's pool --------------------------------------------------------------------
     def random_pool_left(self):

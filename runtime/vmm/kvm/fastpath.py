@@ -25,12 +25,12 @@ saved state in SCRATCH that an interrupted or faulting call must undo.
 import struct
 
 from lxpack.abi.errno import EFAULT
-from lxpack.abi.syscalls_x86_64 import (NR_arch_prctl, NR_getcpu, NR_getrandom, NR_rt_sigaction,
+from lxpack.abi.syscalls_x86_64 import (NR_arch_prctl, NR_brk, NR_getcpu, NR_getrandom, NR_rt_sigaction,
                                         NR_rt_sigprocmask, NR_set_tid_address)
 from lxpack.runtime.vmm.kvm import layout as L
 
 # The served functions lie between these entry.bin offsets.
-FN_START, FN_END = 0x80, 0x300
+FN_START, FN_END = 0x80, 0x3C6
 
 
 class ServedFn(object):
@@ -57,6 +57,11 @@ def _undo_rt_sigprocmask(vcpu):
     vcpu.vm.write_phys(L.SIGBLOCKED, vcpu.vm.read_phys(L.SCRATCH + 24, 8))    # the old mask
 
 
+def _undo_brk(vcpu):
+    r = vcpu.regs                               # the rsi, rdx it saved (PTEs set again are harmless)
+    r.rsi, r.rdx = struct.unpack("<2Q", vcpu.vm.read_phys(L.SCRATCH, 16))
+
+
 def _undo_rt_sigaction(vcpu):
     vcpu.regs.rsi = 0          # its temporary; the call is served with act == NULL only
 
@@ -68,6 +73,7 @@ SERVED = {fn.nr: fn for fn in (
     ServedFn(NR_getrandom, 0xF1, saved=0x149, undo=_undo_getrandom, partial_on_fault=True),
     ServedFn(NR_rt_sigprocmask, 0x1B2, saved=0x242, undo=_undo_rt_sigprocmask, keeps_on_fault=True),
     ServedFn(NR_rt_sigaction, 0x2A0, saved=0x2D9, undo=_undo_rt_sigaction),
+    ServedFn(NR_brk, 0x300, saved=0x349, undo=_undo_brk),
 )}
 
 

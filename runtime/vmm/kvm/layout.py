@@ -53,6 +53,18 @@ SIGBLOCKED = FASTMASK + 0xD0  # the signal mask of the process's one thread (rt_
 SIGPENDING = FASTMASK + 0xD8  # its pending signals, written before each entry
 SIGSLOW = FASTMASK + 0xE0     # signals whose blocking the host must see (rt_sigprocmask exits)
 SIGACTS = FASTMASK + 0x800    # 64 x 32-byte struct sigaction, for rt_sigaction queries in the VM
+# brk served in the VM (assist.py, KvmBrkWindow): the break itself lives here
+# (the unikernel's Mm reads it), with the window the guest code may make
+# present without an exit: [page_up(BRKCUR), BRKWIN), whose PTEs (frame and
+# rights set, not present) are in the PTWIN_PAGES page-table pages mapped
+# user-writable at PTWIN_VA (the first PTE there is BRKBASE's; up to 16 MiB
+# of break, below vm.mmap_min_addr like the trampoline).
+BRKCUR = FASTMASK + 0x100
+BRKSTART = FASTMASK + 0x108
+BRKWIN = FASTMASK + 0x110
+BRKBASE = FASTMASK + 0x118
+PTWIN_VA = 0x8000
+PTWIN_PAGES = 8
 # The functions in entry.bin serving system calls (offsets, undo and fault
 # rules, keyed by syscall number): fastpath.py.
 RANDPOOL = 0x1C000           # getrandom's pool: u64 offset of the next unused byte, bytes from 64

@@ -172,6 +172,21 @@ class AddressSpace(object):
         if prot == 0:
             self._mark_none(va, size // PAGE_SIZE, gpa)
 
+    def map_absent(self, va, size, prot):
+        """Map [va, va+size) with fresh zeroed frames whose PTEs carry the
+        frame and the rights of prot but not the present bit: the guest
+        code makes them present itself (brk grown in the VM)."""
+        gpa = self.phys.alloc(size)
+        i = bisect.bisect_left(self.starts, va)
+        self.starts.insert(i, va)
+        self.ranges.insert(i, [va, va + size, gpa, None, True, prot])
+        self._set_ptes(va, size // PAGE_SIZE, gpa, self.flags_for(prot) & ~PTE_P)
+
+    def pt_page_gpa(self, va):
+        """The guest-physical address of the page-table page holding va's
+        PTE (created if missing)."""
+        return ctypes.addressof(self._walk(va, create=True)) - self.hb
+
     def _mark_none(self, va, npages, gpa):
         # Non-present PTEs that still remember their frame (bit 0 clear).
         i = 0
@@ -208,15 +223,31 @@ class AddressSpace(object):
         return out
 
     def unmap(self, va, size):
+        """Unmap [va, va+size); the physical addresses of the ranges of
+        host memory (map_host) it removed, whose slots may now be unused."""
         end = va + size
+        foreign = []
         for r in self._covered(va, end):
             s, e, gpa, host, owned, prot = r
             self._set_ptes(s, (e - s) // PAGE_SIZE, 0, 0)
             if owned:
                 self.phys.release(gpa, e - s)
+            elif host:
+                # Host memory stays mapped (its slot may live on for other
+                # ranges): its cached translations must go, as for protect.
+                _abi.drop_guest_translations(host, e - s)
+                foreign.append(gpa)
             i = self.ranges.index(r)
             del self.ranges[i]
             del self.starts[i]
+        return foreign
+
+    def uses_gpa(self, lo, hi):
+        """Whether some range maps guest-physical memory in [lo, hi)."""
+        for r in self.ranges:
+            if r[2] < hi and r[2] + (r[1] - r[0]) > lo:
+                return True
+        return False
 
     def protect(self, va, size, prot):
         end = va + size

@@ -404,6 +404,18 @@ class KvmVcpu(base.Vcpu):
         rsp = self.regs.rsp
         raw = self.vm.aspace.read(rsp, 64) if rsp < (1 << 47) else self._kread(rsp, 64)
         rdx, rax, err, rip, cs, rflags, ursp, ss = struct.unpack("<8Q", raw)
+        if vector == 13 and rip == L.TRAMPOLINE + L.SYSRET_OFFSET and cs & 3 == 3:
+            # sysretq at CPL 3: SYSCALL left CPL at 3 here, and the process's
+            # first system call was served in the VM before any exit could
+            # show it. Patch the return and finish that call.
+            self.vm.backend.cpl_checked = True
+            self.vm.patch_cpl3_syscall()
+            r = self.regs
+            r.rax, r.rdx, r.rsp, r.rip, r.rflags = rax, rdx, ursp, r.rcx, r.r11
+            self.state = "user"
+            self._user_segments(self.sregs)
+            self.sregs_dirty = self.regs_dirty = True
+            return None
         fn = fastpath.fn_at(rip - L.TRAMPOLINE) if vector in (13, 14) else None   # #GP, #PF
         if fn is not None:
             # A served function touched a bad user address: finish the

@@ -29,6 +29,8 @@ SHARED_GPA_BASE = 1 << 40     # where shared host mappings get their own slots
 class KvmVm(base.Vm):
     """One KVM VM: the address space of one Linux process and its vCPUs."""
 
+    maps_private_files = True     # map_host takes host MAP_PRIVATE file mappings (a slot over them)
+
     def __init__(self, backend):
         self.backend = backend
         self.kvm = os.open("/dev/kvm", os.O_RDWR | os.O_CLOEXEC)
@@ -38,6 +40,7 @@ class KvmVm(base.Vm):
         self.host_base = K.mmap(PHYS_SIZE, K.PROT_READ | K.PROT_WRITE,
                                 K.MAP_PRIVATE | K.MAP_ANONYMOUS | K.MAP_NORESERVE)
         self.slots = []                   # (slot, gpa, size, host): what a forked child registers again
+        self.free_slot_ids = []           # ids of deleted slots (map_host memory unmapped), reused first
         self.phys_registered = 0          # slot-0 memory is given to KVM in PHYS_CHUNK steps
         self._register_phys(PHYS_CHUNK)
         self.phys = PhysAllocator(self.host_base, PHYS_SIZE, grow=self._register_phys)
@@ -62,10 +65,26 @@ class KvmVm(base.Vm):
         while self.phys_registered < upto:
             gpa = self.phys_registered
             size = min(PHYS_CHUNK, PHYS_SIZE - gpa)
-            slot = len(self.slots)
-            self._set_slot(slot, gpa, size, self.host_base + gpa)
-            self.slots.append((slot, gpa, size, self.host_base + gpa))
+            self._add_slot(gpa, size, self.host_base + gpa)
             self.phys_registered = gpa + size
+
+    def _add_slot(self, gpa, size, host):
+        slot = self.free_slot_ids.pop() if self.free_slot_ids else len(self.slots)
+        self._set_slot(slot, gpa, size, host)
+        self.slots.append((slot, gpa, size, host))
+
+    def _drop_slots_at(self, gpas):
+        """Delete the map_host slots holding these guest-physical addresses
+        once no range maps them (else the slot would keep pointing at host
+        memory the caller is about to unmap, and slot ids would run out)."""
+        for gpa in gpas:
+            for i, (slot, sgpa, size, host) in enumerate(self.slots):
+                if sgpa >= SHARED_GPA_BASE and sgpa <= gpa < sgpa + size:
+                    if not self.aspace.uses_gpa(sgpa, sgpa + size):
+                        self._set_slot(slot, sgpa, 0, host)      # size 0: delete
+                        del self.slots[i]
+                        self.free_slot_ids.append(slot)
+                    break
 
     def _set_slot(self, slot, gpa, size, host):
         r = K.KvmUserspaceMemoryRegion(slot=slot, flags=0, guest_phys_addr=gpa, memory_size=size,
@@ -165,14 +184,14 @@ class KvmVm(base.Vm):
         with self.lock:
             gpa = self.next_shared_gpa
             self.next_shared_gpa += (size + 0x1FFFFF) & ~0x1FFFFF
-            slot = len(self.slots)
-            self._set_slot(slot, gpa, size, host_address)
-            self.slots.append((slot, gpa, size, host_address))
+            self._add_slot(gpa, size, host_address)
             self.aspace.map(addr, size, prot, gpa=gpa, host_addr=host_address)
 
     def unmap(self, addr, size):
         with self.lock:
-            self.aspace.unmap(addr, size)
+            foreign = self.aspace.unmap(addr, size)
+            if foreign:
+                self._drop_slots_at(foreign)
 
     def protect(self, addr, size, prot):
         with self.lock:
@@ -218,6 +237,7 @@ class KvmVm(base.Vm):
             for slot, gpa, _size, host in self.slots[len(keep):] if len(keep) < len(self.slots) else ():
                 self._set_slot(slot, gpa, 0, host)           # memory_size 0 deletes the slot
             self.slots = keep
+            self.free_slot_ids = []                       # ids 0..len(keep)-1 in use, the rest unused
             self.next_shared_gpa = SHARED_GPA_BASE
             clock = self.read_phys(L.TIMEPAGE, 0x1000)
             K.madvise_dontneed(self.host_base, self.phys.bump)
