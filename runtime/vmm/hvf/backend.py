@@ -25,7 +25,7 @@ _FACTS = None
 
 
 def probe():
-    double = os.environ.get("LXPACK_HVF_DOUBLE") == "kvm"
+    double = H.double_requested()
     if not double and platform.machine() != "x86_64":
         return False, "Hypervisor.framework runs only arm64 guests on Apple silicon (x86-64 programs: unicorn)"
     if double and not os.path.exists("/dev/kvm"):

@@ -228,10 +228,15 @@ class HvfVcpu(KvmVcpu):
         for name, sel_reg in (("cs", H.HV_X86_CS), ("ss", H.HV_X86_SS)):
             sel = self._rreg(sel_reg)
             seg = getattr(s, name)
-            if sel != seg.selector and sel in _SEL_DESC:
-                typ, dpl, code = _SEL_DESC[sel]
-                self._seg(seg, sel, typ, dpl, code=code)
-                self._hv_seg[name] = self._seg_tuple(seg)
+            if sel != seg.selector:
+                if sel in _SEL_DESC:
+                    typ, dpl, code = _SEL_DESC[sel]
+                    self._seg(seg, sel, typ, dpl, code=code)
+                    self._hv_seg[name] = self._seg_tuple(seg)
+                else:
+                    # e.g. SS = 0 after an exception from user mode: unknown
+                    # here, so the next write puts the whole segment back.
+                    self._hv_seg.pop(name, None)
         for name, field in (("fs", H.VMCS_GUEST_FS_BASE), ("gs", H.VMCS_GUEST_GS_BASE)):
             base_ = self._r(field)
             seg = getattr(s, name)
@@ -268,7 +273,6 @@ class HvfVcpu(KvmVcpu):
             self._create_hv()
         self._stop = False
         api = self.api
-        vid = self.vid
         try:
             while True:
                 if self.state == "exception":
@@ -281,8 +285,11 @@ class HvfVcpu(KvmVcpu):
                 if enter is not None:
                     enter(self)
                 try:
+                    if self.vid is None:      # a fork child, back from the fork inside this loop
+                        self._create_hv()
+                        self._flush()
                     self._push()
-                    r = api.hv_vcpu_run_until(vid, H.HV_DEADLINE_FOREVER)
+                    r = api.hv_vcpu_run_until(self.vid, H.HV_DEADLINE_FOREVER)
                 finally:
                     if leave is not None:
                         leave(self)
