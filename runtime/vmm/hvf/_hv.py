@@ -306,6 +306,9 @@ def load():
             _API = double.KvmDoubleApi()
         else:
             _API = FrameworkApi(ctypes.CDLL(FRAMEWORK))
+        if os.environ.get("LXPACK_HVF_TRACE"):
+            from lxpack.runtime.vmm.hvf import trace
+            _API = trace.wrap(_API)
     return _API
 
 

@@ -79,7 +79,12 @@ class HvfBackend(base.Backend):
         from lxpack.runtime.vmm.hvf.vm import HvfVm
         if self.guest_code is None:
             import pkgutil
+            from lxpack.runtime.vmm.hvf import _cpu
             self.guest_code = pkgutil.get_data("lxpack.unikernel.guest", "entry.bin")
+            # CR4.FSGSBASE (WRFSBASE at CPL 3: arch_prctl(SET_FS) served in the VM)
+            # where the CPU has it and the framework lets CR4 have it.
+            self.has_fsgsbase = bool(_cpu.cpuid(7, 0)[1] & 1) and \
+                bool(self.cap(H.HV_VMX_CAP_CR4_FIXED1, 0) & L.CR4_FSGSBASE)
         return HvfVm(self)
 
     def set_kick_signal(self, sig):

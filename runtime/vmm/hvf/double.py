@@ -174,8 +174,7 @@ class KvmDoubleApi(object):
         self._kick = None
         self._spurious = float(os.environ.get("LXPACK_HVF_DOUBLE_SPURIOUS", "0.025"))
         self._rng = random.Random()
-        self._cr4_fsgsbase = None      # does this KVM take CR4.FSGSBASE (probed once)
-        self._tsc_khz = None
+        self._facts = None             # _kvm_facts()
 
     def set_kick_signal(self, sig):
         self._kick = sig
@@ -293,22 +292,48 @@ class KvmDoubleApi(object):
     def tsc_hz(self):
         """Not a framework call: the TSC frequency (a Mac's sysctl
         machdep.tsc.frequency), here from KVM."""
-        if self._tsc_khz is None:
-            vm = self._cur()
-            v = next(iter(vm.vcpus.values()), None) if vm is not None else None
-            if v is not None:
-                self._tsc_khz = K.ioctl(v.fd, KVM_GET_TSC_KHZ)
-            else:
-                fd = os.open("/dev/kvm", os.O_RDWR | os.O_CLOEXEC)
-                try:
-                    tvm = K.ioctl(fd, K.KVM_CREATE_VM, 0)
-                    tv = K.ioctl(tvm, K.KVM_CREATE_VCPU, 0)
-                    self._tsc_khz = K.ioctl(tv, KVM_GET_TSC_KHZ)
-                    os.close(tv)
-                    os.close(tvm)
-                finally:
+        return self._kvm_facts()["tsc_khz"] * 1000
+
+    def _kvm_facts(self):
+        """What this KVM does, found once per process on a scratch VM: its
+        TSC frequency, whether it takes CR4.FSGSBASE (the double's
+        CR4_FIXED1), and whether an `out` exit reports RIP already past the
+        instruction (this host's KVM) or still on it (KVM steps over it at
+        the next KVM_RUN)."""
+        if self._facts is None:
+            kvm = os.open("/dev/kvm", os.O_RDWR | os.O_CLOEXEC)
+            fds_ = [kvm]
+            mem = K.mmap(4096, K.PROT_READ | K.PROT_WRITE, K.MAP_PRIVATE | K.MAP_ANONYMOUS)
+            try:
+                vm = K.ioctl(kvm, K.KVM_CREATE_VM, 0)
+                fds_.append(vm)
+                ctypes.memmove(mem, b"\xe6\x10\xf4", 3)              # out 0x10, al; hlt
+                K.ioctl(vm, K.KVM_SET_USER_MEMORY_REGION, K.KvmUserspaceMemoryRegion(
+                    slot=0, flags=0, guest_phys_addr=0, memory_size=4096, userspace_addr=mem))
+                vc = K.ioctl(vm, K.KVM_CREATE_VCPU, 0)
+                fds_.append(vc)
+                khz = K.ioctl(vc, KVM_GET_TSC_KHZ)
+                s = K.KvmSregs()
+                K.ioctl(vc, K.KVM_GET_SREGS, s)
+                s.cs.base = 0
+                s.cs.selector = 0
+                K.ioctl(vc, K.KVM_SET_SREGS, s)
+                r = K.KvmRegs()
+                K.ioctl(vc, K.KVM_GET_REGS, r)
+                r.rip = 0
+                r.rflags = 2
+                K.ioctl(vc, K.KVM_SET_REGS, r)
+                size = K.ioctl(kvm, K.KVM_GET_VCPU_MMAP_SIZE)
+                run = K.mmap(size, K.PROT_READ | K.PROT_WRITE, K.MAP_SHARED, vc, 0)
+                K.ioctl(vc, K.KVM_RUN)
+                K.ioctl(vc, K.KVM_GET_REGS, r)
+                K._libc.munmap(run, size)
+                self._facts = dict(tsc_khz=khz, rip_after_io=r.rip == 2, fsgsbase=self._probe_fsgsbase(vc))
+            finally:
+                for fd in reversed(fds_):
                     os.close(fd)
-        return self._tsc_khz * 1000
+                K._libc.munmap(mem, 4096)
+        return self._facts
 
     # -- vCPUs ------------------------------------------------------------------------------
     def _own(self, vid):
@@ -336,8 +361,6 @@ class KvmDoubleApi(object):
             v.set_cpuid(vm.cpuid)
             self._apply_tsc(vm, v)
             vm.vcpus[vid] = v
-            if self._cr4_fsgsbase is None:
-                self._cr4_fsgsbase = self._probe_fsgsbase(v)
             _out(pvid, vid)
             return H.HV_SUCCESS
 
@@ -350,18 +373,18 @@ class KvmDoubleApi(object):
         return [(e.function, e.index, e.flags, e.eax, e.ebx, e.ecx, e.edx) for e in c.entries[:c.nent]]
 
     @staticmethod
-    def _probe_fsgsbase(v):
+    def _probe_fsgsbase(fd):
         """Does this KVM take CR4.FSGSBASE in long mode (the double's CR4_FIXED1)?"""
         s = K.KvmSregs()
-        K.ioctl(v.fd, K.KVM_GET_SREGS, s)
-        s.cr4 |= 0x10000
+        K.ioctl(fd, K.KVM_GET_SREGS, s)
+        s.cr0 |= 0x80000001                       # long mode, as the guest runs
+        s.cr4 |= 0x20 | 0x10000
+        s.efer |= 0x500
+        s.cs.l, s.cs.db = 1, 0
         try:
-            K.ioctl(v.fd, K.KVM_SET_SREGS, s)
+            K.ioctl(fd, K.KVM_SET_SREGS, s)
         except OSError:
             return False
-        s.cr4 &= ~0x10000
-        K.ioctl(v.fd, K.KVM_SET_SREGS, s)
-        K.ioctl(v.fd, K.KVM_GET_SREGS, v.sregs)
         return True
 
     def hv_vcpu_destroy(self, vid):
@@ -377,15 +400,12 @@ class KvmDoubleApi(object):
     def hv_vmx_read_capability(self, field, pval):
         if field not in _CAPS:
             return H.HV_BAD_ARGUMENT
-        val = _CAPS[field]
-        if field == H.HV_VMX_CAP_CR4_FIXED1 and self._cr4_fsgsbase is False:
-            val &= ~0x10000
-        _out(pval, val)
+        _out(pval, self._cap(field))
         return H.HV_SUCCESS
 
     def _cap(self, field):
         val = _CAPS[field]
-        if field == H.HV_VMX_CAP_CR4_FIXED1 and self._cr4_fsgsbase is False:
+        if field == H.HV_VMX_CAP_CR4_FIXED1 and not self._kvm_facts()["fsgsbase"]:
             val &= ~0x10000
         return val
 
@@ -756,20 +776,23 @@ class KvmDoubleApi(object):
                 return pre + 1, False
             return None
 
-        ahead = self._read_va(v, rip, 3)
-        m = match(ahead) if ahead is not None else None
-        if m is not None:
-            return m
-        for back in (1, 2, 3):
-            code = self._read_va(v, rip - back, 3)
-            if code is None:
-                continue
-            m = match(code)
-            if m is not None and m[0] == back:
-                v.regs.rip = rip - back
-                v.dirty.value |= K.KVM_SYNC_X86_REGS
-                return m
-        return 1, False
+        back = 0
+        if self._kvm_facts()["rip_after_io"]:
+            for back in (1, 2, 3):
+                code = self._read_va(v, rip - back, 3)
+                m = match(code) if code is not None else None
+                if m is not None and m[0] == back:
+                    break
+            else:
+                back = 0
+        code = self._read_va(v, rip - back, 3)
+        m = match(code) if code is not None else None
+        if m is None:
+            return 1, False
+        if back:
+            v.regs.rip = rip - back
+            v.dirty.value |= K.KVM_SYNC_X86_REGS
+        return m
 
     def _read_va(self, v, va, n):
         """n bytes at guest-virtual va, through the guest's page tables and
