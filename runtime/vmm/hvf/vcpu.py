@@ -323,7 +323,8 @@ class HvfVcpu(KvmVcpu):
                         self.sregs.cr2 = self._rreg(H.HV_X86_CR2)
                         ex = self._exception(port - L.PORT_EXC)
                         be = self.vm.backend
-                        if ex is not None and ex.kind == "general_protection" and not be.cpl3_syscall and \
+                        if isinstance(ex, base.FaultExit) and ex.kind == "general_protection" and \
+                                not be.cpl3_syscall and \
                                 ex.rip == L.TRAMPOLINE + L.SYSRET_OFFSET:
                             # SYSCALL left CPL at 3 (a KVM quirk the double may sit on) and a call served
                             # in the VM reached sysretq before any exit showed it: patch, run it again.
