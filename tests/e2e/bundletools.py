@@ -36,6 +36,8 @@ def bundle_env(foreign=True, backend=None, **extra):
     env = dict(os.environ, LXPACK_FOREIGN_HOST="1" if foreign else "0")
     if backend:
         env["LXPACK_BACKEND"] = backend
+        if backend == "hvf" and sys.platform != "darwin":
+            env["LXPACK_HVF_DOUBLE"] = "kvm"      # off a Mac: the backend's KVM test double
     env.update(extra)
     return env
 

@@ -5,7 +5,8 @@ samples/README.md).
   two compilers at a time in the background; a test waits only for its own.
 - variant: dyn | static | static-pie | musl-static | musl-dyn (skipped with the
   reason where the compiler or loader is missing).
-- backend: unicorn | kvm (kvm marked `kvm`); a backend that
+- backend: unicorn | kvm | hvf (kvm marked `kvm`; hvf marked `hvf`, off a Mac
+  through its KVM test double, runtime/vmm/hvf/double.py); a backend that
   lxpack.launch.boot.probe_backends() does not report ok is skipped with
   its reason.
 - workdir: an empty directory for the case; both runs of a pair use it.
@@ -23,7 +24,9 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import harness  # noqa: E402
 
-BACKENDS = ["unicorn", "kvm"]
+BACKENDS = ["unicorn", "kvm", "hvf"]
+_MARKS = {"kvm": [pytest.mark.kvm], "hvf": [pytest.mark.hvf, pytest.mark.kvm] if sys.platform != "darwin"
+          else [pytest.mark.hvf]}
 
 
 def pytest_configure(config):
@@ -51,6 +54,8 @@ def backend_status(name):
         if "all" not in _probe_cache:
             from lxpack.launch import boot
             _probe_cache["all"] = {b.name: b for b in boot.probe_backends()}
+            if sys.platform != "darwin":
+                _probe_cache["all"]["hvf"] = _probe_hvf_double()
     b = _probe_cache["all"].get(name)
     if b is None:
         return False, "backend %s: not reported by lxpack.launch.boot.probe_backends()" % name
@@ -59,7 +64,21 @@ def backend_status(name):
     return True, ""
 
 
-@pytest.fixture(params=[pytest.param(b, marks=[pytest.mark.kvm] if b == "kvm" else [], id=b)
+def _probe_hvf_double():
+    """The hvf backend's probe result through its test double (in a child:
+    the double is chosen per process)."""
+    from lxpack.runtime.vmm.registry import ProbeResult
+    code = ("from lxpack.launch import boot\n"
+            "r = [b for b in boot.probe_backends() if b.name == 'hvf'][0]\n"
+            "print(int(r.ok), r.reason)")
+    p = subprocess.run([sys.executable] + harness.hvf_double_args("hvf") + ["-c", code],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
+    out = p.stdout.decode("utf-8", "replace").strip()
+    ok = out[:1] == "1" and p.returncode == 0
+    return ProbeResult("hvf", ok, out[2:] if ok else (out.splitlines() or ["?"])[-1])
+
+
+@pytest.fixture(params=[pytest.param(b, marks=_MARKS.get(b, []), id=b)
                         for b in BACKENDS])
 def backend(request):
     name = request.param

@@ -285,7 +285,15 @@ def lxpack_command(argv: Sequence[str], backend: str, lxpack_args: Sequence[str]
         return list(argv)
     if SELFTEST:
         return [sys.executable, "-X", SESSION_MARK, "-c", _TRAMPOLINE] + tail
-    return [sys.executable, "-X", SESSION_MARK] + tail
+    return [sys.executable, "-X", SESSION_MARK] + hvf_double_args(backend) + tail
+
+
+def hvf_double_args(backend: str) -> List[str]:
+    """Off a Mac the hvf backend runs through its KVM test double, asked for
+    with an -X option (an environment variable would reach the guest)."""
+    if backend == "hvf" and sys.platform != "darwin":
+        return ["-X", "lxpack_hvf_double=kvm"]
+    return []
 
 
 def lx_timeout() -> float:
