@@ -98,6 +98,12 @@ class KvmAssist(base.InVmAssist):
         served in the VM (the guest code grows it there)."""
         return ctypes.c_uint64.from_address(self.hb + L.BRKCUR)
 
+    def forget_address_space(self):
+        """The VM's page tables were rebuilt (execve reusing the VM,
+        KvmVm.reset): nothing of the old brk window is mapped any more."""
+        self._window = None
+        self._ptwin = None
+
     def set_brk_window(self, start, lo, hi):
         """Let the guest code grow the break (lowest value `start`) by making
         pages of [lo, hi) present: fresh zeroed frames are given to the range

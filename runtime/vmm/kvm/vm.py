@@ -234,8 +234,9 @@ class KvmVm(base.Vm):
         except OSError:
             return False
         with self.lock:
-            for slot, gpa, _size, host in self.slots[len(keep):] if len(keep) < len(self.slots) else ():
-                self._set_slot(slot, gpa, 0, host)           # memory_size 0 deletes the slot
+            for slot, gpa, _size, host in self.slots:
+                if gpa >= SHARED_GPA_BASE:                   # ids may be reused: not only the list's tail
+                    self._set_slot(slot, gpa, 0, host)       # memory_size 0 deletes the slot
             self.slots = keep
             self.free_slot_ids = []                       # ids 0..len(keep)-1 in use, the rest unused
             self.next_shared_gpa = SHARED_GPA_BASE
@@ -244,6 +245,7 @@ class KvmVm(base.Vm):
             self._pw(L.TIMEPAGE, clock)
             self.phys = PhysAllocator(self.host_base, PHYS_SIZE, grow=self._register_phys)
             self.aspace = AddressSpace(self.phys)
+            self.assist.forget_address_space()
             self._setup_kernel()
             self._pw(L.FASTCOUNT, b"\0" * 4096)          # zero already; --stats counts from here
             self.aspace.dirty = True                      # the vCPU's TLB goes with the old tables
