@@ -23,7 +23,11 @@ from lxpack.abi.futex import FUTEX_BITSET_MATCH_ANY
 from lxpack.unikernel.errors import ETIMEDOUT, Interrupted
 
 TIME_SLICE = 0.010
-HARD_PREEMPT_AFTER = 0.100    # a thread making no syscalls is stopped the hard way after this
+# A thread that makes no system call for this long while others wait is
+# stopped the hard way (Vcpu.kick with no grace). On unicorn that stop is
+# not exact (UnicornVcpu.request_stop says why), so it is only a liveness
+# fallback for spin-waits, far above any time slice.
+SPIN_FALLBACK = 2.0
 
 
 class LeaveHook(Exception):
@@ -77,9 +81,14 @@ class Scheduler(object):
         while not self.stop:
             time.sleep(TIME_SLICE / 2)
             owner = lock.owner
-            if owner is not None and lock.contended() and time.monotonic() - lock.since >= TIME_SLICE:
-                # Soft first (next syscall); hard after a longer quantum (see Vcpu.kick).
-                owner.vcpu.kick(grace=HARD_PREEMPT_AFTER)
+            if owner is None or not lock.contended():
+                continue
+            held = time.monotonic() - lock.since
+            if held >= SPIN_FALLBACK:
+                owner.vcpu.kick(grace=0)
+            elif held >= TIME_SLICE:
+                # Exact: the owner stops at the end of its next system call.
+                owner.wants_stop = True
 
     # -- hand-off ---------------------------------------------------------------------
     def give_up(self, t):
