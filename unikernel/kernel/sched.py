@@ -28,6 +28,10 @@ TIME_SLICE = 0.010
 # not exact (UnicornVcpu.request_stop says why), so it is only a liveness
 # fallback for spin-waits, far above any time slice.
 SPIN_FALLBACK = 2.0
+# A thread that becomes runnable (a futex wake, a host wait ending) asks
+# the owner to yield at its next system call once the owner has run this
+# long, instead of waiting for the end of the time slice.
+MIN_RUN = 0.001
 
 
 class LeaveHook(Exception):
@@ -70,6 +74,7 @@ class Scheduler(object):
         self.futexes = FutexTable(self)
         self.stop = False
         self.parked = set()        # doomed tasks that will never run again (execve from another thread)
+        self.preempt = preempt
         if preempt:
             # Only for backends where threads share one engine (unicorn); on
             # kvm each thread has its own vCPU and the lock is only held
@@ -98,6 +103,10 @@ class Scheduler(object):
     def take(self, t):
         if t.doomed:
             self._park(t)
+        if self.preempt:
+            owner = self.lock.owner
+            if owner is not None and owner is not t and time.monotonic() - self.lock.since >= MIN_RUN:
+                owner.wants_stop = True        # exact: at the end of its next system call
         self.lock.acquire(t)
         self.kernel.current = t
         t.vcpu.restore()
