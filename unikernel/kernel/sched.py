@@ -1,8 +1,10 @@
 """Threads of one process: scheduling guest threads on one emulated CPU
 engine, and futex wait queues.
 
-Owns: CpuLock (which task owns the engine; FIFO hand-off), the preemption
-timer (a time slice of 10 ms when other threads wait), LeaveHook (a
+Owns: CpuLock (which task owns the engine; FIFO hand-off), preemption (the
+owner yields at the end of its next system call once its 10 ms slice is
+over, or once another thread becomes runnable after it ran 1 ms; an
+inexact hard stop only after 2 s without a system call), LeaveHook (a
 blocking call made from inside the engine's syscall hook must first leave
 it, because another thread cannot enter the engine while this one is
 suspended inside it), and FutexTable.
