@@ -1,8 +1,10 @@
 """Threads of one process: scheduling guest threads on one emulated CPU
 engine, and futex wait queues.
 
-Owns: CpuLock (which task owns the engine; FIFO hand-off), the preemption
-timer (a time slice of 10 ms when other threads wait), LeaveHook (a
+Owns: CpuLock (which task owns the engine; FIFO hand-off), preemption (the
+owner yields at the end of its next system call once its 10 ms slice is
+over, or once another thread becomes runnable after it ran 1 ms; an
+inexact hard stop only after 2 s without a system call), LeaveHook (a
 blocking call made from inside the engine's syscall hook must first leave
 it, because another thread cannot enter the engine while this one is
 suspended inside it), and FutexTable.
@@ -23,7 +25,15 @@ from lxpack.abi.futex import FUTEX_BITSET_MATCH_ANY
 from lxpack.unikernel.errors import ETIMEDOUT, Interrupted
 
 TIME_SLICE = 0.010
-HARD_PREEMPT_AFTER = 0.100    # a thread making no syscalls is stopped the hard way after this
+# A thread that makes no system call for this long while others wait is
+# stopped the hard way (Vcpu.kick with no grace). On unicorn that stop is
+# not exact (UnicornVcpu.request_stop says why), so it is only a liveness
+# fallback for spin-waits, far above any time slice.
+SPIN_FALLBACK = 2.0
+# A thread that becomes runnable (a futex wake, a host wait ending) asks
+# the owner to yield at its next system call once the owner has run this
+# long, instead of waiting for the end of the time slice.
+MIN_RUN = 0.001
 
 
 class LeaveHook(Exception):
@@ -66,6 +76,7 @@ class Scheduler(object):
         self.futexes = FutexTable(self)
         self.stop = False
         self.parked = set()        # doomed tasks that will never run again (execve from another thread)
+        self.preempt = preempt
         if preempt:
             # Only for backends where threads share one engine (unicorn); on
             # kvm each thread has its own vCPU and the lock is only held
@@ -77,9 +88,14 @@ class Scheduler(object):
         while not self.stop:
             time.sleep(TIME_SLICE / 2)
             owner = lock.owner
-            if owner is not None and lock.contended() and time.monotonic() - lock.since >= TIME_SLICE:
-                # Soft first (next syscall); hard after a longer quantum (see Vcpu.kick).
-                owner.vcpu.kick(grace=HARD_PREEMPT_AFTER)
+            if owner is None or not lock.contended():
+                continue
+            held = time.monotonic() - lock.since
+            if held >= SPIN_FALLBACK:
+                owner.vcpu.kick(grace=0)
+            elif held >= TIME_SLICE:
+                # Exact: the owner stops at the end of its next system call.
+                owner.wants_stop = True
 
     # -- hand-off ---------------------------------------------------------------------
     def give_up(self, t):
@@ -89,6 +105,10 @@ class Scheduler(object):
     def take(self, t):
         if t.doomed:
             self._park(t)
+        if self.preempt:
+            owner = self.lock.owner
+            if owner is not None and owner is not t and time.monotonic() - self.lock.since >= MIN_RUN:
+                owner.wants_stop = True        # exact: at the end of its next system call
         self.lock.acquire(t)
         self.kernel.current = t
         t.vcpu.restore()
