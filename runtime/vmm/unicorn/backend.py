@@ -8,13 +8,14 @@ into Exit records. Knows nothing of Linux: the syscall hook hands each
 Speed: every guest system call passes through _on_syscall, so register
 access bypasses unicorn's high-level Python API (about 10 us a call) and uses
 the C library through ctypes with preallocated buffers (about 1 us). There
-are no per-instruction or per-block hooks. Memory: engine regions are
-read+write+exec and the guest's page permissions (pageprot.ProtMap) reach the
-engine through a virtual TLB filled by a hook on each TLB miss, so stores
-stay on the engine's fast path (in the default TLB mode every page is
-executable and every store took the slow dirty-tracking path) and mprotect
-never splits (copies) an engine region; a denied access ends in a hole page
-whose bounded hook reports the exact fault address.
+are no per-instruction or per-block hooks. Memory (guestmem.py): a few large
+read+write+exec engine regions over lazily reserved host memory; the
+guest's page permissions (pageprot.ProtMap) reach the engine through a
+virtual TLB filled by a hook on each TLB miss, so stores stay on the
+engine's fast path (in the default TLB mode every page is executable and
+every store took the slow dirty-tracking path) and mmap/munmap/mprotect
+never map, split or copy engine regions; a denied access ends in a hole
+page whose bounded hook reports the exact fault address.
 
 Threads: one engine runs one guest thread at a time; each Vcpu keeps its own
 saved context and the scheduler (unikernel) switches them.
@@ -27,7 +28,7 @@ from unicorn import x86_const as X
 from unicorn.unicorn_py3 import unicorn as _ucpy
 
 from lxpack.runtime.vmm import base
-from lxpack.runtime.vmm.unicorn.pageprot import ProtMap
+from lxpack.runtime.vmm.unicorn.guestmem import GuestMemory
 
 # SAFETY: uclib is the loaded libunicorn with prototypes set by the binding;
 # we call it with the engine handle owned by a live Uc object only.
@@ -118,7 +119,8 @@ class UnicornVm(base.Vm):
         self.uc.reg_write(X.UC_X86_REG_MXCSR, 0x1F80)
         # Page permissions live in self.prot and reach the engine through a
         # virtual TLB filled by _on_tlb_fill (pageprot.py says why).
-        self.prot = ProtMap()
+        self.mem = GuestMemory(self)
+        self.prot = self.mem.prot
         self._denied = None         # (page, access, unmapped) the fill hook refused
         # True while the runtime (not the guest) makes the engine translate
         # addresses: dropping translated code looks its pages up through
@@ -155,57 +157,24 @@ class UnicornVm(base.Vm):
     def _on_syscall(self, uch, user_data):
         self.running._on_syscall(uch, user_data)
 
-    # -- memory ---------------------------------------------------------------
-    # Engine regions are all read+write+exec; the guest's permissions are
-    # self.prot's, applied by the TLB-fill hook, so a protection change
-    # never splits (copies) an engine region.
-    # The engine calls below may drop translated code, which looks pages up
-    # through the TLB: they run with the fill hook lenient (see __init__).
+    # -- memory (guestmem.py) ----------------------------------------------------
     def map(self, addr, size, prot):
-        self._lenient = True
-        try:
-            self.uc.mem_map(addr, size, unicorn.UC_PROT_ALL)
-        finally:
-            self._lenient = False
-        self.prot.set(addr, addr + size, prot & 7)
+        self.mem.map(addr, size, prot)
 
     def map_host(self, addr, size, prot, host_address):
         """Map host memory (e.g. a host mmap of a shared file) at addr."""
-        self._lenient = True
-        try:
-            # SAFETY: the caller keeps the host mapping alive until unmap().
-            self.uc.mem_map_ptr(addr, size, unicorn.UC_PROT_ALL, host_address)
-        finally:
-            self._lenient = False
-        self.prot.set(addr, addr + size, prot & 7)
+        self.mem.map_host(addr, size, prot, host_address)
 
     def unmap(self, addr, size):
-        self._lenient = True
-        try:
-            self.uc.mem_unmap(addr, size)
-        finally:
-            self._lenient = False
-        self.prot.set(addr, addr + size, None)
-        self._flush_code(addr, size)
+        self.mem.unmap(addr, size)
 
     def protect(self, addr, size, prot):
-        self.prot.set(addr, addr + size, prot & 7)
-        self._flush_code(addr, size)
-
-    def _flush_code(self, addr, size):
-        # Translated blocks of the old mapping must not run again, and the
-        # soft TLB must not keep a permission mem_protect took away.
-        self._lenient = True
-        try:
-            self.uc.ctl_remove_cache(addr, addr + size)
-        except unicorn.UcError:
-            pass
-        finally:
-            self._lenient = False
-        # SAFETY: a control call on our engine handle with no arguments.
-        _lib.uc_ctl(self.handle, _CTL_TLB_FLUSH)
+        self.mem.protect(addr, size, prot)
 
     def read(self, addr, size):
+        # Engine regions (slots) also hold unmapped pages: the map decides.
+        if not self.mem.covers(addr, size):
+            raise base.GuestFault(addr, size)
         buf = ctypes.create_string_buffer(size)
         # SAFETY: buf has size bytes.
         if _lib.uc_mem_read(self.handle, addr, buf, size) != 0:
@@ -213,6 +182,8 @@ class UnicornVm(base.Vm):
         return buf.raw
 
     def write(self, addr, data):
+        if not self.mem.covers(addr, len(data)):
+            raise base.GuestFault(addr, len(data))
         # SAFETY: data is a bytes-like object of len(data) bytes.
         if _lib.uc_mem_write(self.handle, addr, bytes(data), len(data)) != 0:
             raise base.GuestFault(addr, len(data))
