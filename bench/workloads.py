@@ -52,6 +52,7 @@ class Workload:
     quick: bool = False                    # part of `make bench-quick`
     timeout: float = 120.0
     rate: Optional[Tuple[str, float]] = None  # (unit, amount per op): also report amount/second, e.g. ("MB/s", 0.065536)
+    setup: Optional[Callable[[], Optional[str]]] = None  # installs what it needs; a reason to skip, or None
 
 
 def _bin(name):
@@ -64,6 +65,26 @@ def _sysc(mode):
 
 def _which(prog):
     return shutil.which(prog, path="/usr/local/bin:/usr/bin:/bin") or "/usr/bin/" + prog
+
+
+# OpenJDK 17 from the distribution (Debian's openjdk-17-jre-headless).
+JDK = Path("/usr/lib/jvm/java-17-openjdk-amd64")
+JAVA = JDK / "bin" / "java"
+JAVA_PROG = "JavaThreads"
+
+
+def _java_setup() -> Optional[str]:
+    from .harness import ensure_java
+    return ensure_java(JAVA, "openjdk-17-jre-headless")
+
+
+def _java_threads(ctx, n):
+    """The compiled class when javac was there at build time, else the
+    source run as a single-file program (the JVM compiles it in memory)."""
+    classes = ctx.bins / "java"
+    if (classes / (JAVA_PROG + ".class")).exists():
+        return [str(JAVA), "-cp", str(classes), JAVA_PROG]
+    return [str(JAVA), str(INPUTS / (JAVA_PROG + ".java"))]
 
 
 SH_LOOP = ('i=0; t=0; while [ "$i" -lt "$1" ]; do '
@@ -106,6 +127,10 @@ WORKLOADS: List[Workload] = [
     Workload("sqlite3", "sqlite3: insert 10,000 rows", "program",
              lambda ctx, n: [_which("sqlite3"), "bench.db", ".read %s" % (ctx.data / "inserts.sql")],
              needs=["sqlite3"], timeout=240, quick=True),
+    Workload("java_version", "java -version (OpenJDK 17)", "program", lambda ctx, n: [str(JAVA), "-version"],
+             setup=_java_setup, timeout=600),
+    Workload("java_threads", "Java: 4 threads x 300 rounds of allocation (GC pressure)", "program",
+             _java_threads, setup=_java_setup, timeout=600),
 ]
 
 # Built from bench/workloads/<src>.c (dynamic unless noted).
@@ -133,7 +158,7 @@ def build(log=print) -> Ctx:
     """Compile the workloads once (keyed by sources, flags and gcc version)
     and generate the data inputs; returns where they are."""
     h = hashlib.sha256()
-    for p in sorted(SRC.glob("*")) + [Path(__file__)]:
+    for p in sorted(SRC.glob("*")) + [INPUTS / (JAVA_PROG + ".java"), Path(__file__)]:
         h.update(p.name.encode() + b"\0" + p.read_bytes())
     h.update(_gcc_version().encode() + " ".join(CFLAGS).encode())
     root = cache_root() / h.hexdigest()[:16]
@@ -153,8 +178,23 @@ def build(log=print) -> Ctx:
             raise RuntimeError("building %s failed:\n%s" % (out, r.stderr))
     _make_tree(data / "tree")
     _make_sql(data / "inserts.sql")
+    _build_java(bins / "java", log)
     stamp.write_text("ok\n")
     return ctx
+
+
+def _build_java(out: Path, log) -> None:
+    """Compile the Java workload when the JDK's javac is there (else it runs
+    from source: see _java_threads)."""
+    javac = JDK / "bin" / "javac"
+    if not javac.exists():
+        log("bench: %s missing: java_threads runs from source" % javac)
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    r = subprocess.run([str(javac), "-d", str(out), str(INPUTS / (JAVA_PROG + ".java"))],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError("building %s failed:\n%s" % (JAVA_PROG, r.stderr))
 
 
 def _make_tree(root: Path) -> None:
