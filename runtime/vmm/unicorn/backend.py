@@ -53,6 +53,12 @@ _HOOK_TLB_CB = ctypes.CFUNCTYPE(ctypes.c_bool, ctypes.c_void_p, ctypes.c_uint64,
 # this page alone with the exact address (the fill hook only sees the page).
 # A hook bound to one page leaves every other page on the fast path.
 _HOLE = (1 << 52) - 0x1000
+# A denied page's TLB entry points at one of these pages (below _HOLE) and
+# stays until the page's permissions grow (or all are in use): a program
+# that faults on the same pages again and again (a JVM's safepoint polls
+# and null checks) neither refills its TLB nor re-runs the fill hook.
+_HOLE_SLOTS = 16
+_HOLES = _HOLE - _HOLE_SLOTS * 0x1000
 _UNTIL = 0xFFFFFFFFFFFFFFFF         # run()'s end address: never reached
 _UNTIL_PAGE = _UNTIL & ~0xFFF
 _UC_MEM_FETCH = unicorn.UC_MEM_FETCH
@@ -146,6 +152,9 @@ class UnicornVm(base.Vm):
         self.mem = GuestMemory(self)
         self.prot = self.mem.prot
         self._denied = None         # (page, access, unmapped) the fill hook refused
+        self._hole_of = {}          # page -> hole slot its TLB entry points at (until a TLB flush)
+        self._hole_rec = [None] * _HOLE_SLOTS   # slot -> (page, access, unmapped)
+        self._hole_full = False     # a slot was taken from another page: flush at the fault
         # True while the runtime (not the guest) makes the engine translate
         # addresses: dropping translated code looks its pages up through
         # the TLB, and a refusal there would stop the guest with an error.
@@ -161,7 +170,7 @@ class UnicornVm(base.Vm):
             raise unicorn.UcError(err)
         self._fill_hook = fill
         self.uc.hook_add(unicorn.UC_HOOK_MEM_READ_UNMAPPED | unicorn.UC_HOOK_MEM_WRITE_UNMAPPED,
-                         self._on_hole, begin=_HOLE, end=_HOLE + 0xFFF)
+                         self._on_hole, begin=_HOLES, end=_HOLE - 1)
         self.uc.hook_add(unicorn.UC_HOOK_INTR, self._on_intr)
         self._lenient = False
         self.vcpus = []
@@ -259,13 +268,44 @@ class UnicornVm(base.Vm):
             self._denied = (vaddr, access, prot is None)
         if access == _UC_MEM_FETCH:
             return False                  # the address is RIP (run() reads it)
-        e.paddr = _HOLE                   # the hole hook learns the exact address
-        e.perms = _PERM_RW
+        # The hole hook learns the exact address. The entry carries only the
+        # denied kind of access: the other kind refills (and may be allowed).
+        slot = self._hole_of.get(vaddr)
+        if slot is None:
+            slot = len(self._hole_of)
+            if slot >= _HOLE_SLOTS:
+                slot = 0
+                self._hole_full = True    # another page's entry still points there
+            self._hole_of[vaddr] = slot
+        self._hole_rec[slot] = (vaddr, access, prot is None)
+        e.paddr = _HOLES + (slot << 12)
+        e.perms = unicorn.UC_PROT_WRITE if access == _UC_MEM_WRITE else _PERM_R
         return True
 
     def _on_hole(self, uc, access, addr, size, value, user_data):
-        page, acc, unmapped = self._denied
+        rec = self._hole_rec[((addr - _HOLES) >> 12) % _HOLE_SLOTS]
+        if rec is None:
+            rec = self._denied
+        page, acc, unmapped = rec
+        self._denied = rec
         self._fault = (page | (addr & 0xFFF), _ACCESS_NAME.get(acc, "read"), unmapped)
+        return False
+
+    def _flush_tlb(self):
+        """Drop every engine TLB entry (the hole entries with them)."""
+        # SAFETY: a control call on our engine handle with no arguments.
+        _lib.uc_ctl(self.handle, _CTL_TLB_FLUSH)
+        if self._hole_of:
+            self._hole_of = {}
+            self._hole_rec = [None] * _HOLE_SLOTS
+        self._hole_full = False
+
+    def _holes_in(self, start, end):
+        """True if a page of [start, end) has a hole TLB entry (it must go
+        before the page's permissions grow)."""
+        for page in self._hole_of:
+            if start <= page < end:
+                return True
         return False
 
     def _on_intr(self, uc, intno, user_data):
@@ -455,9 +495,10 @@ class UnicornVcpu(base.Vcpu):
         the hole with its exact address; a refused fetch stops the engine
         with an error or as interrupt 14, at RIP)."""
         vm = self.vm
-        # The hole's TLB entry must not outlive this fault.
-        # SAFETY: a control call on our engine handle with no arguments.
-        _lib.uc_ctl(vm.handle, _CTL_TLB_FLUSH)
+        if vm._hole_full or vm._fault is None:
+            # A slot serves two pages, or a refused fetch / unexplained
+            # refusal: no stale entry may outlive this fault.
+            vm._flush_tlb()
         page, acc, unmapped = vm._denied
         vm._denied = None
         reason = "unmapped" if unmapped else "protection"
