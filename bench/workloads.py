@@ -117,7 +117,7 @@ WORKLOADS: List[Workload] = [
     Workload("hello_static", "hello-world start-up (static)", "program", _bin("hello_static")),
     Workload("gcc", "gcc -O2 -c medium.c (2,457 lines)", "program",
              lambda ctx, n: [_which("gcc"), "-O2", "-c", str(INPUTS / "medium.c"), "-o", "medium.o"],
-             outputs=["medium.o"], needs=["gcc"], timeout=300),
+             outputs=["medium.o"], needs=["gcc"], timeout=900),   # unicorn on a loaded 2-core VM: > 300 s
     Workload("python3", "python3 pybench.py", "program",
              lambda ctx, n: [_which("python3"), str(INPUTS / "pybench.py"), "2"], needs=["python3"], quick=True),
     Workload("tar_czf", "tar czf of a 4 MB tree", "program",
@@ -130,7 +130,7 @@ WORKLOADS: List[Workload] = [
     Workload("java_version", "java -version (OpenJDK 17)", "program", lambda ctx, n: [str(JAVA), "-version"],
              setup=_java_setup, timeout=600),
     Workload("java_threads", "Java: 4 threads x 300 rounds of allocation (GC pressure)", "program",
-             _java_threads, setup=_java_setup, timeout=600),
+             _java_threads, setup=_java_setup, timeout=300),   # bounded: did not finish on unicorn before
 ]
 
 # Built from bench/workloads/<src>.c (dynamic unless noted).
