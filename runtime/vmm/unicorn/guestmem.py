@@ -93,7 +93,10 @@ class GuestMemory(object):
         end = addr + size
         lost, execd = self.prot.lost(addr, end, prot & 7)
         self.prot.set(addr, end, prot & 7)
-        if execd and not prot & 4:
+        if execd:
+            # Translated code goes with any change to executable pages (as
+            # before: a JIT's mprotect around its writes needs no reliance on
+            # the engine's self-modifying-code detection).
             self._drop_code(addr, end)
         if lost or self.vm._holes_in(addr, end):
             # A TLB entry may still grant what was taken away; granting more
