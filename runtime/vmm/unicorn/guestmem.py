@@ -55,13 +55,16 @@ class GuestMemory(object):
     # -- the Vm interface ---------------------------------------------------------
     def map(self, addr, size, prot):
         end = addr + size
-        flush = self._cover(addr, end) or self.vm._holes_in(addr, end)
+        self._cover(addr, end)
         if self._overlaps_hosted(addr, end):
             self._unhost(addr, end)
-            flush = True
         self.prot.set(addr, end, prot & 7)
-        if flush:
-            self.flush_tlb()
+        # Not needed for correctness (a new mapping only grants), but the
+        # engine resizes its TLB only when it is flushed: without a flush
+        # per mmap (what an engine region per mapping did implicitly) the
+        # TLB stayed small and cc1 took 3x the TLB fills (1.1M vs 368k, ~25%
+        # more CPU, measured).
+        self.flush_tlb()
 
     def map_host(self, addr, size, prot, host_address):
         end = addr + size
