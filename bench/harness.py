@@ -106,6 +106,22 @@ def ensure_qemu(install: bool = True) -> Optional[str]:
     return shutil.which("qemu-x86_64")
 
 
+def ensure_java(java: Path, package: str) -> Optional[str]:
+    """None when `java` exists, installing the distribution's `package` with
+    apt-get when missing and we are root; else the reason to skip."""
+    if java.exists():
+        return None
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        sys.stderr.write("bench: installing %s with apt-get\n" % package)
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        subprocess.run("apt-get update -qq >/dev/null 2>&1; apt-get install -y -qq --no-install-recommends "
+                       "%s >/dev/null 2>&1" % package, shell=True, env=env)
+        if java.exists():
+            return None
+        return "%s missing and `apt-get install %s` did not provide it" % (java, package)
+    return "%s missing (install the package %s as root)" % (java, package)
+
+
 def probe_lxpack(site: Optional[Path] = None, suffix: str = "") -> List[Runner]:
     """One runner per lxpack backend that probe_backends() knows, usable or
     not (with the reason); with *site*, runners of that snapshot named

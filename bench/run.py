@@ -114,15 +114,18 @@ class Bench:
     def run_workload(self, w: Workload) -> dict:
         cells = {}
         missing = [t for t in w.needs if not shutil.which(t, path=harness.FIXED_PATH)]
+        skip = "not installed: " + ", ".join(missing) if missing else None
+        if skip is None and w.setup is not None:
+            skip = w.setup()            # installs what the workload needs, or says why not
         for r in self.runners:
             cell = {"runner": r.name, "status": "ok", "reason": "", "n": w.n_full, "reps_planned": self.reps,
                     "runs": []}
             if not r.ok:
                 cell.update(status="not available", reason=r.reason, reps_planned=0)
-            elif missing:
-                cell.update(status="skipped", reason="not installed: " + ", ".join(missing), reps_planned=0)
+            elif skip:
+                cell.update(status="skipped", reason=skip, reps_planned=0)
             cells[r.name] = cell
-        if missing:
+        if skip:
             return cells
         # Native reference (also warms the page cache for every runner).
         ref = self.expected(w, w.n_full)

@@ -53,6 +53,7 @@ class Workload:
     quick: bool = False                    # part of `make bench-quick`
     timeout: float = 120.0
     rate: Optional[Tuple[str, float]] = None  # (unit, amount per op): also report amount/second, e.g. ("MB/s", 0.065536)
+    setup: Optional[Callable[[], Optional[str]]] = None  # installs what it needs; a reason to skip, or None
     # A host-side driver (make) that runs natively and puts the runner in a
     # tool it starts: (ctx, runner prefix) -> argv; argv above is then unused.
     host_side: Optional[Callable[[Ctx, List[str]], List[str]]] = None
@@ -73,6 +74,26 @@ def _sysc(mode):
 
 def _which(prog):
     return shutil.which(prog, path="/usr/local/bin:/usr/bin:/bin") or "/usr/bin/" + prog
+
+
+# OpenJDK 17 from the distribution (Debian's openjdk-17-jre-headless).
+JDK = Path("/usr/lib/jvm/java-17-openjdk-amd64")
+JAVA = JDK / "bin" / "java"
+JAVA_PROG = "JavaThreads"
+
+
+def _java_setup() -> Optional[str]:
+    from .harness import ensure_java
+    return ensure_java(JAVA, "openjdk-17-jre-headless")
+
+
+def _java_threads(ctx, n):
+    """The compiled class when javac was there at build time, else the
+    source run as a single-file program (the JVM compiles it in memory)."""
+    classes = ctx.bins / "java"
+    if (classes / (JAVA_PROG + ".class")).exists():
+        return [str(JAVA), "-cp", str(classes), JAVA_PROG]
+    return [str(JAVA), str(INPUTS / (JAVA_PROG + ".java"))]
 
 
 SH_LOOP = ('i=0; t=0; while [ "$i" -lt "$1" ]; do '
@@ -128,7 +149,7 @@ WORKLOADS: List[Workload] = [
     Workload("hello_static", "hello-world start-up (static)", "program", _bin("hello_static")),
     Workload("gcc", "gcc -O2 -c medium.c (2,457 lines)", "program",
              lambda ctx, n: [_which("gcc"), "-O2", "-c", str(INPUTS / "medium.c"), "-o", "medium.o"],
-             outputs=["medium.o"], needs=["gcc"], timeout=300),
+             outputs=["medium.o"], needs=["gcc"], timeout=900),   # unicorn on a loaded 2-core VM: > 300 s
     Workload("make40", "host make -j2: gcc -O2 -c of %d small C files" % MAKE40_FILES, "program",
              lambda ctx, n: [], outputs=["f%02d.o" % i for i in range(MAKE40_FILES)], needs=["gcc", "make"],
              timeout=600, host_side=_make40),
@@ -141,6 +162,10 @@ WORKLOADS: List[Workload] = [
     Workload("sqlite3", "sqlite3: insert 10,000 rows", "program",
              lambda ctx, n: [_which("sqlite3"), "bench.db", ".read %s" % (ctx.data / "inserts.sql")],
              needs=["sqlite3"], timeout=240, quick=True),
+    Workload("java_version", "java -version (OpenJDK 17)", "program", lambda ctx, n: [str(JAVA), "-version"],
+             setup=_java_setup, timeout=600),
+    Workload("java_threads", "Java: 4 threads x 300 rounds of allocation (GC pressure)", "program",
+             _java_threads, setup=_java_setup, timeout=300),   # bounded: did not finish on unicorn before
 ]
 
 # Built from bench/workloads/<src>.c (dynamic unless noted).
@@ -168,7 +193,7 @@ def build(log=print) -> Ctx:
     """Compile the workloads once (keyed by sources, flags and gcc version)
     and generate the data inputs; returns where they are."""
     h = hashlib.sha256()
-    for p in sorted(SRC.glob("*")) + [Path(__file__)]:
+    for p in sorted(SRC.glob("*")) + [INPUTS / (JAVA_PROG + ".java"), Path(__file__)]:
         h.update(p.name.encode() + b"\0" + p.read_bytes())
     h.update(_gcc_version().encode() + " ".join(CFLAGS).encode())
     root = cache_root() / h.hexdigest()[:16]
@@ -189,8 +214,23 @@ def build(log=print) -> Ctx:
     _make_tree(data / "tree")
     _make_sql(data / "inserts.sql")
     _make_c40(data / "make40")
+    _build_java(bins / "java", log)
     stamp.write_text("ok\n")
     return ctx
+
+
+def _build_java(out: Path, log) -> None:
+    """Compile the Java workload when the JDK's javac is there (else it runs
+    from source: see _java_threads)."""
+    javac = JDK / "bin" / "javac"
+    if not javac.exists():
+        log("bench: %s missing: java_threads runs from source" % javac)
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    r = subprocess.run([str(javac), "-d", str(out), str(INPUTS / (JAVA_PROG + ".java"))],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError("building %s failed:\n%s" % (JAVA_PROG, r.stderr))
 
 
 def _make_tree(root: Path) -> None:

@@ -22,6 +22,12 @@ def test_prot_map_agrees_with_a_page_dictionary():
             else:
                 ref[x] = p
         assert [m.lookup(x) for x in range(240)] == [ref.get(x) for x in range(240)]
+        c, d = sorted((rng.randrange(0, 240), rng.randrange(0, 240)))
+        d += 1
+        assert m.covers(c, d) == all(x in ref for x in range(c, d))
+        q = rng.choice([None, 0, 1, 3, 5, 7])
+        assert m.lost(c, d, q) == (any(ref[x] & ~(q or 0) for x in range(c, d) if x in ref),
+                                   any(ref[x] & 4 for x in range(c, d) if x in ref))
         assert m.starts == sorted(m.starts)
         assert all(s < e for s, e in zip(m.starts, m.ends))
         assert all(e <= s2 for e, s2 in zip(m.ends, m.starts[1:]))

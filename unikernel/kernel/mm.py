@@ -476,6 +476,8 @@ class Mm(object):
         if new_top > old_top:
             if not self.is_free(old_top, new_top) or not self._within_as_limit(old_top, new_top):
                 return self.brk_cur
+            if new_top - old_top > self.total_memory:
+                return self.brk_cur      # Linux's heuristic overcommit refuses more than RAM
             heap = self.find(old_top - 1) if old_top > self.brk_start else None
             try:
                 self.vm.map(old_top, new_top - old_top, PROT_READ | PROT_WRITE)

@@ -8,26 +8,28 @@ into Exit records. Knows nothing of Linux: the syscall hook hands each
 Speed: every guest system call passes through _on_syscall, so register
 access bypasses unicorn's high-level Python API (about 10 us a call) and uses
 the C library through ctypes with preallocated buffers (about 1 us). There
-are no per-instruction or per-block hooks. Memory: engine regions are
-read+write+exec and the guest's page permissions (pageprot.ProtMap) reach the
-engine through a virtual TLB filled by a hook on each TLB miss, so stores
-stay on the engine's fast path (in the default TLB mode every page is
-executable and every store took the slow dirty-tracking path) and mprotect
-never splits (copies) an engine region; a denied access ends in a hole page
-whose bounded hook reports the exact fault address.
+are no per-instruction or per-block hooks. Memory (guestmem.py): a few large
+read+write+exec engine regions over lazily reserved host memory; the
+guest's page permissions (pageprot.ProtMap) reach the engine through a
+virtual TLB filled by a hook on each TLB miss, so stores stay on the
+engine's fast path (in the default TLB mode every page is executable and
+every store took the slow dirty-tracking path) and mmap/munmap/mprotect
+never map, split or copy engine regions; a denied access ends in a hole
+page whose bounded hook reports the exact fault address.
 
 Threads: one engine runs one guest thread at a time; each Vcpu keeps its own
 saved context and the scheduler (unikernel) switches them.
 Travels inside bundles: Python 3.9.
 """
 import ctypes
+import struct as _struct
 
 import unicorn
 from unicorn import x86_const as X
 from unicorn.unicorn_py3 import unicorn as _ucpy
 
 from lxpack.runtime.vmm import base
-from lxpack.runtime.vmm.unicorn.pageprot import ProtMap
+from lxpack.runtime.vmm.unicorn.guestmem import GuestMemory
 
 # SAFETY: uclib is the loaded libunicorn with prototypes set by the binding;
 # we call it with the engine handle owned by a live Uc object only.
@@ -51,6 +53,12 @@ _HOOK_TLB_CB = ctypes.CFUNCTYPE(ctypes.c_bool, ctypes.c_void_p, ctypes.c_uint64,
 # this page alone with the exact address (the fill hook only sees the page).
 # A hook bound to one page leaves every other page on the fast path.
 _HOLE = (1 << 52) - 0x1000
+# A denied page's TLB entry points at one of these pages (below _HOLE) and
+# stays until the page's permissions grow (or all are in use): a program
+# that faults on the same pages again and again (a JVM's safepoint polls
+# and null checks) neither refills its TLB nor re-runs the fill hook.
+_HOLE_SLOTS = 16
+_HOLES = _HOLE - _HOLE_SLOTS * 0x1000
 _UNTIL = 0xFFFFFFFFFFFFFFFF         # run()'s end address: never reached
 _UNTIL_PAGE = _UNTIL & ~0xFFF
 _UC_MEM_FETCH = unicorn.UC_MEM_FETCH
@@ -65,6 +73,13 @@ GPR_NAMES = ("rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp",
              "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",
              "rip", "rflags", "fs_base", "gs_base")
 _GPR_IDS = [getattr(X, "UC_X86_REG_" + ("EFLAGS" if n == "rflags" else n.upper())) for n in GPR_NAMES]
+_GPR_ID = dict(zip(GPR_NAMES, _GPR_IDS))
+# The FPU/SSE registers a signal frame saves, in 16-byte slots (XMM: 16 bytes,
+# ST: uc_x86_float80), and those sigreturn restores (as before: not ST0-7).
+_XMM_IDS = [getattr(X, "UC_X86_REG_XMM%d" % i) for i in range(16)]
+_FPU_READ_IDS = ([X.UC_X86_REG_FPCW, X.UC_X86_REG_FPSW, X.UC_X86_REG_FPTAG, X.UC_X86_REG_MXCSR]
+                 + [getattr(X, "UC_X86_REG_ST%d" % i) for i in range(8)] + _XMM_IDS)
+_FPU_WRITE_IDS = [X.UC_X86_REG_FPCW, X.UC_X86_REG_FPSW, X.UC_X86_REG_MXCSR] + _XMM_IDS
 _SYSCALL_IDS = [X.UC_X86_REG_RAX, X.UC_X86_REG_RDI, X.UC_X86_REG_RSI, X.UC_X86_REG_RDX,
                 X.UC_X86_REG_R10, X.UC_X86_REG_R8, X.UC_X86_REG_R9]
 
@@ -86,6 +101,22 @@ class _RegBatch(object):
         self.vals = (ctypes.c_uint64 * n)()
         base_addr = ctypes.addressof(self.vals)
         self.ptrs = (ctypes.c_void_p * n)(*[base_addr + 8 * i for i in range(n)])
+
+
+class _WideBatch(object):
+    """Like _RegBatch, with a zero-padded 16-byte little-endian slot per register."""
+
+    def __init__(self, ids):
+        n = len(ids)
+        self.n = n
+        self.ids = (ctypes.c_int * n)(*ids)
+        self.buf = (ctypes.c_ubyte * (16 * n))()
+        base_addr = ctypes.addressof(self.buf)
+        self.ptrs = (ctypes.c_void_p * n)(*[base_addr + 16 * i for i in range(n)])
+
+
+def _u(raw, off, size):
+    return int.from_bytes(raw[off:off + size], "little")
 
 
 class UnicornBackend(base.Backend):
@@ -118,8 +149,12 @@ class UnicornVm(base.Vm):
         self.uc.reg_write(X.UC_X86_REG_MXCSR, 0x1F80)
         # Page permissions live in self.prot and reach the engine through a
         # virtual TLB filled by _on_tlb_fill (pageprot.py says why).
-        self.prot = ProtMap()
+        self.mem = GuestMemory(self)
+        self.prot = self.mem.prot
         self._denied = None         # (page, access, unmapped) the fill hook refused
+        self._hole_of = {}          # page -> hole slot its TLB entry points at (until a TLB flush)
+        self._hole_rec = [None] * _HOLE_SLOTS   # slot -> (page, access, unmapped)
+        self._hole_full = False     # a slot was taken from another page: flush at the fault
         # True while the runtime (not the guest) makes the engine translate
         # addresses: dropping translated code looks its pages up through
         # the TLB, and a refusal there would stop the guest with an error.
@@ -135,7 +170,7 @@ class UnicornVm(base.Vm):
             raise unicorn.UcError(err)
         self._fill_hook = fill
         self.uc.hook_add(unicorn.UC_HOOK_MEM_READ_UNMAPPED | unicorn.UC_HOOK_MEM_WRITE_UNMAPPED,
-                         self._on_hole, begin=_HOLE, end=_HOLE + 0xFFF)
+                         self._on_hole, begin=_HOLES, end=_HOLE - 1)
         self.uc.hook_add(unicorn.UC_HOOK_INTR, self._on_intr)
         self._lenient = False
         self.vcpus = []
@@ -155,57 +190,24 @@ class UnicornVm(base.Vm):
     def _on_syscall(self, uch, user_data):
         self.running._on_syscall(uch, user_data)
 
-    # -- memory ---------------------------------------------------------------
-    # Engine regions are all read+write+exec; the guest's permissions are
-    # self.prot's, applied by the TLB-fill hook, so a protection change
-    # never splits (copies) an engine region.
-    # The engine calls below may drop translated code, which looks pages up
-    # through the TLB: they run with the fill hook lenient (see __init__).
+    # -- memory (guestmem.py) ----------------------------------------------------
     def map(self, addr, size, prot):
-        self._lenient = True
-        try:
-            self.uc.mem_map(addr, size, unicorn.UC_PROT_ALL)
-        finally:
-            self._lenient = False
-        self.prot.set(addr, addr + size, prot & 7)
+        self.mem.map(addr, size, prot)
 
     def map_host(self, addr, size, prot, host_address):
         """Map host memory (e.g. a host mmap of a shared file) at addr."""
-        self._lenient = True
-        try:
-            # SAFETY: the caller keeps the host mapping alive until unmap().
-            self.uc.mem_map_ptr(addr, size, unicorn.UC_PROT_ALL, host_address)
-        finally:
-            self._lenient = False
-        self.prot.set(addr, addr + size, prot & 7)
+        self.mem.map_host(addr, size, prot, host_address)
 
     def unmap(self, addr, size):
-        self._lenient = True
-        try:
-            self.uc.mem_unmap(addr, size)
-        finally:
-            self._lenient = False
-        self.prot.set(addr, addr + size, None)
-        self._flush_code(addr, size)
+        self.mem.unmap(addr, size)
 
     def protect(self, addr, size, prot):
-        self.prot.set(addr, addr + size, prot & 7)
-        self._flush_code(addr, size)
-
-    def _flush_code(self, addr, size):
-        # Translated blocks of the old mapping must not run again, and the
-        # soft TLB must not keep a permission mem_protect took away.
-        self._lenient = True
-        try:
-            self.uc.ctl_remove_cache(addr, addr + size)
-        except unicorn.UcError:
-            pass
-        finally:
-            self._lenient = False
-        # SAFETY: a control call on our engine handle with no arguments.
-        _lib.uc_ctl(self.handle, _CTL_TLB_FLUSH)
+        self.mem.protect(addr, size, prot)
 
     def read(self, addr, size):
+        # Engine regions (slots) also hold unmapped pages: the map decides.
+        if not self.mem.covers(addr, size):
+            raise base.GuestFault(addr, size)
         buf = ctypes.create_string_buffer(size)
         # SAFETY: buf has size bytes.
         if _lib.uc_mem_read(self.handle, addr, buf, size) != 0:
@@ -213,6 +215,8 @@ class UnicornVm(base.Vm):
         return buf.raw
 
     def write(self, addr, data):
+        if not self.mem.covers(addr, len(data)):
+            raise base.GuestFault(addr, len(data))
         # SAFETY: data is a bytes-like object of len(data) bytes.
         if _lib.uc_mem_write(self.handle, addr, bytes(data), len(data)) != 0:
             raise base.GuestFault(addr, len(data))
@@ -264,13 +268,44 @@ class UnicornVm(base.Vm):
             self._denied = (vaddr, access, prot is None)
         if access == _UC_MEM_FETCH:
             return False                  # the address is RIP (run() reads it)
-        e.paddr = _HOLE                   # the hole hook learns the exact address
-        e.perms = _PERM_RW
+        # The hole hook learns the exact address. The entry carries only the
+        # denied kind of access: the other kind refills (and may be allowed).
+        slot = self._hole_of.get(vaddr)
+        if slot is None:
+            slot = len(self._hole_of)
+            if slot >= _HOLE_SLOTS:
+                slot = 0
+                self._hole_full = True    # another page's entry still points there
+            self._hole_of[vaddr] = slot
+        self._hole_rec[slot] = (vaddr, access, prot is None)
+        e.paddr = _HOLES + (slot << 12)
+        e.perms = unicorn.UC_PROT_WRITE if access == _UC_MEM_WRITE else _PERM_R
         return True
 
     def _on_hole(self, uc, access, addr, size, value, user_data):
-        page, acc, unmapped = self._denied
+        rec = self._hole_rec[((addr - _HOLES) >> 12) % _HOLE_SLOTS]
+        if rec is None:
+            rec = self._denied
+        page, acc, unmapped = rec
+        self._denied = rec
         self._fault = (page | (addr & 0xFFF), _ACCESS_NAME.get(acc, "read"), unmapped)
+        return False
+
+    def _flush_tlb(self):
+        """Drop every engine TLB entry (the hole entries with them)."""
+        # SAFETY: a control call on our engine handle with no arguments.
+        _lib.uc_ctl(self.handle, _CTL_TLB_FLUSH)
+        if self._hole_of:
+            self._hole_of = {}
+            self._hole_rec = [None] * _HOLE_SLOTS
+        self._hole_full = False
+
+    def _holes_in(self, start, end):
+        """True if a page of [start, end) has a hole TLB entry (it must go
+        before the page's permissions grow)."""
+        for page in self._hole_of:
+            if start <= page < end:
+                return True
         return False
 
     def _on_intr(self, uc, intno, user_data):
@@ -287,6 +322,9 @@ class UnicornVcpu(base.Vcpu):
         self.handle = vm.handle
         self._args = _RegBatch(_SYSCALL_IDS)
         self._gprs = _RegBatch(_GPR_IDS)
+        self._set = _RegBatch(_GPR_IDS)           # ids rewritten per set_regs call
+        self._fpu = _WideBatch(_FPU_READ_IDS)
+        self._fpu_in = _WideBatch(_FPU_WRITE_IDS)
         self._one = ctypes.c_uint64()
         self._one_ref = ctypes.byref(self._one)
         self._stop = False
@@ -318,13 +356,18 @@ class UnicornVcpu(base.Vcpu):
         """Write the registers named in the dict `regs`. A RIP change asked
         for from inside a hook takes effect when the run loop resumes (unicorn
         does not honour PC writes from an instruction hook reliably)."""
+        b = self._set
+        n = 0
         for name, value in regs.items():
             if name == "rip" and self.vm.running is self:
                 self._next_rip = value
                 self.request_stop()
                 continue
-            self._one.value = value & 0xFFFFFFFFFFFFFFFF
-            _lib.uc_reg_write(self.handle, _GPR_IDS[GPR_NAMES.index(name)], self._one_ref)
+            b.ids[n] = _GPR_ID[name]
+            b.vals[n] = value & 0xFFFFFFFFFFFFFFFF
+            n += 1
+        if n:
+            _lib.uc_reg_write_batch(self.handle, b.ids, b.ptrs, n)
 
     def get_reg(self, name):
         if name == "rip" and self._next_rip is not None:
@@ -336,32 +379,34 @@ class UnicornVcpu(base.Vcpu):
         self.set_regs({name: value})
 
     def get_fpu_state(self):
-        """The FXSAVE-format 512-byte FPU/SSE area (for signal frames)."""
-        import struct
-        fcw = self.uc.reg_read(X.UC_X86_REG_FPCW)
-        fsw = self.uc.reg_read(X.UC_X86_REG_FPSW)
-        ftw = self.uc.reg_read(X.UC_X86_REG_FPTAG)
-        mxcsr = self.uc.reg_read(X.UC_X86_REG_MXCSR)
+        """The FXSAVE-format 512-byte FPU/SSE area (for signal frames).
+        One batched engine call (the binding's reg_read per register cost
+        ~0.9 ms a frame: signal delivery is a hot path for programs that
+        fault on purpose)."""
+        b = self._fpu
+        ctypes.memset(b.buf, 0, len(b.buf))
+        _lib.uc_reg_read_batch(self.handle, b.ids, b.ptrs, b.n)
+        raw = bytes(b.buf)
         area = bytearray(512)
-        struct.pack_into("<HHBxHQQII", area, 0, fcw, fsw, _abridged_tag(ftw), 0, 0, 0, mxcsr, 0xFFFF)
-        for i in range(8):
-            st = self.uc.reg_read(getattr(X, "UC_X86_REG_ST%d" % i))
-            mant, exp = st if isinstance(st, tuple) else (st & ((1 << 64) - 1), st >> 64)
-            struct.pack_into("<QH", area, 32 + 16 * i, mant, exp)
-        for i in range(16):
-            x = self.uc.reg_read(getattr(X, "UC_X86_REG_XMM%d" % i))
-            area[160 + 16 * i:176 + 16 * i] = x.to_bytes(16, "little")
+        _struct.pack_into("<HHBxHQQII", area, 0, _u(raw, 0, 2), _u(raw, 16, 2), _abridged_tag(_u(raw, 32, 2)),
+                          0, 0, 0, _u(raw, 48, 4), 0xFFFF)
+        for i in range(8):              # ST0-7: 64-bit mantissa, 16-bit sign+exponent
+            o = 64 + 16 * i
+            area[32 + 16 * i:42 + 16 * i] = raw[o:o + 10]
+        o = 64 + 16 * 8
+        area[160:416] = raw[o:o + 256]   # XMM0-15
         return bytes(area)
 
     def set_fpu_state(self, area):
-        import struct
-        fcw, fsw, _tag, _op, _ip, _dp, mxcsr = struct.unpack_from("<HHBxHQQI", area, 0)
-        self.uc.reg_write(X.UC_X86_REG_FPCW, fcw)
-        self.uc.reg_write(X.UC_X86_REG_FPSW, fsw)
-        self.uc.reg_write(X.UC_X86_REG_MXCSR, mxcsr & 0xFFFF)
-        for i in range(16):
-            self.uc.reg_write(getattr(X, "UC_X86_REG_XMM%d" % i),
-                              int.from_bytes(area[160 + 16 * i:176 + 16 * i], "little"))
+        fcw, fsw, _tag, _op, _ip, _dp, mxcsr = _struct.unpack_from("<HHBxHQQI", area, 0)
+        b = self._fpu_in
+        buf = b.buf
+        ctypes.memset(buf, 0, len(buf))
+        _struct.pack_into("<H", buf, 0, fcw)
+        _struct.pack_into("<H", buf, 16, fsw)
+        _struct.pack_into("<I", buf, 32, mxcsr & 0xFFFF)
+        ctypes.memmove(ctypes.addressof(buf) + 48, bytes(area[160:416]), 256)
+        _lib.uc_reg_write_batch(self.handle, b.ids, b.ptrs, b.n)
 
     # -- running ---------------------------------------------------------------
     def request_stop(self):
@@ -459,9 +504,10 @@ class UnicornVcpu(base.Vcpu):
         the hole with its exact address; a refused fetch stops the engine
         with an error or as interrupt 14, at RIP)."""
         vm = self.vm
-        # The hole's TLB entry must not outlive this fault.
-        # SAFETY: a control call on our engine handle with no arguments.
-        _lib.uc_ctl(vm.handle, _CTL_TLB_FLUSH)
+        if vm._hole_full or vm._fault is None:
+            # A slot serves two pages, or a refused fetch / unexplained
+            # refusal: no stale entry may outlive this fault.
+            vm._flush_tlb()
         page, acc, unmapped = vm._denied
         vm._denied = None
         reason = "unmapped" if unmapped else "protection"

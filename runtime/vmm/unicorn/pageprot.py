@@ -52,3 +52,32 @@ class ProtMap(object):
         starts[i:j] = [k[0] for k in keep]
         ends[i:j] = [k[1] for k in keep]
         prots[i:j] = [k[2] for k in keep]
+
+    def covers(self, start, end):
+        """True if every byte of [start, end) is mapped (any prot)."""
+        starts, ends = self.starts, self.ends
+        i = bisect.bisect_right(starts, start) - 1
+        if i < 0 or ends[i] <= start:
+            return False
+        while ends[i] < end:
+            if i + 1 >= len(starts) or starts[i + 1] != ends[i]:
+                return False
+            i += 1
+        return True
+
+    def lost(self, start, end, prot):
+        """(bits, exec): whether some page of [start, end) has a permission
+        bit that `prot` (None: unmapped) lacks, and whether some page there
+        is executable (translated code may exist only for those)."""
+        new = prot or 0
+        starts, ends, prots = self.starts, self.ends, self.prots
+        i = bisect.bisect_right(ends, start)
+        lost = execd = False
+        while i < len(starts) and starts[i] < end:
+            p = prots[i]
+            if p & ~new:
+                lost = True
+            if p & 4:
+                execd = True
+            i += 1
+        return lost, execd
