@@ -4,7 +4,7 @@ engine, and futex wait queues.
 Owns: CpuLock (which task owns the engine; FIFO hand-off), preemption (the
 owner yields at the end of its next system call once its 10 ms slice is
 over, or once another thread becomes runnable after it ran 1 ms; an
-inexact hard stop only after 2 s without a system call), LeaveHook (a
+inexact hard stop only after 0.5 s without a system call), LeaveHook (a
 blocking call made from inside the engine's syscall hook must first leave
 it, because another thread cannot enter the engine while this one is
 suspended inside it), and FutexTable.
@@ -28,8 +28,10 @@ TIME_SLICE = 0.010
 # A thread that makes no system call for this long while others wait is
 # stopped the hard way (Vcpu.kick with no grace). On unicorn that stop is
 # not exact (UnicornVcpu.request_stop says why), so it is only a liveness
-# fallback for spin-waits, far above any time slice.
-SPIN_FALLBACK = 2.0
+# fallback for spin-waits, far above any time slice (2 s made a program whose
+# thread spins while another waits crawl: 12 s for exit_with_threads; 0.5 s: 3 s,
+# and thread_counters 6/6 right under two CPU hogs).
+SPIN_FALLBACK = 0.5
 # A thread that becomes runnable (a futex wake, a host wait ending) asks
 # the owner to yield at its next system call once the owner has run this
 # long, instead of waiting for the end of the time slice.
