@@ -35,6 +35,11 @@ from lxpack.runtime.vmm.unicorn.pageprot import ProtMap
 # 64 MiB: a JVM's 6 GiB heap reservation is ~100 regions; punching a shared
 # mapping into a slot costs ~20 us per MiB of slot (measured, unicorn 2.1).
 SLOT = 64 << 20
+# At most this many slots (256 GiB of guest address space backed by
+# reservations): each is an engine region, and a fuzzer's 64 TiB
+# MAP_NORESERVE mapping made a million of them (a hang). Beyond, mmap
+# fails with ENOMEM, as an engine region per mapping did before.
+MAX_SLOTS = 4096
 _ALL = unicorn.UC_PROT_ALL
 _CLEAR_MAX = 64 << 10       # munmap of up to this many bytes clears instead of dropping pages
 
@@ -135,7 +140,11 @@ class GuestMemory(object):
     def _cover(self, addr, end):
         """Make the slots holding [addr, end); True if one was made."""
         made = False
-        for k in range(addr // SLOT, (end - 1) // SLOT + 1):
+        first, last = addr // SLOT, (end - 1) // SLOT
+        if last - first + 1 > MAX_SLOTS or len(self.slots) + sum(
+                1 for k in range(first, last + 1) if k not in self.slots) > MAX_SLOTS:
+            raise MemoryError("guest mappings beyond %d GiB" % (MAX_SLOTS * SLOT >> 30))
+        for k in range(first, last + 1):
             if k in self.slots:
                 continue
             host = host_memory.reserve(SLOT)
