@@ -33,8 +33,12 @@ class KvmVm(base.Vm):
 
     def __init__(self, backend):
         self.backend = backend
-        self.kvm = os.open("/dev/kvm", os.O_RDWR | os.O_CLOEXEC)
-        self.fd = K.ioctl(self.kvm, K.KVM_CREATE_VM, 0)
+        from lxpack.runtime.vmm.kvm.backend import take_probed
+        self.kvm, self.fd = take_probed()          # the backend probe's, once per process
+        if self.kvm is None:
+            self.kvm = os.open("/dev/kvm", os.O_RDWR | os.O_CLOEXEC)
+        if self.fd is None:
+            self.fd = K.ioctl(self.kvm, K.KVM_CREATE_VM, 0)
         self._move_fds_high()
         self.run_size = K.ioctl(self.kvm, K.KVM_GET_VCPU_MMAP_SIZE)
         self.host_base = K.mmap(PHYS_SIZE, K.PROT_READ | K.PROT_WRITE,
