@@ -24,6 +24,13 @@ from lxpack.runtime.vmm.kvm.vcpu import KvmVcpu
 PHYS_SIZE = 64 << 30          # guest-physical window of slot 0 (host memory reserved lazily)
 PHYS_CHUNK = 1 << 30          # ... registered with KVM this much at a time (_register_phys)
 SHARED_GPA_BASE = 1 << 40     # where shared host mappings get their own slots
+# An execve leaves the old image's host-mapping slots in the VM, unreachable
+# (the new page tables never point at their guest-physical addresses, and
+# the host memory behind them is unmapped, which drops KVM's entries): each
+# slot change waits for an SRCU grace period (~0.05 ms idle, 3-5 ms on a
+# busy host), and a fork child registers only the live ones. Deleted in one
+# go once this many have piled up.
+STALE_SLOTS_MAX = 64
 
 
 class KvmVm(base.Vm):
@@ -45,6 +52,8 @@ class KvmVm(base.Vm):
                                 K.MAP_PRIVATE | K.MAP_ANONYMOUS | K.MAP_NORESERVE)
         self.slots = []                   # (slot, gpa, size, host): what a forked child registers again
         self.free_slot_ids = []           # ids of deleted slots (map_host memory unmapped), reused first
+        self.next_slot_id = 0             # the lowest id never used in this VM
+        self.stale_slots = []             # map_host slots an execve left behind (STALE_SLOTS_MAX)
         self.phys_registered = 0          # slot-0 memory is given to KVM in PHYS_CHUNK steps
         self._register_phys(PHYS_CHUNK)
         self.phys = PhysAllocator(self.host_base, PHYS_SIZE, grow=self._register_phys)
@@ -73,7 +82,11 @@ class KvmVm(base.Vm):
             self.phys_registered = gpa + size
 
     def _add_slot(self, gpa, size, host):
-        slot = self.free_slot_ids.pop() if self.free_slot_ids else len(self.slots)
+        if self.free_slot_ids:
+            slot = self.free_slot_ids.pop()
+        else:
+            slot = self.next_slot_id
+            self.next_slot_id += 1
         self._set_slot(slot, gpa, size, host)
         self.slots.append((slot, gpa, size, host))
 
@@ -226,7 +239,8 @@ class KvmVm(base.Vm):
         """execve in a single-threaded process keeps the VM (KVM_CREATE_VM,
         the slots and a vCPU cost ~1-3 ms here, and the old VM's teardown
         more): slot-0 memory is zeroed (MADV_DONTNEED) but for the time
-        page KVM keeps writing, the shared slots are deleted, the kernel
+        page KVM keeps writing, the shared slots are left in place unreachable
+        (STALE_SLOTS_MAX: deleting each costs an SRCU grace period), the kernel
         half and a new address space are rebuilt and the vCPU starts anew."""
         if len(self.vcpus) != 1:
             return False
@@ -238,12 +252,17 @@ class KvmVm(base.Vm):
         except OSError:
             return False
         with self.lock:
-            for slot, gpa, _size, host in self.slots:
-                if gpa >= SHARED_GPA_BASE:                   # ids may be reused: not only the list's tail
+            shared = [s for s in self.slots if s[1] >= SHARED_GPA_BASE]
+            if len(self.stale_slots) + len(shared) <= STALE_SLOTS_MAX:
+                self.stale_slots.extend(shared)           # left in place (their ids and addresses stay taken)
+            else:
+                for slot, gpa, _size, host in self.stale_slots + shared:
                     self._set_slot(slot, gpa, 0, host)       # memory_size 0 deletes the slot
+                self.stale_slots = []
+                self.free_slot_ids = []                   # ids 0..len(keep)-1 in use, the rest unused
+                self.next_slot_id = len(keep)
+                self.next_shared_gpa = SHARED_GPA_BASE
             self.slots = keep
-            self.free_slot_ids = []                       # ids 0..len(keep)-1 in use, the rest unused
-            self.next_shared_gpa = SHARED_GPA_BASE
             clock = self.read_phys(L.TIMEPAGE, 0x1000)
             K.madvise_dontneed(self.host_base, self.phys.bump)
             self._pw(L.TIMEPAGE, clock)
@@ -279,6 +298,7 @@ class KvmVm(base.Vm):
         self.fd = fds.move_high(K.ioctl(self.kvm, K.KVM_CREATE_VM, 0), fds.OFFSET_VMM)
         for slot, gpa, size, host in self.slots:
             self._set_slot(slot, gpa, size, host)
+        self.stale_slots = []                     # the parent's; this VM never had them
         self._pw(L.TIMEPAGE, b"\0" * 96)          # a new kvmclock: stale until rewritten
         self._pw(L.FASTCOUNT, b"\0" * 4096)       # --stats counts this process's calls only
         for v, st in zip(self.vcpus, states):
