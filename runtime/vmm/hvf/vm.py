@@ -22,9 +22,9 @@ from lxpack.runtime.vmm.hvf import _hv as H
 from lxpack.runtime.vmm.hvf.assist import HvfAssist
 from lxpack.runtime.vmm.hvf.vcpu import HvfVcpu
 from lxpack.runtime.vmm.kvm import _abi as K
-from lxpack.runtime.vmm.kvm import layout as L
-from lxpack.runtime.vmm.kvm.pagetable import AddressSpace, PhysAllocator
-from lxpack.runtime.vmm.kvm.vm import KvmVm
+from lxpack.runtime.vmm.x86guest import kernel
+from lxpack.runtime.vmm.x86guest import layout as L
+from lxpack.runtime.vmm.x86guest.pagetable import AddressSpace, PhysAllocator
 
 PHYS_SIZE = 64 << 30
 PHYS_CHUNK = 1 << 30
@@ -76,7 +76,7 @@ class HvfVm(base.Vm):
         self._register_phys(PHYS_CHUNK)
         self.phys = PhysAllocator(self.host_base, PHYS_SIZE, grow=self._register_phys)
         self.aspace = AddressSpace(self.phys)
-        KvmVm._setup_kernel(self)         # the kernel half, GDT/IDT/TSS, entry.bin: as kvm lays them out
+        self._setup_kernel()
         self.clock_offsets = None
         self.clock = None                 # (tsc_ref, mul, shift) of the time page
         self.set_clock_offsets()
@@ -105,6 +105,10 @@ class HvfVm(base.Vm):
     def _pw(self, gpa, data):
         # SAFETY: gpa lies in this image's reserved host memory.
         ctypes.memmove(self.host_base + gpa, data, len(data))
+
+    def _setup_kernel(self):
+        """The kernel half, GDT/IDT/TSS, entry.bin: as kvm lays them out."""
+        kernel.setup(self._pw, self.aspace, self.backend.guest_code, self.backend.cpl3_syscall)
 
     # -- the guest clock: a pvclock record from the TSC (read by the vDSO) --------------------------
     def set_clock_offsets(self):
