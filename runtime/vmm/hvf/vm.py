@@ -123,9 +123,20 @@ class HvfVm(base.Vm):
         while mul < 1 << 31:
             shift -= 1
             mul = (10 ** 9 << (32 - shift)) // hz
-        ref = self.session.guest_tsc()
-        mono = _time.clock_gettime_ns(_time.CLOCK_MONOTONIC)
+        # The anchor: a TSC reading between two CLOCK_MONOTONIC readings,
+        # the tightest pair of a few (one pair can be split by a preemption
+        # on a loaded host: the guest clock would then be off the host's by
+        # that much for the life of the VM).
+        best = None
+        for _ in range(5):
+            t1 = _time.clock_gettime_ns(_time.CLOCK_MONOTONIC)
+            tsc = self.session.guest_tsc()
+            t2 = _time.clock_gettime_ns(_time.CLOCK_MONOTONIC)
+            if best is None or t2 - t1 < best[0]:
+                best = (t2 - t1, tsc, (t1 + t2) // 2)
+        _gap, ref, mono = best
         real = _time.time_ns()
+        real -= _time.clock_gettime_ns(_time.CLOCK_MONOTONIC) - mono     # CLOCK_REALTIME at the anchor
         # struct pvclock_vcpu_time_info: version, tsc_timestamp, system_time, mul, shift, flags (stable)
         self._pw(L.TIMEPAGE, struct.pack("<IIQQIbB2x", 1, 0, ref, 0, mul, shift, 1))
         self._pw(L.TIMEPAGE, struct.pack("<I", 2))
