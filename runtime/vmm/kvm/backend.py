@@ -11,6 +11,7 @@ Knows CPUs and memory, not Linux. Travels inside bundles: Python 3.9.
 import os
 import struct
 
+from lxpack.runtime import pkgdata
 from lxpack.runtime.vmm import base
 from lxpack.runtime.vmm.kvm import _abi as K
 from lxpack.runtime.vmm.x86guest import layout as L
@@ -18,14 +19,6 @@ from lxpack.runtime.vmm.kvm import vcpu as _vcpu
 from lxpack.runtime.vmm.kvm.vm import KvmVm
 
 _FACTS = None                  # cpu_facts() of this host's KVM, found once per process
-
-
-def _get_data(package, name):
-    """pkgutil.get_data(package, name) without importing pkgutil (~5 ms a
-    start); the packager finds the files a bundle needs by this call."""
-    import importlib
-    pkg = importlib.import_module(package)
-    return pkg.__spec__.loader.get_data(os.path.join(os.path.dirname(pkg.__file__), name))
 
 
 def probe():
@@ -61,7 +54,7 @@ class KvmBackend(base.Backend):
 
     def create_vm(self):
         if self.guest_code is None:
-            self.guest_code = _get_data("lxpack.unikernel.guest", "entry.bin")
+            self.guest_code = pkgdata.get_data("lxpack.unikernel.guest", "entry.bin")
         return KvmVm(self)
 
     def supported_cpuid(self, kvm_fd):
