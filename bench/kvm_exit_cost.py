@@ -28,7 +28,7 @@ import time
 
 from lxpack.runtime.vmm.kvm import _abi as K
 from lxpack.runtime.vmm.kvm import backend as B
-from lxpack.runtime.vmm.kvm import layout as L
+from lxpack.runtime.vmm.x86guest import layout as L
 
 USER_CODE = 0x400000
 KERNEL_CODE = 0x1F000        # a free page of the kernel half (phys = kernel VA - KBASE)

@@ -1,5 +1,5 @@
 """The committed guest entry code (unikernel/guest/entry.bin) is what
-entry.S assembles to, and the offsets runtime/vmm/kvm/layout.py and
+entry.S assembles to, and the offsets runtime/vmm/x86guest/layout.py and
 fastpath.py hard-code for it (sysret, served functions, exception stubs)
 match its symbols."""
 import shutil
@@ -10,8 +10,8 @@ import pytest
 
 from lxpack.abi.syscalls_x86_64 import (NR_arch_prctl, NR_brk, NR_getcpu, NR_getrandom, NR_rt_sigaction,
                                         NR_rt_sigprocmask, NR_set_tid_address)
-from lxpack.runtime.vmm.kvm import fastpath as F
-from lxpack.runtime.vmm.kvm import layout as L
+from lxpack.runtime.vmm.x86guest import fastpath as F
+from lxpack.runtime.vmm.x86guest import layout as L
 
 GUEST = Path(__file__).resolve().parents[2] / "unikernel" / "guest"
 NR = {"fn_set_tid_address": NR_set_tid_address, "fn_arch_prctl": NR_arch_prctl, "fn_getcpu": NR_getcpu,

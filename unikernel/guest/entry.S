@@ -1,7 +1,7 @@
 /* lxpack guest kernel entry (hardware backends: kvm, later hvf).
  *
  * Runs at ring 0 inside the VM, at virtual KBASE + 0x14000 (see
- * runtime/vmm/kvm/layout.py for the physical and virtual layout). It has
+ * runtime/vmm/x86guest/layout.py for the physical and virtual layout). It has
  * two jobs only; everything else is done by the unikernel on the host side:
  *
  *   syscall_entry (MSR_LSTAR): system calls whose result is a per-process
@@ -31,7 +31,7 @@
     .intel_syntax noprefix
     /* The syscall entry and its tables live in user-accessible pages at
      * 0x2000-0x6000, below the lowest address Linux lets programs map
-     * (vm.mmap_min_addr = 0x10000): see runtime/vmm/kvm/layout.py for why. */
+     * (vm.mmap_min_addr = 0x10000): see runtime/vmm/x86guest/layout.py for why. */
     .set FASTMASK, 0x3000               /* 512-bit mask: syscalls served in the VM */
     .set FASTVALS, 0x4000               /* 512 x u64 results */
     .set FASTCOUNT, 0x5000              /* 512 x u64 counters, read by --stats */

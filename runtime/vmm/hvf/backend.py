@@ -7,7 +7,7 @@ object boot gets from the registry (HvfBackend: the framework's VMX
 capabilities, the CPUID the guest sees, the TSC frequency of the guest
 clock). The VM is vm.py's HvfVm, its vCPUs vcpu.py's HvfVcpu, its in-VM
 assistance assist.py's HvfAssist. It runs the kvm backend's guest code and
-exit protocol (unikernel/guest/entry.bin; runtime/vmm/kvm/layout.py,
+exit protocol (unikernel/guest/entry.bin; runtime/vmm/x86guest/layout.py,
 fastpath.py, pagetable.py are used as they are, not copied).
 Knows CPUs and memory, not Linux. Travels inside bundles: Python 3.9.
 """
@@ -20,7 +20,7 @@ import sys
 from lxpack.runtime import pkgdata
 from lxpack.runtime.vmm import base
 from lxpack.runtime.vmm.hvf import _hv as H
-from lxpack.runtime.vmm.kvm import layout as L
+from lxpack.runtime.vmm.x86guest import layout as L
 
 _FACTS = None
 

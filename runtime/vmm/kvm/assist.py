@@ -15,8 +15,8 @@ from lxpack.abi.time import (CLOCK_BOOTTIME, CLOCK_MONOTONIC, CLOCK_MONOTONIC_CO
                              CLOCK_REALTIME, CLOCK_REALTIME_COARSE)
 from lxpack.runtime.vmm import base
 from lxpack.runtime.vmm.kvm import _abi as K
-from lxpack.runtime.vmm.kvm import fastpath
-from lxpack.runtime.vmm.kvm import layout as L
+from lxpack.runtime.vmm.x86guest import fastpath
+from lxpack.runtime.vmm.x86guest import layout as L
 
 # The clocks the time page serves (as the vDSO does), and those of them
 # that count real time.

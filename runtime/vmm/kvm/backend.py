@@ -15,7 +15,7 @@ import struct
 from lxpack.runtime import pkgdata
 from lxpack.runtime.vmm import base
 from lxpack.runtime.vmm.kvm import _abi as K
-from lxpack.runtime.vmm.kvm import layout as L
+from lxpack.runtime.vmm.x86guest import layout as L
 from lxpack.runtime.vmm.kvm import vcpu as _vcpu
 from lxpack.runtime.vmm.kvm.vm import KvmVm
 

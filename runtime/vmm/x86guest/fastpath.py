@@ -27,7 +27,7 @@ import struct
 from lxpack.abi.errno import EFAULT
 from lxpack.abi.syscalls_x86_64 import (NR_arch_prctl, NR_brk, NR_getcpu, NR_getrandom, NR_rt_sigaction,
                                         NR_rt_sigprocmask, NR_set_tid_address)
-from lxpack.runtime.vmm.kvm import layout as L
+from lxpack.runtime.vmm.x86guest import layout as L
 
 # The served functions lie between these entry.bin offsets.
 FN_START, FN_END = 0x80, 0x3C6
