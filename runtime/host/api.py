@@ -692,6 +692,26 @@ class Host(object):
         """getitimer(2) with Linux ITIMER_*: (value, interval) in seconds."""
         raise NotImplementedError
 
+    # -- channels between lxpack processes (channels.py): ptrace's tracer <-> tracee -------------
+    def channel_pair(self):
+        """(a, b): both ends of a new message channel, runtime-private and close-on-exec."""
+        raise NotImplementedError
+
+    def channel_send(self, fd, data, fds=()):
+        """Send one message (bytes) and runtime-private descriptors on a channel; EPIPE when the
+        other end is gone."""
+        raise NotImplementedError
+
+    def channel_recv(self, fd, block=True):
+        """One whole message: (bytes, [fds received, in the runtime's range]); None when block is
+        False and nothing waits; EPIPE when the other end is gone."""
+        raise NotImplementedError
+
+    def channel_ready(self, fds, timeout):
+        """The channels among fds with a message or closed, waiting up to timeout seconds (None:
+        forever); interruptible like every blocking call (a waker poke returns early)."""
+        raise NotImplementedError
+
     # -- waking blocked calls (waits.py): a poke makes the call ask Upcalls.should_interrupt -------
     def waker(self):
         """This host thread's waker pipe (read end, write end), made on first use."""
