@@ -9,6 +9,7 @@ the channel to its parent, the tracer's end should it call TRACEME).
 Travels inside bundles: Python 3.9.
 """
 from lxpack.abi import ptrace as P
+from lxpack.abi.errno import EIO
 from lxpack.abi.sched import CLONE_VFORK, CSIGNAL
 from lxpack.unikernel.errors import LinuxError, ProcessExit
 from lxpack.unikernel.kernel import signals as S
@@ -36,6 +37,16 @@ class PtraceLinks(object):
             self.host.close_private(tr.fd)
         self.dispatcher.set_ptraced(False)
         self.set_fast_paths(t)
+
+    def proc_file(self, t, name):
+        """/proc/self/<name> of this process for its tracer: (kind, value)."""
+        from lxpack.unikernel.kernel.vfs import procfs
+        node = procfs.lookup(t, (b"self", name))
+        if node.kind == "link":
+            return "link", node.target
+        if node.kind != "file":
+            raise LinuxError(EIO)
+        return "file", node.content
 
     # -- fork --------------------------------------------------------------------------
     def ptrace_fork_event(self, flags):

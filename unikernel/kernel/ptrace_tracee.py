@@ -23,6 +23,7 @@ import struct
 from lxpack.abi import ptrace as P
 from lxpack.abi.errno import EINVAL, EIO
 from lxpack.abi.mman import PROT_WRITE
+from lxpack.abi.signal import TRAP_TRACE, X86_EFLAGS_TF
 from lxpack.unikernel.errors import LinuxError, ProcessExit
 from lxpack.unikernel.kernel import signals as S
 
@@ -91,6 +92,7 @@ class Tracee(object):
                     self.kernel.ptrace_detached(t)
                 else:
                     self.mode = op
+                self._trap_flag(t, op == "singlestep")
                 return sig
             if op == "kill":
                 raise ProcessExit(signal=S.SIGKILL)
@@ -102,6 +104,22 @@ class Tracee(object):
                 h.channel_send(self.fd, encode(reply))
             except LinuxError:
                 return self._tracer_gone(t)
+
+    def _trap_flag(self, t, on):
+        """PTRACE_SINGLESTEP: the CPU's trap flag, a #DB after one
+        instruction (the run loop makes it a SIGTRAP, TRAP_TRACE)."""
+        v = t.vcpu
+        fl = v.get_regs()["rflags"]
+        want = (fl | X86_EFLAGS_TF) if on else (fl & ~X86_EFLAGS_TF)
+        if want != fl:
+            v.set_regs({"rflags": want})
+
+    def stepped(self, t):
+        """The single step ended (a #DB, or a syscall served meanwhile)."""
+        self._trap_flag(t, False)
+        self.mode = "cont"
+        t.signals.queue(S.SIGTRAP, S.siginfo(S.SIGTRAP, TRAP_TRACE))
+        t.wants_stop = True
 
     def _tracer_gone(self, t):
         if self.options & P.PTRACE_O_EXITKILL:
@@ -128,8 +146,15 @@ class Tracee(object):
         if op == "peek":
             return struct.unpack("<Q", self._read(t, msg[1], 8))[0]
         if op == "poke":
-            self._write(t, msg[1], struct.pack("<Q", msg[2] & 0xFFFFFFFFFFFFFFFF))
+            force_write(t, msg[1], struct.pack("<Q", msg[2] & 0xFFFFFFFFFFFFFFFF))
             return 0
+        if op == "readmem":
+            return read_mem(t, msg[1], msg[2])
+        if op == "writemem":
+            force_write(t, msg[1], msg[2])
+            return len(msg[2])
+        if op == "procfile":
+            return self.kernel.proc_file(t, msg[1])
         if op == "getregs":
             return P.USER_REGS_STRUCT.pack(*self._user_regs(v))
         if op == "setregs":
@@ -170,47 +195,12 @@ class Tracee(object):
         except LinuxError:
             raise LinuxError(EIO)
 
-    def _write(self, t, addr, data):
-        """A debugger's write: read-only private pages too (breakpoints in
-        text, as Linux's FOLL_FORCE), by lifting the protection meanwhile."""
-        mm = t.mem
-        try:
-            mm.write(addr, data)
-            return
-        except LinuxError:
-            pass
-        v = mm.find(addr)
-        if v is None or v.shared or mm.find(addr + len(data) - 1) is not v:
-            raise LinuxError(EIO)
-        lo = addr & ~(PAGE - 1)
-        hi = (addr + len(data) + PAGE - 1) & ~(PAGE - 1)
-        prot = v.prot
-        try:
-            mm.protect(lo, hi - lo, prot | PROT_WRITE)
-            mm.write(addr, data)
-        except LinuxError:
-            raise LinuxError(EIO)
-        finally:
-            mm.protect(lo, hi - lo, prot)
-        t.vcpu.vm.code_written(addr, len(data))
-
     def _readv(self, t, ranges):
         out = []
         for addr, size in ranges:
-            try:
-                out.append(t.mem.read(addr, size))
-            except LinuxError:
-                # Partial: page by page up to the first unreadable one.
-                got = b""
-                a = addr
-                while a < addr + size:
-                    n = min(PAGE - (a & (PAGE - 1)), addr + size - a)
-                    try:
-                        got += t.mem.read(a, n)
-                    except LinuxError:
-                        break
-                    a += n
-                out.append(got)
+            got = read_partial(t, addr, size)
+            out.append(got)
+            if len(got) < size:
                 break
         return out
 
@@ -274,3 +264,54 @@ class Tracee(object):
             # Hardware watchpoints are not offered: kept, never armed.
             self.debugreg[(off - P.USER_DEBUGREG_OFFSET) // 8] = val
         return 0
+
+
+def read_partial(t, addr, size):
+    """As much of [addr, addr+size) as is readable, page by page."""
+    try:
+        return t.mem.read(addr, size)
+    except LinuxError:
+        pass
+    got = b""
+    a = addr
+    while a < addr + size:
+        n = min(PAGE - (a & (PAGE - 1)), addr + size - a)
+        try:
+            got += t.mem.read(a, n)
+        except LinuxError:
+            break
+        a += n
+    return got
+
+
+def read_mem(t, addr, size):
+    """/proc/PID/mem's read: EIO when nothing at addr is readable."""
+    got = read_partial(t, addr, size)
+    if size and not got:
+        raise LinuxError(EIO)
+    return got
+
+
+def force_write(t, addr, data):
+    """A debugger's write: read-only private pages too (breakpoints in
+    text, as Linux's FOLL_FORCE), by lifting the protection meanwhile."""
+    mm = t.mem
+    try:
+        mm.write(addr, data)
+        return
+    except LinuxError:
+        pass
+    v = mm.find(addr)
+    if v is None or v.shared or mm.find(addr + len(data) - 1) is not v:
+        raise LinuxError(EIO)
+    lo = addr & ~(PAGE - 1)
+    hi = (addr + len(data) + PAGE - 1) & ~(PAGE - 1)
+    prot = v.prot
+    try:
+        mm.protect(lo, hi - lo, prot | PROT_WRITE)
+        mm.write(addr, data)
+    except LinuxError:
+        raise LinuxError(EIO)
+    finally:
+        mm.protect(lo, hi - lo, prot)
+    t.vcpu.vm.code_written(addr, len(data))

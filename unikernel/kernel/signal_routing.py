@@ -317,6 +317,9 @@ class SignalRouting(object):
         kind = ex.kind
         if self.tracee is not None:
             self.tracee.orig_rax = -1         # not in a system call (a tracer's syscall-restart logic)
+            if kind == "debug" and self.tracee.mode == "singlestep":
+                self.tracee.stepped(t)
+                return
         if kind == "page":
             code = S.SEGV_ACCERR if ex.reason == "protection" else S.SEGV_MAPERR
             v = t.mem.find(ex.addr)

@@ -255,6 +255,8 @@ class Dispatcher(object):
                 vcpu.set_rax(tr.orig_rax)
         self._unptraced(vcpu)
         tr = t.kernel.tracee
+        if tr is not None and tr.mode == "singlestep":
+            tr.stepped(t)                    # the step was the syscall instruction
         if tr is not None and tr.entry_done:
             tr.entry_done = False
             if tr.mode == "syscall":
