@@ -83,6 +83,7 @@ UNITS = [
     ("personality_k", personality, K + "#include <linux/personality.h>\n"),
     ("ioctl_k", ioctl, K + "#include <asm-generic/ioctl.h>\n"),
     ("ptrace_g", ptrace, G + "#include <sys/ptrace.h>\n#include <sys/user.h>\n#include <elf.h>\n"),
+    ("ptrace_k", ptrace, K + "#include <linux/ptrace.h>\n#include <asm/ptrace-abi.h>\n"),
 ]
 
 # Struct sizes and offsets: unit -> [(C expression, expected value)].
