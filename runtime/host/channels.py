@@ -20,7 +20,7 @@ import struct
 
 from lxpack.abi import errno as E
 from lxpack.runtime.host._common import high, oserror_to_linux
-from lxpack.runtime.host.api import LinuxError
+from lxpack.runtime.host.api import RUNTIME_FD_BASE, LinuxError
 
 _LEN = struct.Struct("<I")
 _FD_SPACE = socket.CMSG_SPACE(4 * 16)
@@ -38,8 +38,13 @@ class Channels(object):
             a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         except OSError as e:
             raise oserror_to_linux(e)
-        fa, fb = a.detach(), b.detach()
-        return high(fa), high(fb)
+        fa, fb = high(a.detach()), high(b.detach())
+        if fa < RUNTIME_FD_BASE or fb < RUNTIME_FD_BASE:
+            # The runtime's range is full: never hand the guest's range a channel.
+            for f in (fa, fb):
+                os.close(f)
+            raise LinuxError(E.EMFILE)
+        return fa, fb
 
     def channel_send(self, fd, data, fds=()):
         """Send one message (bytes) and descriptors; blocks until all is sent.
@@ -84,6 +89,8 @@ class Channels(object):
                         got = array.array("i")
                         got.frombytes(cdata[:len(cdata) - len(cdata) % 4])
                         fds.extend(high(f) for f in got)
+            # (A descriptor that could not leave the guest's range is closed
+            # by the receiver's unikernel: Tracer._take keeps only high ones.)
             (n,) = _LEN.unpack(head)
             body = b""
             while len(body) < n:

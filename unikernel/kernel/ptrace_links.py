@@ -49,6 +49,25 @@ class PtraceLinks(object):
         return "file", node.content
 
     # -- fork --------------------------------------------------------------------------
+    def ptrace_fork_channels(self, flags):
+        """Before a fork: (up, attach) channel pairs, each None when the
+        runtime's descriptors run out (the child then cannot be traced).
+        Channels of children that ended unreaped (SIGCHLD ignored) go first."""
+        tracer = self.tracer
+        if tracer is not None and len(tracer.channels) >= 64:
+            tracer.pump(0.0)
+        try:
+            up = self.host.channel_pair()
+        except LinuxError:
+            return None, None
+        attach = None
+        if self.ptrace_fork_event(flags):
+            try:
+                attach = self.host.channel_pair()
+            except LinuxError:
+                pass
+        return up, attach
+
     def ptrace_fork_event(self, flags):
         """The PTRACE_EVENT_* a traced fork of these clone flags reports (0: none)."""
         tr = self.tracee

@@ -22,6 +22,7 @@ Travels inside bundles: Python 3.9.
 """
 from lxpack.abi.errno import ECHILD, EIO, ESRCH
 from lxpack.abi.signal import WNOHANG
+from lxpack.runtime.host.api import RUNTIME_FD_BASE
 from lxpack.unikernel.errors import LinuxError
 from lxpack.unikernel.kernel import signals as S
 from lxpack.unikernel.kernel.ptrace_tracee import decode, encode
@@ -85,9 +86,9 @@ class Tracer(object):
         """Take in every message waiting on the channels (waiting up to
         timeout for the first). True if something changed."""
         m = self._fd_pids()
-        if not m:
+        if not m and not timeout:
             return False
-        ready = self.host.channel_ready(list(m), timeout)
+        ready = self.host.channel_ready(list(m), timeout)     # no channel left: the waker alone
         changed = False
         for fd in ready:
             pid = m[fd]
@@ -128,7 +129,7 @@ class Tracer(object):
             for nfd in got[1]:
                 # An auto-attached child of the tracee: eventmsg is its pid.
                 old = self.tracees.get(eventmsg)
-                if old is None:
+                if old is None and nfd >= RUNTIME_FD_BASE:
                     self.tracees[eventmsg] = Traced(eventmsg, nfd, eventmsg in self.channels)
                 else:
                     self.host.close_private(nfd)

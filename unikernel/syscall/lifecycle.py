@@ -39,18 +39,18 @@ def fork_process(t, flags, stack, ptid, ctid, tls):
     # A channel to the child (ptrace: its tracer's end, should it call
     # PTRACE_TRACEME); a traced parent with the event option also makes
     # one for its tracer, who auto-attaches the child.
-    up = t.host.channel_pair()
-    event = k.ptrace_fork_event(flags)
-    attach = t.host.channel_pair() if event else None
+    up, attach = k.ptrace_fork_channels(flags)
+    event = k.ptrace_fork_event(flags) if attach is not None else 0
     vm = t.vcpu.vm
     vm.before_fork()
     pid = t.host.fork()
     if pid == 0:
-        t.host.close_private(up[0])
+        if up is not None:
+            t.host.close_private(up[0])
         if attach is not None:
             t.host.close_private(attach[0])
         k.after_fork_child(t)
-        k.ptrace_fork_child(t, up[1], attach[1] if attach is not None else None)
+        k.ptrace_fork_child(t, up[1] if up is not None else None, attach[1] if attach is not None else None)
         v = t.vcpu
         regs = {"rax": 0}
         if stack:
@@ -70,8 +70,9 @@ def fork_process(t, flags, stack, ptid, ctid, tls):
         return NORETURN
     if flags & CLONE_PARENT_SETTID and ptid:
         t.mem.write_u32(ptid, pid)
-    t.host.close_private(up[1])
-    k.ptrace_tracer().add_child(pid, up[0])
+    if up is not None:
+        t.host.close_private(up[1])
+        k.ptrace_tracer().add_child(pid, up[0])
     if attach is not None:
         t.host.close_private(attach[1])
         t.vcpu.set_rax(pid)                  # the tracer sees the result at the event stop
