@@ -5,6 +5,7 @@
  * syscall changed at its entry stop, PTRACE_O_TRACEEXIT with GETEVENTMSG,
  * fork events with auto-attach of the grandchild (__WALL, its SIGSTOP, its
  * exit reported to the tracer), the exec event, and errors (ESRCH, EIO).
+ * lxpack-suite: processes
  */
 #define _GNU_SOURCE
 #include <errno.h>
