@@ -23,13 +23,13 @@ import struct
 from lxpack.abi import ptrace as P
 from lxpack.abi.errno import EINVAL, EIO
 from lxpack.abi.mman import PROT_WRITE
-from lxpack.abi.signal import TRAP_TRACE, X86_EFLAGS_TF
+from lxpack.abi.signal import TRAP_TRACE, USER_CS, USER_DS, X86_EFLAGS_TF
 from lxpack.unikernel.errors import LinuxError, ProcessExit
 from lxpack.unikernel.kernel import signals as S
 
 PAGE = 4096
 # Registers user_regs_struct shows that the vCPU does not hold.
-_SEGMENTS = {"cs": 0x33, "ss": 0x2b, "ds": 0, "es": 0, "fs": 0, "gs": 0}
+_SEGMENTS = {"cs": USER_CS, "ss": USER_DS, "ds": 0, "es": 0, "fs": 0, "gs": 0}
 _RESUME = frozenset(("cont", "syscall", "singlestep", "detach"))
 
 
