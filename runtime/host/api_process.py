@@ -10,7 +10,7 @@ and by the unit tests' fake host. Travels inside bundles: Python 3.9.
 class ProcessCalls(object):
     """Processes and identity (processes.py), signals (signals.py), memory
     (memory.py), clocks and timers (clocks.py), waking blocked calls
-    (waits.py)."""
+    (waits.py), channels between lxpack processes (channels.py)."""
 
     # -- processes, identity, limits, host facts (processes.py) ------------------------------------
     def fork(self):
@@ -189,6 +189,26 @@ class ProcessCalls(object):
 
     def getitimer(self, which):
         """getitimer(2) with Linux ITIMER_*: (value, interval) in seconds."""
+        raise NotImplementedError
+
+    # -- channels between lxpack processes (channels.py): ptrace's tracer <-> tracee -------------
+    def channel_pair(self):
+        """(a, b): both ends of a new message channel, runtime-private and close-on-exec."""
+        raise NotImplementedError
+
+    def channel_send(self, fd, data, fds=()):
+        """Send one message (bytes) and runtime-private descriptors on a channel; EPIPE when the
+        other end is gone."""
+        raise NotImplementedError
+
+    def channel_recv(self, fd, block=True):
+        """One whole message: (bytes, [fds received, in the runtime's range]); None when block is
+        False and nothing waits; EPIPE when the other end is gone."""
+        raise NotImplementedError
+
+    def channel_ready(self, fds, timeout):
+        """The channels among fds with a message or closed, waiting up to timeout seconds (None:
+        forever); interruptible like every blocking call (a waker poke returns early)."""
         raise NotImplementedError
 
     # -- waking blocked calls (waits.py): a poke makes the call ask Upcalls.should_interrupt -------

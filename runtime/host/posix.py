@@ -15,6 +15,7 @@ concern lives in its own module and is composed here by delegation:
   clocks.py       clocks, sleep, interval timers
   netif.py        the host's interfaces
   waits.py        the blocking-call bracket and per-thread wakers
+  channels.py     message channels between lxpack processes (ptrace)
 
 PosixHost binds each protocol method (api.HOST_METHODS) of its concern
 objects in a slot of the instance at construction, so a call costs about
@@ -30,6 +31,7 @@ Travels inside bundles: Python 3.9.
 import os
 
 from lxpack.runtime.host import api
+from lxpack.runtime.host.channels import Channels
 from lxpack.runtime.host.clocks import Clocks
 from lxpack.runtime.host.descriptors import Descriptors
 from lxpack.runtime.host.files import Files
@@ -60,7 +62,7 @@ class PosixHost(object):
         self._clocks = clocks = Clocks(waits, self.upcalls)
         self._processes = processes = Processes(waits, clocks)
         concerns = (Files(), Descriptors(waits), processes, Signals(), Sockets(waits), Readiness(waits),
-                    Terminals(), Memory(), clocks, waits)
+                    Terminals(), Memory(), clocks, waits, Channels(waits))
         for name in api.HOST_METHODS:
             fn = _IDENTITY.get(name)
             if fn is None:

@@ -180,6 +180,10 @@ class Vm(object):
     def close(self):
         """Release the address space (execve replaced the image)."""
 
+    def code_written(self, addr, size):
+        """The runtime wrote into guest code from outside (a debugger's
+        breakpoint through ptrace): translated copies of it must go."""
+
     def reset(self):
         """For an execve of a single-threaded process: empty this address
         space (no mappings, fresh page tables and in-VM tables) and put its

@@ -35,10 +35,10 @@ class FastPaths(object):
         self.fast_sigmask = False
         if self.sched is None:
             self.dispatcher.guest_enter = None
-        if self.config.strace is not None or self.sched is not None:
+        if self.config.strace is not None or self.sched is not None or self.tracee is not None:
             t.mem.bind_brk(None)               # the break back in the unikernel before a second vCPU
-        if self.config.strace is not None:
-            assist.set_fast_syscalls({})
+        if self.config.strace is not None or self.tracee is not None:
+            assist.set_fast_syscalls({})       # a tracer stops at every call
             return
         h = self.host
         vals = {NR_getpid: t.process.pid, NR_getuid: h.getuid(), NR_geteuid: h.geteuid(), NR_getgid: h.getgid(),

@@ -17,7 +17,7 @@ PACKAGE = "lxpack.unikernel.syscall."
 # Every module that registers handlers (family_index.py: each number under
 # the module that defines its handler).
 FAMILIES = ("fs_meta", "fs_names", "fs_open", "futex", "identity", "io", "lifecycle", "mm", "net", "notify",
-            "poll", "resources", "sched", "signal", "splice", "time")
+            "poll", "ptrace", "resources", "sched", "signal", "splice", "time")
 
 
 def install_lazy():

@@ -204,6 +204,12 @@ class Dispatcher(object):
         self.guest_leave = None
         if strace is not None or stats is not None or pathtrace is not None:
             self.syscall = self._syscall_traced
+        self._unptraced = self.syscall
+
+    def set_ptraced(self, on):
+        """A traced process (ptrace) passes every call through
+        _syscall_ptraced, which stops at entry and exit for its tracer."""
+        self.syscall = self._syscall_ptraced if on else self._unptraced
 
     def syscall(self, vcpu):
         raw = vcpu.syscall_args()
@@ -281,6 +287,43 @@ class Dispatcher(object):
             self.pathtrace.syscall(t, nr, args, res)
         if t.wants_stop:
             vcpu.request_stop()
+
+    def _syscall_ptraced(self, vcpu):
+        """A call of a ptrace tracee: syscall-entry stop (rax -ENOSYS,
+        orig_rax the number; the tracer may change the arguments, or skip
+        the call with orig_rax -1), the call, syscall-exit stop. An entry
+        stop already reported stays owed its exit when the call leaves the
+        hook to run again (LeaveHook) or becomes an exec (the run loop)."""
+        t = vcpu.task
+        tr = t.kernel.tracee
+        if tr is None:
+            return self._unptraced(vcpu)
+        if not tr.entry_done:
+            nr = vcpu.syscall_args()[0] & 0xFFFFFFFF
+            tr.orig_rax = nr
+            if tr.mode == "syscall":
+                tr.entry_done = True
+                vcpu.set_rax(-ENOSYS)
+                tr.syscall_stop(t)
+                tr = t.kernel.tracee
+                if tr is None:
+                    vcpu.set_rax(nr)
+                    return self._unptraced(vcpu)
+                if tr.orig_rax == -1 or tr.orig_rax < 0:
+                    tr.entry_done = False
+                    if tr.mode == "syscall":
+                        tr.syscall_stop(t)
+                    return None
+                vcpu.set_rax(tr.orig_rax)
+        self._unptraced(vcpu)
+        tr = t.kernel.tracee
+        if tr is not None and tr.mode == "singlestep":
+            tr.stepped(t)                    # the step was the syscall instruction
+        if tr is not None and tr.entry_done:
+            tr.entry_done = False
+            if tr.mode == "syscall":
+                tr.syscall_stop(t)
+        return None
 
     def _trace_line(self, t, nr, e, raw, args, res):
         from lxpack.unikernel.syscall import strace

@@ -204,6 +204,9 @@ class UnicornVm(base.Vm):
     def protect(self, addr, size, prot):
         self.mem.protect(addr, size, prot)
 
+    def code_written(self, addr, size):
+        self.mem.drop_code(addr & ~0xfff, (addr + size + 0xfff) & ~0xfff)
+
     def read(self, addr, size):
         # Engine regions (slots) also hold unmapped pages: the map decides.
         if not self.mem.covers(addr, size):

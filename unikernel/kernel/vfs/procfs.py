@@ -14,7 +14,7 @@ import time
 
 from lxpack.abi.stat import DT_DIR, DT_LNK
 from lxpack.abi.time import CLOCK_BOOTTIME
-from lxpack.unikernel.errors import ENOENT
+from lxpack.unikernel.errors import ENOENT, LinuxError
 from lxpack.unikernel.kernel.vfs.nodes import Node, dtype as _dtype, file as _file, path_inode, walk as _walk
 
 KERNEL_RELEASE = b"6.1.0-lxpack"
@@ -169,7 +169,32 @@ _PER_PROCESS = {
     b"fd": ("fds", None), b"fdinfo": ("fdinfo", None),
     b"limits": _file(lambda t: b"Limit                     Soft Limit           Hard Limit           Units     \n"),
     b"oom_score_adj": _file(lambda t: b"0\n"), b"loginuid": _file(lambda t: b"4294967295\n"),
+    b"mem": ("mem", None),
 }
+
+# What a tracer sees of its tracee (ptrace): asked of the tracee's runtime.
+_REMOTE = (b"auxv", b"cmdline", b"comm", b"environ", b"exe", b"maps", b"mem", b"stat", b"status")
+
+
+def _remote(t, pid, rest):
+    """/proc/<pid>/... of a process this one traces (it must be stopped)."""
+    if rest[:1] == (b"task",):
+        if len(rest) == 1:
+            return Node("dir", entries=[(str(pid).encode(), DT_DIR)])
+        if rest[1] != str(pid).encode():
+            raise ENOENT()
+        rest = rest[2:]
+    if not rest:
+        return Node("dir", entries=[(n, DT_LNK if n == b"exe" else DT_REG) for n in _REMOTE] + [(b"task", DT_DIR)])
+    if len(rest) != 1 or rest[0] not in _REMOTE:
+        raise ENOENT()
+    if rest[0] == b"mem":
+        return Node("mem", target=pid)
+    try:
+        kind, val = t.kernel.tracer.request(pid, "procfile", rest[0])
+    except LinuxError:
+        raise ENOENT()
+    return Node("link", target=val) if kind == "link" else Node("file", content=val)
 
 def _uuid(t):
     b = bytearray(t.host.random(16))
@@ -193,6 +218,9 @@ def lookup(t, parts):
         return _walk(t, ("dir", _PER_PROCESS), parts[1:])
     if head.isdigit():
         if int(head) != t.process.pid and int(head) not in t.process.tasks:
+            tracer = t.kernel.tracer
+            if tracer is not None and int(head) in tracer.tracees:
+                return _remote(t, int(head), parts[1:])
             raise ENOENT()
         rest = parts[1:]
         if rest[:1] == (b"task",):
