@@ -306,6 +306,8 @@ class InVmAssist(object):
       guest clock            clock_ns() (time by syscall agrees with the vDSO)
       --stats                fast_counts()
       brk                    brk_cell(), set_brk_window(), drop_brk_window()
+      anonymous mmap/munmap  serves_mmap(), set_mmap_window(), mmap_cursor(), take_mmap_records(),
+                             set_mmap_gap(), give_back_mmap(), drop_mmap_window()
     """
 
     random_pool_size = 0        # bytes refill_random_pool takes
@@ -367,6 +369,10 @@ class InVmAssist(object):
     def drop_brk_window(self):
         """Stop growing the break in the VM; the pages above it go back."""
         raise NotImplementedError
+
+    def serves_mmap(self):
+        """Whether the guest code serves anonymous mmap/munmap in a window."""
+        return False
 
 
 # /proc/cpuinfo flag names of the CPUID bits the guest is told about
