@@ -374,6 +374,32 @@ class InVmAssist(object):
         """Whether the guest code serves anonymous mmap/munmap in a window."""
         return False
 
+    def set_mmap_window(self, lo, hi, gap):
+        """Let the guest code map anonymous memory top-down from hi within the
+        free range [lo, hi), for lengths above gap; returns the low end it
+        accepted (hi: none)."""
+        raise NotImplementedError
+
+    def mmap_cursor(self):
+        """Where the window's free part ends (its lowest mapping)."""
+        raise NotImplementedError
+
+    def take_mmap_records(self):
+        """The mappings made in the VM since the last call, [(start, end)]."""
+        raise NotImplementedError
+
+    def set_mmap_gap(self, gap):
+        """Lengths up to gap are left to the host (a hole above fits them)."""
+        raise NotImplementedError
+
+    def give_back_mmap(self, lo, hi):
+        """[lo, hi), unmapped just above the free part, joins the window."""
+        raise NotImplementedError
+
+    def drop_mmap_window(self):
+        """Stop mapping in the VM; the free part's pages go back."""
+        raise NotImplementedError
+
 
 # /proc/cpuinfo flag names of the CPUID bits the guest is told about
 # (leaf 1 EDX/ECX, leaf 7 EBX), shared by every backend.

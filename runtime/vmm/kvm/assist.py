@@ -11,6 +11,7 @@ signal values come from the unikernel. Travels inside bundles: Python 3.9.
 import ctypes
 import os
 import struct
+import sys
 
 from lxpack.abi.time import (CLOCK_BOOTTIME, CLOCK_MONOTONIC, CLOCK_MONOTONIC_COARSE, CLOCK_MONOTONIC_RAW,
                              CLOCK_REALTIME, CLOCK_REALTIME_COARSE)
@@ -203,12 +204,14 @@ class KvmAssist(base.InVmAssist):
 
     def _ring0_unmap(self):
         """Whether the served munmap invalidates touched pages at ring 0
-        (int INVL_VECTOR) rather than leaving the VM. Where SYSCALL enters
-        ring 0 the interrupt is a same-privilege one (tens of ns); where it
-        leaves CPL at 3 (this nested AMD host) it is an exception trip,
-        measured dearer than an exit (bench/kvm_exit_cost.py): off there.
-        LXPACK_KVM_RING0_UNMAP=1/0 forces it (tests run the path here)."""
-        forced = os.environ.get("LXPACK_KVM_RING0_UNMAP")
+        (a ud2 trip to the #UD handler) rather than leaving the VM. Where
+        SYSCALL enters ring 0 the trip is a same-privilege exception; where
+        it leaves CPL at 3 (this nested AMD host) it is a user -> ring 0
+        exception, measured against an exit by bench/kvm_exit_cost.py.
+        LXPACK_KVM_RING0_UNMAP=1/0 or `python -X lxpack_kvm_ring0_unmap=1/0`
+        forces it (the -X form does not reach the guest's environment)."""
+        forced = os.environ.get("LXPACK_KVM_RING0_UNMAP") or \
+            getattr(sys, "_xoptions", {}).get("lxpack_kvm_ring0_unmap")
         if forced in ("0", "1"):
             return forced == "1"
         b = self.vm.backend
