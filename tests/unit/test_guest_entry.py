@@ -55,6 +55,7 @@ def test_layout_offsets_match_symbols(assembled):
         assert (F.SERVED[nr].undo is None) == (saved is None), name
         assert F.SERVED[nr].done == syms.get(name + "_done"), name
     assert syms["invl_stub"] == L.INVL_STUB
+    assert syms["fn_munmap_trip"] == F.MUNMAP_TRIP
 
 
 def test_data_addresses_match(assembled):

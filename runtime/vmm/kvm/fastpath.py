@@ -31,6 +31,7 @@ from lxpack.runtime.vmm.kvm import layout as L
 
 # The served functions lie between these entry.bin offsets.
 FN_START, FN_END = 0x90, 0x6A7
+MUNMAP_TRIP = 0x64F          # the served munmap's ud2 (the #UD handler invalidates there)
 
 
 class ServedFn(object):
