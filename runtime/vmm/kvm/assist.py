@@ -206,16 +206,17 @@ class KvmAssist(base.InVmAssist):
         """Whether the served munmap invalidates touched pages at ring 0
         (a ud2 trip to the #UD handler) rather than leaving the VM. Where
         SYSCALL enters ring 0 the trip is a same-privilege exception; where
-        it leaves CPL at 3 (this nested AMD host) it is a user -> ring 0
-        exception, measured against an exit by bench/kvm_exit_cost.py.
-        LXPACK_KVM_RING0_UNMAP=1/0 or `python -X lxpack_kvm_ring0_unmap=1/0`
-        forces it (the -X form does not reach the guest's environment)."""
+        it leaves CPL at 3 (this nested AMD PVM host) it is a user -> ring 0
+        exception: dearer than a bare exit (bench/kvm_exit_cost.py: 314 vs
+        273 us, loaded), but the exit also pays the unikernel's munmap, and
+        the whole call measured cheaper through the trip (64 KiB map + touch
+        + unmap: 1,150 vs 1,435 us a pair, 28 vs 5,028 exits for 5,000; see
+        docs/IN_VM_MEMORY.md), so it is taken on every host so far.
+        LXPACK_KVM_RING0_UNMAP=0/1 or `python -X lxpack_kvm_ring0_unmap=0/1`
+        forces the choice (the -X form does not reach the guest's environment)."""
         forced = os.environ.get("LXPACK_KVM_RING0_UNMAP") or \
             getattr(sys, "_xoptions", {}).get("lxpack_kvm_ring0_unmap")
-        if forced in ("0", "1"):
-            return forced == "1"
-        b = self.vm.backend
-        return bool(getattr(b, "cpl_checked", False) and not getattr(b, "cpl3_syscall", True))
+        return forced != "0"
 
     def mmap_cursor(self):
         """The window's free part ends here (the lowest mapping made in it)."""
