@@ -6,7 +6,7 @@
  *   zero pages   a mapping made where a written one was unmapped reads zero;
  *   after munmap touched and untouched pages fault, SEGV_MAPERR at the address;
  *   partial      munmap of a first page, mprotect READ, MADV_DONTNEED, mremap
- *                of fresh mappings behave as on Linux;
+ *                and MAP_FIXED over fresh mappings behave as on Linux;
  *   many         300 mappings (more than one window, more than the record
  *                table holds), all zero and distinct, unmapped in both orders;
  *   maps         /proc/self/maps shows a fresh mapping rw-p (in a line of its own
@@ -136,6 +136,17 @@ int main(void)
     char *m = mremap(d, K64, 4 * K64, MREMAP_MAYMOVE);
     printf("mremap kept data: %d, grown part zero: %d\n", m != MAP_FAILED && m[K64 - 1] == 4,
            m != MAP_FAILED && all_zero(m + K64, 3 * K64));
+
+    /* MAP_FIXED over the lowest fresh mapping and the free space below it */
+    char *lowest = map(K64);
+    lowest[0] = 5;
+    char *fx = mmap(lowest - K64, 2 * K64, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+    printf("MAP_FIXED: at %d, zero %d\n", fx == lowest - K64, fx != MAP_FAILED && all_zero(fx, 2 * K64));
+    char *after_fx = map(K64);
+    printf("next below it: %d zero %d\n", after_fx == fx - K64, all_zero(after_fx, K64));
+    munmap(fx, K64);
+    probe("lower half of the MAP_FIXED after munmap", fx + 8, 1);
+    printf("upper half kept: %d\n", fx[K64] == 0);
 
     /* many */
     enum { N = 300 };

@@ -85,6 +85,7 @@ class Mm(object):
         self._mm_assist = None    # the InVmAssist serving anonymous mmap in the VM (bind_mmap)
         self._mwin = None         # (lo, hi): its window; the free part is [lo, assist.mmap_cursor())
         self._lazy = False        # brk or mmap served in the VM: sync before reading VMAs
+        self._nested = False      # inside a _guarded operation
 
     # -- the break served in the VM --------------------------------------------------
     @property
@@ -447,24 +448,22 @@ class Mm(object):
         """Run fn with the brk and mmap windows taken back if [start, end)
         meets them (and offered again after)."""
         self.sync()
+        if self._nested:
+            return fn(*args, **kw)        # inside another operation (mmap's unmap): it refreshes after
         brk_hit = self._in_window(start, end)
         mm_hit = self._in_mwin(start, end)
-        if not brk_hit and not mm_hit:
-            try:
-                return fn(*args, **kw)
-            finally:
-                if fn != self._protect:
-                    self._refresh_mwin()
         if brk_hit:
             self._drop_window()
         if mm_hit:
             self._drop_mwin()
+        self._nested = True
         try:
             return fn(*args, **kw)
         finally:
+            self._nested = False
             if mm_hit:
                 self._build_mwin()
-            else:
+            elif fn != self._protect:
                 self._refresh_mwin()
             if brk_hit:
                 self._build_window()
