@@ -291,7 +291,13 @@ def lxpack_command(argv: Sequence[str], backend: str, lxpack_args: Sequence[str]
         return list(argv)
     if SELFTEST:
         return [sys.executable, "-X", SESSION_MARK, "-c", _TRAMPOLINE] + tail
-    return [sys.executable, "-X", SESSION_MARK] + hvf_double_args(backend) + tail
+    return [sys.executable, "-X", SESSION_MARK] + hvf_double_args(backend) + \
+        [a for x in XOPTIONS for a in ("-X", x)] + tail
+
+
+# -X options for every lxpack run (a test sets a runtime switch with them:
+# an environment variable would reach the guest).
+XOPTIONS: List[str] = []
 
 
 def hvf_double_args(backend: str) -> List[str]:

@@ -388,7 +388,9 @@ class KvmVcpu(base.Vcpu):
             # it the call has not happened and `syscall` must run again.
             done = off in (L.ENTRY_FAST_DONE, L.SYSRET_OFFSET)
             fn = fastpath.fn_at(off)
-            if fn is not None:
+            if fn is not None and off == fn.done:
+                done = True                   # committed, registers restored, rax the result
+            elif fn is not None:
                 # Inside a served function: undo it; `syscall` runs again.
                 fastpath.undo(self, fn, off)
                 r.rax = fn.nr

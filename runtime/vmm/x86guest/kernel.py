@@ -31,14 +31,21 @@ def setup(pw, aspace, guest_code, cpl3_syscall):
         rsp0 = L.KBASE + L.KSTACKS + (i + 1) * L.KSTACK_SIZE
         # The I/O permission bitmap after the TSS lets CPL 3 use port
         # PORT_SYSCALL only (see layout.py: SYSCALL may leave CPL at 3).
-        pw(L.TSS + i * L.TSS_SIZE, struct.pack("<IQQQQ", 0, rsp0, 0, 0, 0) + b"\0" * 64 +
+        # IST1 (the served munmap's ring-0 invalidation) is the same stack:
+        # at CPL 0 an interrupt would otherwise push onto the user's stack.
+        pw(L.TSS + i * L.TSS_SIZE, struct.pack("<IQQQQQ", 0, rsp0, 0, 0, 0, rsp0) + b"\0" * 56 +
                  struct.pack("<HH", 0, 104) + L.IO_BITMAP)
     idt = b""
     for v in range(256):
         if v < 32:
             off = L.KBASE + L.CODE + L.EXC_STUBS + 32 * v
             attr = 0xEE if v in (3, 4) else 0x8E       # int3/into allowed from ring 3
-            idt += struct.pack("<HHBBHIi", off & 0xFFFF, L.SEL_KCODE, 0, attr, (off >> 16) & 0xFFFF,
+            ist = 0
+            if v == 6:
+                # #UD first goes to the served munmap's ring-0 invalidation
+                # (its ud2), on IST 1: at CPL 0 it must not push onto the user's stack.
+                off, ist = L.KBASE + L.CODE + L.INVL_STUB, 1
+            idt += struct.pack("<HHBBHIi", off & 0xFFFF, L.SEL_KCODE, ist, attr, (off >> 16) & 0xFFFF,
                                (off >> 32) & 0xFFFFFFFF, 0)
         else:
             idt += b"\0" * 16

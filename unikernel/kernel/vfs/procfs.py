@@ -104,7 +104,7 @@ def _proc_stat(t):
 
 
 def _statm(t):
-    pages = sum(v.end - v.start for v in t.process.mm.vmas) // 4096
+    pages = sum(v.end - v.start for v in t.process.mm.synced_vmas()) // 4096
     return ("%d 0 0 0 0 0 0\n" % pages).encode()
 
 
@@ -112,7 +112,7 @@ def _status(t):
     p = t.process
     h = t.host
     uid, euid, gid, egid = h.getuid(), h.geteuid(), h.getgid(), h.getegid()
-    vm = sum(v.end - v.start for v in p.mm.vmas) // 1024
+    vm = sum(v.end - v.start for v in p.mm.synced_vmas()) // 1024
     sigs = t.signals
     lines = [
         "Name:\t%s" % p.comm.decode("utf-8", "replace"), "Umask:\t0022", "State:\tR (running)",
