@@ -89,13 +89,16 @@ def patched_source(work, sdist):
 
 def zig_wrappers(work, target):
     """cc, ar, ranlib scripts running this Python's ziglang for target. The
-    cc drops `-arch X` (cmake adds it on Darwin; zig takes -target)."""
+    cc drops `-arch X` (cmake adds it on Darwin; zig takes -target) and
+    `-framework X` (qemu's configure links CoreFoundation and IOKit, which
+    unicorn never calls and zig does not ship)."""
     d = work / ("zig-" + target)
     d.mkdir(exist_ok=True)
     cc = d / "cc"
     cc.write_text("#!%s\nimport os, sys\nargs, skip = [], False\nfor a in sys.argv[1:]:\n"
-                  "    if skip:\n        skip = False\n        continue\n"
-                  "    if a == '-arch':\n        skip = True\n        continue\n    args.append(a)\n"
+                  "    if skip:\n        skip = a == '-framework'\n        continue\n"
+                  "    if a in ('-arch', '-framework'):\n        skip = True\n        continue\n"
+                  "    if a.startswith('-F/System/'):\n        continue\n    args.append(a)\n"
                   "os.execv(sys.executable, [sys.executable, '-m', 'ziglang', 'cc', '-target', %r] + args)\n"
                   % (sys.executable, target))
     for tool in ("ar", "ranlib"):
