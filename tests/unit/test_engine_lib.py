@@ -75,3 +75,18 @@ def test_patched_library_loaded_and_environment_clean():
 @needs_patched
 def test_pypi_library_on_request():
     assert _which_library({enginelib.ENV: "pypi"}) == ["False", "False", "False"]
+
+
+def test_patched_mac_libraries_travel_only_for_macs():
+    from lxpack.packager import macos_libs, vendor
+    assert not [v.dest for v in vendor.files() if v.dest.startswith("unicorn/lib/lxpack-darwin-")]
+    spec_dir = os.path.dirname(macos_libs._patched("darwin-arm64") or "")
+    if not spec_dir:
+        pytest.skip("lxpack's patched darwin-arm64 libunicorn is not built "
+                    "(python tools/build_unicorn.py --platform darwin-arm64 --install)")
+    try:
+        dests = [v.dest for v in macos_libs.files(fetch=False, mac_arch="arm64")]
+    except Exception as e:  # noqa: BLE001 - PyPI's Mac library not in the cache here
+        pytest.skip("unicorn's macOS library is not cached: %s" % e)
+    assert dests == ["unicorn/lib/darwin-arm64/libunicorn.2.dylib",
+                     "unicorn/lib/lxpack-darwin-arm64/libunicorn.2.dylib"]
