@@ -26,6 +26,7 @@ saved context and the scheduler (unikernel) switches them.
 Travels inside bundles: Python 3.9.
 """
 import ctypes
+import os
 import struct as _struct
 
 from lxpack.runtime.vmm.unicorn import enginelib
@@ -51,7 +52,9 @@ _CTL_TLB_FLUSH = unicorn.unicorn_const.UC_CTL_TLB_FLUSH | (unicorn.unicorn_const
 # pages (safe here: the TLB is an identity map and translated code of any
 # page that loses exec or its mapping is dropped, guestmem.py).
 _CTL_LXPACK_FAST = 0x1000 | (unicorn.unicorn_const.UC_CTL_IO_WRITE << 30) | (1 << 26)
-_FAST_FLAGS = 3
+# LXPACK_UNICORN_FAST=N overrides the bits (0: the patched library runs as
+# PyPI's does), to tell which change a misbehaving program depends on.
+_FAST_FLAGS = int(os.environ.get("LXPACK_UNICORN_FAST", "3") or 3)
 _HOOK_INSN_CB = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p)
 _HOOK_CPUID_CB = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p)
 
