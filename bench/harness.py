@@ -135,6 +135,11 @@ def probe_lxpack(site: Optional[Path] = None, suffix: str = "") -> List[Runner]:
     for p in probes:
         out.append(Runner("lxpack-" + p.name + suffix, lxpack_prefix(p.name, site), ok=bool(p.ok),
                           reason=str(p.reason or ""), backend=p.name))
+        if p.name == "unicorn" and p.ok and "lxpack patches" in str(p.reason):
+            # The patched libunicorn is installed (tools/build_unicorn.py):
+            # PyPI's beside it, in the same run (runner lxpack-unicorn-pypi).
+            out.append(Runner("lxpack-unicorn-pypi" + suffix, ["env", "LXPACK_UNICORN=pypi"]
+                              + lxpack_prefix(p.name, site), reason="PyPI's libunicorn", backend=p.name))
     return out
 
 

@@ -6,10 +6,15 @@ libunicorn.2.dylib per architecture in python/unicorn/lib/darwin-arm64/ and
 darwin-x86_64/ (packager/macos_libs.py). unicorn's Python package looks in
 $LIBUNICORN_PATH first: point it at the right one while unicorn is imported,
 then take it out of the environment again so the guest program never sees it.
+lxpack's patched build of the library (tools/build_unicorn.py), when the
+bundle carries it for this host in python/unicorn/lib/lxpack-<platform>/,
+comes first (runtime/vmm/unicorn/enginelib.py; LXPACK_UNICORN=pypi: not).
 Travels inside bundles: Python 3.9.
 """
 import os
 import sys
+
+from lxpack.runtime.vmm.unicorn import enginelib
 
 LIB_NAME = "libunicorn.2.dylib"
 
@@ -17,6 +22,10 @@ LIB_NAME = "libunicorn.2.dylib"
 def lib_dir(python_dir, sys_platform=None, machine=None):
     """The directory of the library for this host, or None (the default place)."""
     sys_platform = sys_platform if sys_platform is not None else sys.platform
+    if os.environ.get(enginelib.ENV) != "pypi":
+        d = enginelib.patched_dir(os.path.join(python_dir, "unicorn"), sys_platform, machine)
+        if d is not None:
+            return d
     if sys_platform != "darwin":
         return None
     machine = machine if machine is not None else os.uname().machine     # platform.machine() without importing platform

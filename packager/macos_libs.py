@@ -6,7 +6,9 @@ unicorn version the packing Python has, into a per-user cache; checking that
 each file is a Mach-O for its architecture; and naming where it goes in the
 bundle (python/unicorn/lib/darwin-<arch>/, chosen at run time by
 lxpack.launch.native_libs). The packing host's own unicorn library stays in
-python/unicorn/lib/ as before.
+python/unicorn/lib/ as before. lxpack's patched build for each Mac, when
+tools/build_unicorn.py --install put it beside unicorn's library, goes with
+it (python/unicorn/lib/lxpack-darwin-<arch>/, preferred at run time).
 
 pip does the download (it knows the index, proxies and certificates the user
 configured); the wheel is a zip, read with zipfile. Nothing is fetched when
@@ -113,4 +115,19 @@ def files(fetch: bool = True, mac_arch: str = "both") -> list[VendoredFile]:
             _fetch(version, tag, path)
         check_macho(path, cputype)
         out.append(VendoredFile("unicorn/lib/%s/%s" % (sub, LIB_NAME), path, 0o755))
+        patched = _patched(sub)
+        if patched is not None:
+            check_macho(patched, cputype)
+            out.append(VendoredFile("unicorn/lib/lxpack-%s/%s" % (sub, LIB_NAME), patched, 0o755))
     return out
+
+
+def _patched(sub: str) -> str | None:
+    """lxpack's patched build for this Mac (tools/build_unicorn.py --install),
+    installed beside unicorn's own library, or None."""
+    import importlib.util
+    spec = importlib.util.find_spec("unicorn")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = os.path.join(list(spec.submodule_search_locations)[0], "lib", "lxpack-" + sub, LIB_NAME)
+    return path if os.path.isfile(path) else None

@@ -46,6 +46,9 @@ _GET_DATA = re.compile(rb"""(?:\bpkgutil\.|\bpkgdata\.)get_data\(\s*["']([\w.]+)
 # unicorn's native library for the packing host (libunicorn.so.2 on Linux,
 # libunicorn.2.dylib on a Mac, unicorn.dll).
 _UNICORN_LIB = re.compile(r"^unicorn/lib/(lib)?unicorn[^/]*\.(so(\.\d+)*|dylib|dll)$")
+# lxpack's patched macOS libraries (tools/build_unicorn.py --install) travel
+# only in bundles for Macs, with PyPI's (packager/macos_libs.py).
+_PATCHED_MAC_LIBS = "unicorn/lib/lxpack-darwin-"
 
 
 @dataclass(frozen=True)
@@ -92,7 +95,8 @@ def files() -> list[VendoredFile]:
     for pkg in LXPACK_PACKAGES:
         out.extend(_walk(_package_dir(pkg), pkg.replace(".", "/")))
     for pkg in THIRD_PARTY:
-        out.extend(_walk(_package_dir(pkg), pkg, _THIRD_PARTY_SKIP_DIRS, _THIRD_PARTY_SKIP_SUFFIXES))
+        out.extend(v for v in _walk(_package_dir(pkg), pkg, _THIRD_PARTY_SKIP_DIRS, _THIRD_PARTY_SKIP_SUFFIXES)
+                   if not v.dest.startswith(_PATCHED_MAC_LIBS))
     out.sort(key=lambda v: v.dest)
     check_complete(out)
     return out

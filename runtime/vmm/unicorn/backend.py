@@ -8,7 +8,11 @@ into Exit records. Knows nothing of Linux: the syscall hook hands each
 Speed: every guest system call passes through _on_syscall, so register
 access bypasses unicorn's high-level Python API (about 10 us a call) and uses
 the C library through ctypes with preallocated buffers (about 1 us). There
-are no per-instruction or per-block hooks. Memory (guestmem.py): a few large
+are no per-instruction or per-block hooks. With lxpack's patched libunicorn
+(enginelib.py, tools/build_unicorn.py) translated code also checks for
+stops once per block instead of after every load and store, and chains
+jumps across pages; PyPI's library runs the same code a little slower.
+Memory (guestmem.py): a few large
 read+write+exec engine regions over lazily reserved host memory; the
 guest's page permissions (pageprot.ProtMap) reach the engine through a
 virtual TLB filled by a hook on each TLB miss, so stores stay on the
@@ -22,20 +26,35 @@ saved context and the scheduler (unikernel) switches them.
 Travels inside bundles: Python 3.9.
 """
 import ctypes
+import os
 import struct as _struct
 
-import unicorn
-from unicorn import x86_const as X
-from unicorn.unicorn_py3 import unicorn as _ucpy
+from lxpack.runtime.vmm.unicorn import enginelib
 
-from lxpack.runtime.vmm import base
-from lxpack.runtime.vmm.unicorn.guestmem import GuestMemory
+enginelib.select()      # before unicorn loads its library: the patched build if carried
+
+import unicorn  # noqa: E402
+from unicorn import x86_const as X  # noqa: E402
+from unicorn.unicorn_py3 import unicorn as _ucpy  # noqa: E402
+
+from lxpack.runtime.vmm import base  # noqa: E402
+from lxpack.runtime.vmm.unicorn.guestmem import GuestMemory  # noqa: E402
 
 # SAFETY: uclib is the loaded libunicorn with prototypes set by the binding;
 # we call it with the engine handle owned by a live Uc object only.
 _lib = _ucpy.uclib
 # uc_ctl(UC_CTL_WRITE(UC_CTL_TLB_FLUSH, 0)): the Python binding has no wrapper.
 _CTL_TLB_FLUSH = unicorn.unicorn_const.UC_CTL_TLB_FLUSH | (unicorn.unicorn_const.UC_CTL_IO_WRITE << 30)
+# uc_ctl(UC_CTL_WRITE(UC_CTL_LXPACK_FAST, 1), flags): only lxpack's patched
+# library (third_party/unicorn/patches) knows it; PyPI's answers UC_ERR_ARG.
+# Bit 0: exit requests checked inline once per block instead of a helper
+# call after every guest load and store; bit 1: direct jumps chain across
+# pages (safe here: the TLB is an identity map and translated code of any
+# page that loses exec or its mapping is dropped, guestmem.py).
+_CTL_LXPACK_FAST = 0x1000 | (unicorn.unicorn_const.UC_CTL_IO_WRITE << 30) | (1 << 26)
+# LXPACK_UNICORN_FAST=N overrides the bits (0: the patched library runs as
+# PyPI's does), to tell which change a misbehaving program depends on.
+_FAST_FLAGS = int(os.environ.get("LXPACK_UNICORN_FAST", "3") or 3)
 _HOOK_INSN_CB = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p)
 _HOOK_CPUID_CB = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p)
 
@@ -140,6 +159,9 @@ class UnicornVm(base.Vm):
     def __init__(self):
         self.uc = unicorn.Uc(unicorn.UC_ARCH_X86, unicorn.UC_MODE_64)
         self.handle = self.uc._uch
+        # True with the patched library: then a stop from another thread is
+        # exact too (seen at the next block start, see request_stop).
+        self.fast = enable_fast(self.handle)
         self._fault = None          # (exact address, access, unmapped) recorded by the hole hook
         self._intr = None           # interrupt number recorded by the interrupt hook
         # The FPU state Linux gives a new program (FNINIT, MXCSR reset); the
@@ -424,7 +446,9 @@ class UnicornVcpu(base.Vcpu):
         Measured on a bare engine: 80% of such stops in an `add [m], 1`
         loop re-ran it. So thread switching waits for the guest's next
         system call (kick), and a stop from another thread is only a
-        fallback for guests that make none."""
+        fallback for guests that make none. With lxpack's patched library
+        (vm.fast) the engine checks for a stop only at block starts, an
+        instruction boundary, so that fallback is exact too."""
         self._stop = True
         self.uc.emu_stop()
 
@@ -552,6 +576,22 @@ class UnicornVcpu(base.Vcpu):
             self.uc.context_restore(self.context)
 
 
+def enable_fast(handle):
+    """Turn on the patched library's faster translated code for the engine
+    `handle` (before it runs); False with PyPI's library."""
+    # SAFETY: a control call with one int argument on a live engine handle.
+    return _lib.uc_ctl(handle, _CTL_LXPACK_FAST, ctypes.c_int(_FAST_FLAGS)) == 0
+
+
+def engine_library():
+    """(path of the loaded libunicorn, True if it is lxpack's patched build)."""
+    u = unicorn.Uc(unicorn.UC_ARCH_X86, unicorn.UC_MODE_64)
+    try:
+        return getattr(_lib, "_name", "?"), enable_fast(u._uch)
+    finally:
+        del u
+
+
 def _abridged_tag(ftw):
     """x87 full tag word -> FXSAVE abridged tag byte (1 = valid)."""
     out = 0
@@ -570,7 +610,8 @@ def probe():
         _scratch[:] = [unicorn.Uc(unicorn.UC_ARCH_X86, unicorn.UC_MODE_64)]   # cpu_facts' engine next
     except Exception as e:  # the engine library failed to load or open
         return False, "unicorn engine unusable: %s" % e
-    return True, "Unicorn %s (emulated x86-64, portable)" % unicorn.__version__
+    patched = " + lxpack patches" if engine_library()[1] else ""
+    return True, "Unicorn %s%s (emulated x86-64, portable)" % (unicorn.__version__, patched)
 
 
 def cpuid(leaf, subleaf=0):
