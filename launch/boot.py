@@ -125,6 +125,7 @@ def run_program(argv, backend="auto", root=None, strace=False, strace_file=None,
 
     def finish(result, from_thread=True):
         """End the program: --stats, then the exit status or fatal signal."""
+        host.session_forget(host.getpid())
         try:
             if st is not None:
                 for line in U.format_stats(st, _stats_extra(host, t, t_start, st), _served_inside(t)):

@@ -463,6 +463,38 @@ class Host(object):
         """(1, 5, 15 minute) load averages."""
         raise NotImplementedError
 
+    # -- the session's processes (session.py): /proc/<pid> of other lxpack processes ------------
+    def session_publish(self, pid, record):
+        """Publish (replace) this process's record in the session registry, shared with the
+        other runtimes of the process tree; best effort."""
+        raise NotImplementedError
+
+    def session_forget(self, pid):
+        """Remove pid's record from the session registry (at exit)."""
+        raise NotImplementedError
+
+    def session_pids(self):
+        """The pids with a record in the session registry, sorted."""
+        raise NotImplementedError
+
+    def session_record(self, pid):
+        """pid's record (bytes), or None if none or its process is gone."""
+        raise NotImplementedError
+
+    def process_facts(self, pid):
+        """Linux /proc/<pid>/stat fields after the command name (state, ppid, pgrp, ...) as
+        bytes of the host process pid, or None if it does not exist."""
+        raise NotImplementedError
+
+    def process_fds(self, pid):
+        """{fd: link text} of another process's descriptors, where the host tells ({} if not)."""
+        raise NotImplementedError
+
+    def cpu_times(self):
+        """The host's CPU and scheduler counters as Linux /proc/stat lines {name: [fields]},
+        or None where the host has none."""
+        raise NotImplementedError
+
     def random(self, n):
         """n random bytes from the host."""
         raise NotImplementedError

@@ -14,6 +14,7 @@ from lxpack.abi.stat import (STATX_BASIC_STATS, STATX_BTIME, STATX__RESERVED, UT
 from lxpack.abi.stat import S_IFDIR, S_IFMT
 from lxpack.abi.time import CLOCK_REALTIME, NSEC_PER_SEC, TIMESPEC_PAIR, TIMEVAL_PAIR, UTIMBUF
 from lxpack.unikernel.errors import EACCES, EFAULT, EINVAL, ENOENT, ENOTDIR, ERANGE
+from lxpack.unikernel.kernel import session as SESSION
 from lxpack.unikernel.kernel.vfs import devfs, procfs
 from lxpack.unikernel.syscall.args import CStr, Fd, Hex, Int, Oct, Out, Path, Ptr, Size, UInt, Long
 from lxpack.unikernel.syscall.fs_names import _host_only
@@ -261,6 +262,7 @@ def sys_chdir(t, path: Path):
     if r.kind != "host":
         raise EACCES()   # a cwd inside the emulated /proc is not supported
     t.host.chdir(r.path)
+    SESSION.publish(t)
     return 0
 
 
@@ -271,6 +273,7 @@ def sys_fchdir(t, fd: Int):
     if sp is not None and not (sp.kind == "opath" and sp.backed):
         raise ENOTDIR() if sp.kind == "opath" else EACCES()
     t.host.fchdir(fd)
+    SESSION.publish(t)
     return 0
 
 
