@@ -227,7 +227,11 @@ int main(int argc, char **argv)
     close(p[1]);
     char r;
     CHECK(read(p[0], &r, 1) == 1);                      /* the child is set up */
-    usleep(50000);                                       /* and asleep in pause() */
+    for (int i = 0; i < 500; i++) {                       /* and asleep in pause() (a busy machine) */
+        if (parse_stat(c, &state, &ppid, comm) == 0 && state == 'S')
+            break;
+        usleep(10000);
+    }
 
     SECTION("listed in /proc");
     CHECK(listed(c));

@@ -430,6 +430,16 @@ class Host(object):
         """Set a limit from Linux rlim_t values (RLIM_INFINITY translated)."""
         raise NotImplementedError
 
+    def may_raise_limits(self):
+        """Whether the process may raise a hard resource limit (CAP_SYS_RESOURCE; root elsewhere)."""
+        raise NotImplementedError
+
+    def prlimit(self, pid, linux_res, new=None):
+        """Another process's resource limit (soft, hard), Linux values, set to new (soft, hard) if
+        given; None when the host has no such resource (or cannot tell: macOS, where setting is
+        EPERM)."""
+        raise NotImplementedError
+
     def getpriority(self, linux_which, who):
         """The nice value (-20..19) of a process, process group or user."""
         raise NotImplementedError
@@ -471,6 +481,15 @@ class Host(object):
 
     def session_forget(self, pid):
         """Remove pid's record from the session registry (at exit)."""
+        raise NotImplementedError
+
+    def session_request(self, pid, data):
+        """Leave pid's runtime a request (limits or CPU affinity another process set on it),
+        replacing one it has not taken yet."""
+        raise NotImplementedError
+
+    def session_pending(self, pid, take=False):
+        """The request left for pid, or None; take: remove it (pid's own runtime takes it)."""
         raise NotImplementedError
 
     def session_pids(self):

@@ -22,6 +22,7 @@ import stat as _stat
 import sys
 
 from lxpack.abi import errno as E
+from lxpack.runtime.host._common import oserror_to_linux
 from lxpack.runtime.host.api import LinuxError
 
 _LINUX = sys.platform.startswith("linux")
@@ -87,10 +88,11 @@ class Session(object):
         d = self._directory(False)
         if d is None:
             return
-        try:
-            os.unlink(os.path.join(d, str(pid)))
-        except OSError:
-            pass
+        for name in (str(pid), "%d.req" % pid):
+            try:
+                os.unlink(os.path.join(d, name))
+            except OSError:
+                pass
         if os.path.basename(d).startswith("%d-" % pid):
             for other in self.session_pids():      # the first one drops the records of the dead
                 self.session_record(other)
@@ -98,6 +100,33 @@ class Session(object):
             os.rmdir(d)                             # the last one out removes the directory
         except OSError:
             pass
+
+    def session_request(self, pid, data):
+        """Leave a request for pid's runtime (limits or affinity another
+        process set on it), replacing an earlier one it has not taken."""
+        d = self._directory(True)
+        path = os.path.join(d, "%d.req" % pid)
+        try:
+            with open(path + ".new", "wb") as f:
+                f.write(data)
+            os.rename(path + ".new", path)
+        except OSError as e:
+            raise oserror_to_linux(e)
+
+    def session_pending(self, pid, take=False):
+        """The request left for pid (bytes) or None; take: remove it."""
+        d = self._directory(False)
+        if d is None:
+            return None
+        path = os.path.join(d, "%d.req" % pid)
+        try:
+            with open(path, "rb") as f:
+                data = f.read()
+            if take:
+                os.unlink(path)
+        except OSError:
+            return None
+        return data
 
     def session_pids(self):
         d = self._directory(False)

@@ -256,6 +256,18 @@ class FakeHost(FakeFiles):
     def session_record(self, pid):
         return getattr(self, "session_records", {}).get(pid)
 
+    def session_request(self, pid, data):
+        pass
+
+    def session_pending(self, pid, take=False):
+        return None
+
+    def may_raise_limits(self):
+        return self.geteuid() == 0
+
+    def prlimit(self, pid, res, new=None):
+        return None
+
     def process_facts(self, pid):
         return None
 

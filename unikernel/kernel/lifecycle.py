@@ -122,7 +122,6 @@ class ProcessLifecycle(object):
             old_mm.release_host_mappings()     # after the VM let go of their slots (reset or closed)
         self.set_fast_paths(t)
         self.update_blocked_mirror()
-        SESSION.publish(t)
         try:
             self.exec_image(t, plan.fd, plan.path, plan.argv, plan.envp, execfn=plan.execfn)
         except LinuxError:
@@ -185,3 +184,4 @@ class ProcessLifecycle(object):
         else:
             self.host.fork_child_unblock()
         self.update_blocked_mirror()
+        SESSION.publish(t)
