@@ -14,6 +14,7 @@ times, parent after a reparenting) are the host's (process_facts).
 Travels inside bundles: Python 3.9.
 """
 from lxpack.abi.resource import RLIM_INFINITY, RLIMIT_AS, RLIMIT_DATA, RLIMIT_NOFILE, RLIMIT_STACK
+from lxpack.runtime.host.api import RUNTIME_FD_BASE
 from lxpack.unikernel.errors import LinuxError
 
 _ENV_MAX = 1 << 16          # environ is kept to 64 KiB in the registry
@@ -32,6 +33,8 @@ def publish(t):
     limits = []
     for res in KEPT_LIMITS:
         lim = p.rlimits.get(res) or h.getrlimit(res)
+        if lim is not None and res == RLIMIT_NOFILE:
+            lim = (min(lim[0], RUNTIME_FD_BASE), min(lim[1], RUNTIME_FD_BASE))   # as getrlimit shows it
         if lim is not None:
             limits.append(b"%d %d %d" % (res, lim[0], lim[1]))
     aff = p.affinity.get(p.pid)

@@ -56,6 +56,10 @@ def _getrlimit(t, res):
     lim = t.host.getrlimit(res)
     if lim is None:
         return _RLIMIT_DEFAULTS.get(res, (RLIM_INFINITY, RLIM_INFINITY))
+    if res == RLIMIT_NOFILE:
+        # The guest's descriptors end where the runtime's begin: what it
+        # sees is what it can get (Linux's nr_open plays that part).
+        return min(lim[0], RUNTIME_FD_BASE), min(lim[1], RUNTIME_FD_BASE)
     return lim
 
 
@@ -85,6 +89,8 @@ def _setrlimit(t, res, soft, hard, checked=False):
     cur_soft, cur_hard = _getrlimit(t, res)
     if hard > cur_hard and not checked and not t.host.may_raise_limits():
         raise EPERM()                    # raising a hard limit needs CAP_SYS_RESOURCE
+    if res == RLIMIT_NOFILE and hard > RUNTIME_FD_BASE:
+        raise EPERM()                    # above nr_open: the runtime's range starts there
     if res in VIEW_ONLY or t.host.getrlimit(res) is None:
         t.process.rlimits[res] = (soft, hard)
         if res == RLIMIT_AS:
@@ -137,7 +143,7 @@ def _prlimit_other(t, pid, res, new, old):
         soft, hard = new
         if soft > hard:
             raise EINVAL()
-        if hard > cur[1] and not h.may_raise_limits():
+        if hard > cur[1] and not h.may_raise_limits() or res == RLIMIT_NOFILE and hard > RUNTIME_FD_BASE:
             raise EPERM()
         if rec is not None and (res in SESSION.KEPT_LIMITS or h.getrlimit(res) is None):
             SESSION.request(h, pid, limit=(res, soft, hard))
