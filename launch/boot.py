@@ -50,7 +50,7 @@ def run_program(argv, backend="auto", root=None, strace=False, strace_file=None,
     from lxpack.runtime.host.api import Upcalls
     from lxpack.runtime.vmm import registry
     from lxpack.unikernel import facade as U
-    from lxpack.unikernel.facade import Config, CpuInfo, LinuxError, Stats, Vfs, WrongFormat
+    from lxpack.unikernel.facade import Config, CpuInfo, LinuxError, SegmentPastEnd, Stats, Vfs, WrongFormat
 
     t_start = time.perf_counter()
     environ = dict(os.environb) if env is None else env
@@ -114,6 +114,12 @@ def run_program(argv, backend="auto", root=None, strace=False, strace_file=None,
         kernel.exec_image(t, plan.fd, plan.path, plan.argv, plan.envp, execfn=plan.execfn)
     except WrongFormat:
         raise ProgramNotExecutable("%s: cannot execute binary file: Exec format error" % prog)
+    except SegmentPastEnd:
+        # Linux gets past the point of no return with a truncated ELF and
+        # kills the new program: SIGSEGV as the shell sees it.
+        host.session_forget(host.getpid())
+        from lxpack.abi.signal import SIGSEGV
+        host.die_by_signal(SIGSEGV)
     except LinuxError as e:
         raise _start_error(prog, e.errno)
     finally:

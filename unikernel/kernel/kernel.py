@@ -146,7 +146,13 @@ class Kernel(ProcessLifecycle, ThreadGroup, SignalRouting, FastPaths, FdQueries)
             except LeaveHook:
                 outside = True
             except ExecImage as e:
-                t = self.exec_in_place(t, e.args[0])
+                try:
+                    t = self.exec_in_place(t, e.args[0])
+                except ProcessExit as e2:      # past the point of no return (a truncated ELF)
+                    self.vfork_release()
+                    if self.sched is not None:
+                        self.finisher(e2)
+                    return e2
             except ProcessExit as e:
                 self.vfork_release()
                 if self.sched is not None:
