@@ -410,10 +410,12 @@ def sys_truncate(t, path: Path, length: Long):
         fd = t.host.openat(r.dirfd, r.path, O_WRONLY | O_CLOEXEC, 0)
         try:
             t.host.ftruncate(fd, length)
+            _resized(t, lambda: t.host.fstat(fd), length)
         finally:
             t.host.close(fd)
         return 0
     t.host.truncate(r.path, length)
+    _resized(t, lambda: t.host.stat(AT_FDCWD, r.path, True), length)
     return 0
 
 
@@ -426,7 +428,16 @@ def sys_ftruncate(t, fd: Int, length: Long):
         from lxpack.unikernel.kernel import memfd_seals
         memfd_seals.check_resize(t, fd, length)
     t.host.ftruncate(fd, length)
+    _resized(t, lambda: t.host.fstat(fd), length)
     return 0
+
+
+def _resized(t, stat, length):
+    """Shared mappings of a file whose size changed (SIGBUS past its end);
+    stat() gives the file's identity, asked only if the process has any."""
+    if t.mem.maps_shared_files():
+        st = stat()
+        t.mem.file_resized(st.st_dev, st.st_ino, length)
 
 
 @syscall(95, "umask")
