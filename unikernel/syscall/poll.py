@@ -296,9 +296,9 @@ def sys_epoll_ctl(t, epfd: Int, op: Int, fd: Int, event: Ptr):
 
 
 def _epoll_wait(t, epfd, events, maxevents, timeout_ns, mask):
+    ep = _epoll_of(t, epfd)                  # the descriptor first (EBADF), as Linux 6.x
     if maxevents <= 0 or maxevents > EP_MAX_EVENTS:
         raise EINVAL()
-    ep = _epoll_of(t, epfd)
     deadline = _deadline(t, timeout_ns)
     out = _with_mask(t, mask, lambda: ep.wait(t, maxevents, deadline))
     if out:
@@ -367,13 +367,14 @@ def _timerfd_of(t, fd):
 
 @syscall(286, "timerfd_settime")
 def sys_timerfd_settime(t, fd: Int, flags: Hex, new: Ptr, old: Out[Ptr]):
-    """Implements timerfd_settime(2) (TFD_TIMER_ABSTIME; CANCEL_ON_SET accepted)."""
+    """Implements timerfd_settime(2) (TFD_TIMER_ABSTIME; CANCEL_ON_SET accepted).
+    Linux's order: the new value is copied in (EFAULT), flags and value
+    checked (EINVAL), then the descriptor looked up (EBADF, EINVAL)."""
+    raw = t.mem.read(new, ITIMERSPEC.size)
+    times = unpack_itimerspec_valid(raw)
+    if flags & ~TFD.TFD_SETTIME_FLAGS or times is None:
+        raise EINVAL()
     tf = _timerfd_of(t, fd)
-    if flags & ~TFD.TFD_SETTIME_FLAGS:
-        raise EINVAL()
-    times = unpack_itimerspec_valid(t.mem.read(new, ITIMERSPEC.size))
-    if times is None:
-        raise EINVAL()
     value, interval = tf.settime(t, times[1], times[0], bool(flags & TFD.TFD_TIMER_ABSTIME))
     if old:
         t.mem.write(old, pack_itimerspec(interval, value))
