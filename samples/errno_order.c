@@ -167,6 +167,7 @@ int main(void)
     char evbuf[64];
     ERR(syscall(SYS_epoll_wait, -100, evbuf, 0, 0), EBADF);         /* before maxevents (Linux 6) */
     ERR(syscall(SYS_epoll_wait, fd, evbuf, 0, 0), EINVAL);
+    ERR(syscall(SYS_epoll_wait, fd, (void *)0xffff800000000000UL, 1, 0), EFAULT);  /* before "no epoll" */
     struct itimerspec its = {{0, 0}, {1, 0}};
     ERR(syscall(SYS_timerfd_settime, fd, 0x100, &its, NULL), EINVAL);  /* flags before the descriptor */
     ERR(syscall(SYS_timerfd_settime, -1, 0, NULL, NULL), EFAULT);      /* the value before the descriptor */

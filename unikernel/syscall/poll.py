@@ -20,6 +20,7 @@ from lxpack.abi import timerfd as TFD
 from lxpack.abi.time import (ITIMERSPEC, NSEC_PER_SEC, TIMESPEC, TIMEVAL, pack_itimerspec, pack_timespec_ns,
                              pack_timeval_ns, unpack_itimerspec_valid, unpack_timespec_ns)
 from lxpack.unikernel.errors import EBADF, EFAULT, EINVAL, Interrupted
+from lxpack.unikernel.kernel.mm import TASK_SIZE
 from lxpack.unikernel.kernel import signals as S
 from lxpack.unikernel.kernel.epoll import Epoll
 from lxpack.unikernel.kernel.eventfd import EventFd
@@ -296,8 +297,17 @@ def sys_epoll_ctl(t, epfd: Int, op: Int, fd: Int, event: Ptr):
 
 
 def _epoll_wait(t, epfd, events, maxevents, timeout_ns, mask):
-    ep = _epoll_of(t, epfd)                  # the descriptor first (EBADF), as Linux 6.x
+    # Linux 6.x's order: the descriptor (EBADF), maxevents (EINVAL), the
+    # buffer in the user half (EFAULT), then an epoll instance (EINVAL).
+    ep = t.files.emulated.get(epfd)
+    if not isinstance(ep, Epoll):
+        t.host.fstat(epfd)
+        ep = None
     if maxevents <= 0 or maxevents > EP_MAX_EVENTS:
+        raise EINVAL()
+    if events + maxevents * EP.EPOLL_EVENT.size > TASK_SIZE:
+        raise EFAULT()
+    if ep is None:
         raise EINVAL()
     deadline = _deadline(t, timeout_ns)
     out = _with_mask(t, mask, lambda: ep.wait(t, maxevents, deadline))
