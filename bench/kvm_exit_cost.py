@@ -9,6 +9,10 @@ does), taken from the places a guest could take it:
   * from user mode through an exception into a ring-0 stub that does the
     `out` and returns with iretq (the only way to ring 0 from user mode
     there: `int N` is refused) -- the price of reaching the cheap exit;
+  * the ring-0 trip the served munmap takes to invalidate touched pages
+    (its ud2 -> the #UD handler -> iretq, with and without one invlpg),
+    timed in batches between two exits like the fast path: where it costs
+    less than an exit plus the host serving the call, munmap stays in the VM;
   * and the in-VM fast-path floor: a getpid answered by the guest entry
     code (unikernel/guest/entry.S) without leaving the VM, as lxpack serves
     it (SYSCALL to LSTAR, the fast-value table, back to user mode), timed
@@ -28,7 +32,7 @@ import time
 
 from lxpack.runtime.vmm.kvm import _abi as K
 from lxpack.runtime.vmm.kvm import backend as B
-from lxpack.runtime.vmm.kvm import layout as L
+from lxpack.runtime.vmm.x86guest import layout as L
 
 USER_CODE = 0x400000
 KERNEL_CODE = 0x1F000        # a free page of the kernel half (phys = kernel VA - KBASE)
@@ -119,6 +123,44 @@ def _fast_getpid(vm, v, runs, batch=1000):
     return max(0.0, total - bare) / (runs * batch) * 1e6, batch
 
 
+def _ring0_trip(vm, v, runs, invlpg, batch=1000):
+    """One ring-0 trip as the served munmap takes it: user code jumps to
+    its ud2 (TRAMPOLINE + fastpath's trip offset), the #UD handler does
+    [rdi, rdi + rsi)'s invlpg and returns, the function's tail returns to
+    rcx; `batch` of them between two exits, minus the bare exit."""
+    from lxpack.runtime.vmm.x86guest import fastpath as F
+    # start: mov r12d, batch ; 1: lea rcx, [rip + 2f] ; mov edi, USER_CODE ; mov esi, len ;
+    #        mov eax, trip ; jmp rax ; 2: dec r12d ; jnz 1b ; out 0x10, al ; jmp start
+    code = bytes([0x41, 0xBC]) + struct.pack("<I", batch) + bytes([0x48, 0x8D, 0x0D, 0x11, 0, 0, 0, 0xBF]) + \
+        struct.pack("<I", USER_CODE) + b"\xBE" + struct.pack("<I", 0x1000 if invlpg else 0) + b"\xB8" + \
+        struct.pack("<I", L.TRAMPOLINE + F.MUNMAP_TRIP) + bytes([0xFF, 0xE0, 0x41, 0xFF, 0xCC, 0x75, 0xE3, 0xE6,
+                                                                 0x10, 0xEB, 0xD9])
+    _set_code(vm, code)
+    head = K.KvmRunHead.from_address(v.run_addr)
+    s = v.sregs
+    r = K.KvmRegs()
+
+    def timed(k):
+        K.ioctl(v.fd, K.KVM_GET_SREGS, s)
+        v._user_segments(s)
+        K.ioctl(v.fd, K.KVM_SET_SREGS, s)
+        K.ioctl(v.fd, K.KVM_GET_REGS, r)
+        r.rip, r.rflags, r.rsp = USER_CODE, 2, USER_CODE + 0x800
+        K.ioctl(v.fd, K.KVM_SET_REGS, r)
+        t0 = time.perf_counter()
+        for _ in range(k):
+            K.ioctl(v.fd, K.KVM_RUN)
+            if head.exit_reason != K.KVM_EXIT_IO or head.io.port != 0x10:
+                raise RuntimeError("unexpected exit %d (the #UD trip did not return?)" % head.exit_reason)
+        return time.perf_counter() - t0
+
+    timed(2)
+    total = timed(runs)
+    _set_code(vm, bytes([0xE6, 0x10, 0xEB, 0xFC]))          # the bare exit, same place, same mode
+    bare = timed(runs)
+    return max(0.0, total - bare) / (runs * batch) * 1e6
+
+
 def main(argv):
     n = int(argv[1]) if len(argv) > 1 else 20000
     if not os.path.exists("/dev/kvm"):
@@ -138,12 +180,17 @@ def main(argv):
     ctypes.memmove(vm.host_base + KERNEL_CODE + 0x100, stub, len(stub))
     off = L.KBASE + KERNEL_CODE + 0x100
     gate = struct.pack("<HHBBHIi", off & 0xFFFF, L.SEL_KCODE, 0, 0x8E, (off >> 16) & 0xFFFF, off >> 32, 0)
+    idt6 = ctypes.string_at(vm.host_base + L.IDT + 16 * 6, 16)
     ctypes.memmove(vm.host_base + L.IDT + 16 * 6, gate, 16)
     vm.write(USER_CODE, bytes([0x0F, 0x0B, 0xEB, 0xFC]))     # ud2 ; jmp back
     print("user mode -> #UD -> ring-0 stub: out, iretq:       %6.2f us" % _measure(v, False, USER_CODE, n))
+    ctypes.memmove(vm.host_base + L.IDT + 16 * 6, idt6, 16)     # the guest code's #UD handler again
     per_call, batch = _fast_getpid(vm, v, max(n // 20, 50))
     print("in-VM fast path: getpid served by the guest code:  %6.2f us  (batches of %d between exits)"
           % (per_call, batch))
+    for invlpg in (False, True):
+        print("ring-0 trip of the served munmap (ud2, #UD, iretq)%s %6.2f us"
+              % (", 1 invlpg:" if invlpg else ":          ", _ring0_trip(vm, v, max(n // 20, 50), invlpg)))
     return 0
 
 

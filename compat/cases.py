@@ -207,7 +207,9 @@ CASES: List[Dict] = [
     case("bash/subshell", "bash -c '(cd tree && pwd && exit 4); echo rc=$? pwd=$PWD; x=$( (echo inner; echo err >&2) 2>&1 ); echo \"[$x]\"'"),
     case("bash/procsub", "bash -c 'diff <(sort words.txt) <(sort -r words.txt | sort) && echo same'"),
     case("bash/trap", "bash -c 'trap \"echo bye\" EXIT; trap \"echo got USR1\" USR1; kill -USR1 $$; echo after'"),
-    case("bash/background", "bash -c 'for i in 1 2 3; do (sleep 0.$i; echo job $i) & done; wait; echo all done'"),
+    # jobs 0.4 s apart: each job's fork + exec of sleep may take a few hundred
+    # ms under lxpack on a loaded machine, and the order must not depend on it
+    case("bash/background", "bash -c 'for i in 1 2 3; do (sleep 0.$((i * 3)); echo job $i) & done; wait; echo all done'"),
     case("bash/read-loop", "bash -c 'while IFS=, read -r id name city score; do [ \"$id\" = id ] && continue; echo \"$name:$score\"; done < data.csv'"),
     case("bash/string-ops", "bash -c 's=\"Hello, World\"; echo ${s,,} ${s^^} ${s/World/There} ${#s} ${s:7} ${s%%,*}'"),
     case("bash/mapfile", "bash -c 'mapfile -t L < words.txt; echo ${#L[@]} ${L[0]} ${L[-1]}'"),

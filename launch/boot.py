@@ -15,6 +15,7 @@ from lxpack.launch.messages import check_case_insensitive as _check_case_insensi
 from lxpack.launch.stats import CountingHost as _CountingHost, served_inside as _served_inside, \
     stats_extra as _stats_extra
 from lxpack.errors import BackendUnavailable, LxpackError, ProgramNotExecutable, ProgramNotFound, UsageError
+from lxpack.runtime import pkgdata
 
 FALLBACK_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -193,20 +194,12 @@ def _vdso_for(be):
     """The vDSO image, patched with the backend's time page address (0 = none:
     the vDSO then makes real system calls)."""
     import struct
-    vdso = bytearray(_get_data("lxpack.unikernel.guest", "vdso.so"))
+    vdso = bytearray(pkgdata.get_data("lxpack.unikernel.guest", "vdso.so"))
     addr = be.timepage_address
     i = vdso.find(VDSO_MARKER)
     if i >= 0 and addr:
         struct.pack_into("<Q", vdso, i + 8, addr)
     return bytes(vdso)
-
-
-def _get_data(package, name):
-    """pkgutil.get_data(package, name) without importing pkgutil (~5 ms a
-    start); the packager finds the files a bundle needs by this call."""
-    import importlib
-    pkg = importlib.import_module(package)
-    return pkg.__spec__.loader.get_data(os.path.join(os.path.dirname(pkg.__file__), name))
 
 
 def _move_high(fd):

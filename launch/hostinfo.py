@@ -15,21 +15,9 @@ import os
 import platform
 import sys
 
+from lxpack.runtime.vmm.hvf._hv import FRAMEWORK as _HV_FRAMEWORK, RETURN_NAMES as HV_RETURNS
+
 HYPERVISOR = "com.apple.security.hypervisor"
-_HV_FRAMEWORK = "/System/Library/Frameworks/Hypervisor.framework/Hypervisor"
-# Hypervisor/hv_error.h: err_common_hypervisor(n) = 0xfae94000 | n
-HV_RETURNS = {
-    0: "HV_SUCCESS",
-    0xFAE94001: "HV_ERROR",
-    0xFAE94002: "HV_BUSY",
-    0xFAE94003: "HV_BAD_ARGUMENT",
-    0xFAE94004: "HV_ILLEGAL_GUEST_STATE",
-    0xFAE94005: "HV_NO_RESOURCES",
-    0xFAE94006: "HV_NO_DEVICE",
-    0xFAE94007: "HV_DENIED",
-    0xFAE94008: "HV_EXISTS",
-    0xFAE9400F: "HV_UNSUPPORTED",
-}
 _HV_MEANING = {
     "HV_DENIED": "the interpreter lacks the com.apple.security.hypervisor entitlement",
     "HV_UNSUPPORTED": "this Mac or VM has no hardware virtualisation for this process",

@@ -48,6 +48,11 @@ class Manifest:
     # original guest path -> stored guest path, for each name renamed so it
     # does not collide with another on a case-insensitive Mac disk
     case_renamed: Dict[str, str] = field(default_factory=dict)
+    # What the program shows itself on: "cli" (a terminal) or "x11" (an X
+    # server), from its DT_NEEDED (packager/program_ui.py); the launcher was
+    # rendered with the same value. A new key with a default: old runtimes
+    # ignore it, so format_version stays.
+    ui: str = "cli"
     format_version: int = lxpack.MANIFEST_FORMAT
     lxpack_version: str = lxpack.__version__
 

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 
 import lxpack
 from lxpack.errors import OutputError, PackError, UsageError
-from lxpack.packager import (atomic, elfhead, extras, layout, macos_libs, profile, profile_pick, pydist, render,
-                             searchpath, vendor)
+from lxpack.packager import (atomic, elfhead, extras, layout, macos_libs, profile, profile_pick, program_ui, pydist,
+                             render, searchpath, vendor)
 from lxpack.packager.closure import Closure, Resolver
 from lxpack.manifest import ClosureEntry, Manifest
 from lxpack.packager.progress import Progress
@@ -253,7 +253,8 @@ def pack(opts: PackOptions, progress: Progress | None = None) -> PackResult:
     manifest = Manifest(name=name, entry=plan.entry, argv0=program,
                         interpreter=closure.program.info.interpreter, env=env,
                         host_exec=list(opts.host_exec), closure=manifest_entries,
-                        case_renamed=dict(plan.case_renamed))
+                        case_renamed=dict(plan.case_renamed),
+                        ui=program_ui.classify(closure.program.info.needed)[0])
     tree = build_tree(name, bundle_id, manifest, plan, vendored, code.hexdigest()[:16], digests, pythons)
     progress.phase("writing", tree.total_bytes(), tree.total_files())
     try:
@@ -291,7 +292,7 @@ def build_tree(name: str, bundle_id: str, manifest: Manifest, plan: layout.RootP
     digests = digests or {}
     tree = Tree()
     values = dict(name=name, bundle_id=bundle_id, version=BUNDLE_VERSION, min_macos=MIN_MACOS,
-                  lxpack_version=lxpack.__version__, code_digest=code_digest)
+                  lxpack_version=lxpack.__version__, code_digest=code_digest, ui=manifest.ui)
     tree.add_bytes("Info.plist", render.render("Info.plist.j2", **values))
     tree.add_bytes("MacOS/" + name, render.render("launcher.sh.j2", **values), mode=0o755)
     tree.add_bytes("Resources/lxpack/run.py", render.render("run.py.j2", **values))

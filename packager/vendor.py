@@ -40,9 +40,9 @@ REQUIRED = ("lxpack/__init__.py", "lxpack/errors.py", "lxpack/manifest.py", "lxp
             "lxpack/unikernel/guest/entry.bin", "lxpack/unikernel/guest/vdso.so")
 # Data files the runtime loads by name; found in its sources so a new one is
 # checked without a list to keep up to date.
-# (pkgutil.get_data, or a module's own _get_data that reads the same way
+# (pkgutil.get_data, or runtime/pkgdata.get_data that reads the same way
 # without importing pkgutil at start-up.)
-_GET_DATA = re.compile(rb"""(?:pkgutil\.|\b_)get_data\(\s*["']([\w.]+)["']\s*,\s*["']([^"']+)["']\s*\)""")
+_GET_DATA = re.compile(rb"""(?:\bpkgutil\.|\bpkgdata\.)get_data\(\s*["']([\w.]+)["']\s*,\s*["']([^"']+)["']\s*\)""")
 # unicorn's native library for the packing host (libunicorn.so.2 on Linux,
 # libunicorn.2.dylib on a Mac, unicorn.dll).
 _UNICORN_LIB = re.compile(r"^unicorn/lib/(lib)?unicorn[^/]*\.(so(\.\d+)*|dylib|dll)$")
@@ -100,7 +100,7 @@ def files() -> list[VendoredFile]:
 
 def needed_data(vendored: list[VendoredFile]) -> set[str]:
     """Destinations of the data files the vendored lxpack code loads with
-    pkgutil.get_data("package", "file") (or a _get_data of the same form)."""
+    pkgutil.get_data("package", "file") (or pkgdata.get_data of the same form)."""
     need = set()
     for v in vendored:
         if not (v.dest.startswith("lxpack/") and v.dest.endswith(".py")):

@@ -4,7 +4,8 @@ the packages below.
 
 Owns: build_kernel(), the one place where the syscall table (unikernel/
 syscall/) and the kernel objects (unikernel/kernel/) are put together: the
-handler families register themselves when imported here, and the
+table gets a slot for every handler family's calls here (a family is
+imported by its first call: syscall/families.py), and the
 Dispatcher is built here and handed to the Kernel (kernel/ never imports
 syscall/). Also re-exports the few types a caller passes in or catches:
 Config, CpuInfo, Vfs, Stats, PathTrace, WrongFormat, LinuxError,
@@ -25,11 +26,13 @@ from lxpack.unikernel.kernel.kernel import Config, CpuInfo, Kernel
 from lxpack.unikernel.kernel.loader import SegmentPastEnd, WrongFormat
 from lxpack.unikernel.kernel.pathtrace import PathTrace
 from lxpack.unikernel.kernel.vfs.resolve import Vfs
-# Importing the families registers their handlers in the table.
-from lxpack.unikernel.syscall import families  # noqa: F401
+from lxpack.unikernel.syscall import families
 from lxpack.unikernel.syscall import resources as _resources
 from lxpack.unikernel.syscall.strace import format_stats
 from lxpack.unikernel.syscall.table import Dispatcher, Stats
+
+# Each handler family is imported by its first system call (families.py).
+families.install_lazy()
 
 __all__ = ["build_kernel", "plan_exec", "format_stats", "Config", "CpuInfo", "Vfs", "Stats", "PathTrace",
            "WrongFormat", "SegmentPastEnd", "LinuxError", "ProcessExit", "Kernel"]

@@ -15,6 +15,7 @@ concern lives in its own module and is composed here by delegation:
   clocks.py       clocks, sleep, interval timers
   netif.py        the host's interfaces
   waits.py        the blocking-call bracket and per-thread wakers
+  channels.py     message channels between lxpack processes (ptrace)
   session.py      the session's process registry, host process facts
 
 PosixHost binds each protocol method (api.HOST_METHODS) of its concern
@@ -31,6 +32,7 @@ Travels inside bundles: Python 3.9.
 import os
 
 from lxpack.runtime.host import api
+from lxpack.runtime.host.channels import Channels
 from lxpack.runtime.host.clocks import Clocks
 from lxpack.runtime.host.descriptors import Descriptors
 from lxpack.runtime.host.files import Files
@@ -62,7 +64,7 @@ class PosixHost(object):
         self._clocks = clocks = Clocks(waits, self.upcalls)
         self._processes = processes = Processes(waits, clocks)
         concerns = (Files(), Descriptors(waits), processes, Signals(), Sockets(waits), Readiness(waits),
-                    Terminals(), Memory(), clocks, waits, Session())
+                    Terminals(), Memory(), clocks, waits, Channels(waits), Session())
         for name in api.HOST_METHODS:
             fn = _IDENTITY.get(name)
             if fn is None:

@@ -180,6 +180,10 @@ class Vm(object):
     def close(self):
         """Release the address space (execve replaced the image)."""
 
+    def code_written(self, addr, size):
+        """The runtime wrote into guest code from outside (a debugger's
+        breakpoint through ptrace): translated copies of it must go."""
+
     def reset(self):
         """For an execve of a single-threaded process: empty this address
         space (no mappings, fresh page tables and in-VM tables) and put its
@@ -306,6 +310,8 @@ class InVmAssist(object):
       guest clock            clock_ns() (time by syscall agrees with the vDSO)
       --stats                fast_counts()
       brk                    brk_cell(), set_brk_window(), drop_brk_window()
+      anonymous mmap/munmap  serves_mmap(), set_mmap_window(), mmap_cursor(), take_mmap_records(),
+                             set_mmap_gap(), give_back_mmap(), drop_mmap_window()
     """
 
     random_pool_size = 0        # bytes refill_random_pool takes
@@ -366,6 +372,36 @@ class InVmAssist(object):
 
     def drop_brk_window(self):
         """Stop growing the break in the VM; the pages above it go back."""
+        raise NotImplementedError
+
+    def serves_mmap(self):
+        """Whether the guest code serves anonymous mmap/munmap in a window."""
+        return False
+
+    def set_mmap_window(self, lo, hi, gap):
+        """Let the guest code map anonymous memory top-down from hi within the
+        free range [lo, hi), for lengths above gap; returns the low end it
+        accepted (hi: none)."""
+        raise NotImplementedError
+
+    def mmap_cursor(self):
+        """Where the window's free part ends (its lowest mapping)."""
+        raise NotImplementedError
+
+    def take_mmap_records(self):
+        """The mappings made in the VM since the last call, [(start, end)]."""
+        raise NotImplementedError
+
+    def set_mmap_gap(self, gap):
+        """Lengths up to gap are left to the host (a hole above fits them)."""
+        raise NotImplementedError
+
+    def give_back_mmap(self, lo, hi):
+        """[lo, hi), unmapped just above the free part, joins the window."""
+        raise NotImplementedError
+
+    def drop_mmap_window(self):
+        """Stop mapping in the VM; the free part's pages go back."""
         raise NotImplementedError
 
 

@@ -100,7 +100,8 @@ def test_backends_implement_the_declared_interface():
     # Public names a backend may have beyond the interface: used only inside
     # its own package (the fast path's undo rules, the kvm exit bench, tests).
     private_ok = {"supported_cpuid", "read_phys", "write_phys", "patch_cpl3_syscall", "set_clock_offsets",
-                  "export_state", "recreate", "reset_for_exec", "forget_address_space", "regions"}
+                  "export_state", "recreate", "reset_for_exec", "forget_address_space", "regions",
+                      "mmap_undo_map", "mmap_undo_unmap"}
     for iface, impl in pairs:
         for name, member in vars(iface).items():
             if callable(member) and not name.startswith("_"):

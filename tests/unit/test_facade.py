@@ -63,4 +63,6 @@ def test_importing_the_facade_loads_no_backend_or_host_implementation():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     # only the packages on the way to the two interfaces the unikernel may use
     assert set(eval(out)) <= {"lxpack.runtime", "lxpack.runtime.host", "lxpack.runtime.host.api",
+                              "lxpack.runtime.host.api_files", "lxpack.runtime.host.api_io",
+                              "lxpack.runtime.host.api_process", "lxpack.runtime.host.fdrange",
                               "lxpack.runtime.vmm", "lxpack.runtime.vmm.base"}

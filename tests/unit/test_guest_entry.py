@@ -1,5 +1,5 @@
 """The committed guest entry code (unikernel/guest/entry.bin) is what
-entry.S assembles to, and the offsets runtime/vmm/kvm/layout.py and
+entry.S assembles to, and the offsets runtime/vmm/x86guest/layout.py and
 fastpath.py hard-code for it (sysret, served functions, exception stubs)
 match its symbols."""
 import shutil
@@ -8,15 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from lxpack.abi.syscalls_x86_64 import (NR_arch_prctl, NR_brk, NR_getcpu, NR_getrandom, NR_rt_sigaction,
-                                        NR_rt_sigprocmask, NR_set_tid_address)
-from lxpack.runtime.vmm.kvm import fastpath as F
-from lxpack.runtime.vmm.kvm import layout as L
+from lxpack.abi.syscalls_x86_64 import (NR_arch_prctl, NR_brk, NR_getcpu, NR_getrandom, NR_mmap, NR_munmap,
+                                        NR_rt_sigaction, NR_rt_sigprocmask, NR_set_tid_address)
+from lxpack.runtime.vmm.x86guest import fastpath as F
+from lxpack.runtime.vmm.x86guest import layout as L
 
 GUEST = Path(__file__).resolve().parents[2] / "unikernel" / "guest"
 NR = {"fn_set_tid_address": NR_set_tid_address, "fn_arch_prctl": NR_arch_prctl, "fn_getcpu": NR_getcpu,
       "fn_getrandom": NR_getrandom, "fn_rt_sigprocmask": NR_rt_sigprocmask, "fn_rt_sigaction": NR_rt_sigaction,
-      "fn_brk": NR_brk}
+      "fn_brk": NR_brk, "fn_mmap": NR_mmap, "fn_munmap": NR_munmap}
 
 
 @pytest.fixture(scope="module")
@@ -53,6 +53,9 @@ def test_layout_offsets_match_symbols(assembled):
         saved = syms.get(name + "_saved")
         assert F.SERVED[nr].saved == saved, name
         assert (F.SERVED[nr].undo is None) == (saved is None), name
+        assert F.SERVED[nr].done == syms.get(name + "_done"), name
+    assert syms["invl_stub"] == L.INVL_STUB
+    assert syms["fn_munmap_trip"] == F.MUNMAP_TRIP
 
 
 def test_data_addresses_match(assembled):
@@ -62,7 +65,9 @@ def test_data_addresses_match(assembled):
     assert syms["FNMASK"] == page + (L.FNMASK - L.FASTMASK)
     assert syms["SCRATCH"] == page + (L.SCRATCH - L.FASTMASK)
     assert syms["TIDADDR"] == page + (L.TIDADDR - L.FASTMASK)
-    for name in ("SIGBLOCKED", "SIGPENDING", "SIGSLOW", "SIGACTS", "BRKCUR", "BRKSTART", "BRKWIN", "BRKBASE"):
+    for name in ("SIGBLOCKED", "SIGPENDING", "SIGSLOW", "SIGACTS", "BRKCUR", "BRKSTART", "BRKWIN", "BRKBASE",
+                 "MMTOP", "MMLO", "MMGAP", "MMPTOFF", "MMCOUNT", "MMRING0", "MMREC"):
         assert syms[name] == page + (getattr(L, name) - L.FASTMASK), name
     assert syms["RANDPOOL"] == L.RANDPOOL_VA
     assert syms["PTWIN"] == L.PTWIN_VA
+    assert (syms["MMREC_MAX"], syms["MMWIN_MAX"]) == (L.MMREC_MAX, L.MMWIN_MAX)

@@ -19,6 +19,7 @@ QUOTED = [
     ("HV_SUCCESS", 0, "hv_error"), ("HV_ERROR", 0xFAE94001, "hv_error"), ("HV_BUSY", 0xFAE94002, "hv_error"),
     ("HV_BAD_ARGUMENT", 0xFAE94003, "hv_error"), ("HV_NO_RESOURCES", 0xFAE94005, "hv_error"),
     ("HV_NO_DEVICE", 0xFAE94006, "hv_error"), ("HV_DENIED", 0xFAE94007, "hv_error"),
+    ("HV_ILLEGAL_GUEST_STATE", 0xFAE94004, "hv_error"), ("HV_EXISTS", 0xFAE94008, "hv_error"),
     ("HV_UNSUPPORTED", 0xFAE9400F, "hv_error"),
     ("HV_MEMORY_READ", 1, "hv_types"), ("HV_MEMORY_WRITE", 2, "hv_types"), ("HV_MEMORY_EXEC", 4, "hv_types"),
     ("HV_X86_RIP", 0, "hv_x86"), ("HV_X86_RFLAGS", 1, "hv_x86"), ("HV_X86_RAX", 2, "hv_x86"),

@@ -28,7 +28,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 # Standard modules with no host access (pure computation, or threads/clocks
 # that every host has).
 PURE_STDLIB = {"struct", "bisect", "threading", "time", "collections", "itertools", "functools", "heapq",
-               "weakref", "fnmatch", "sys", "traceback", "errno", "__future__", "re", "math", "enum"}
+               "weakref", "fnmatch", "sys", "traceback", "errno", "__future__", "re", "math", "enum", "marshal"}
 UNIKERNEL_MAY_IMPORT = ("lxpack.abi", "lxpack.unikernel", "lxpack.runtime.host.api", "lxpack.runtime.vmm.base")
 # Repository folder -> import package (pyproject.toml's package-dir).
 PACKAGE_OF = {"lxpack": "lxpack", "packager": "lxpack.packager", "runtime": "lxpack.runtime",

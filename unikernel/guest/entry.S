@@ -1,7 +1,7 @@
 /* lxpack guest kernel entry (hardware backends: kvm, later hvf).
  *
  * Runs at ring 0 inside the VM, at virtual KBASE + 0x14000 (see
- * runtime/vmm/kvm/layout.py for the physical and virtual layout). It has
+ * runtime/vmm/x86guest/layout.py for the physical and virtual layout). It has
  * two jobs only; everything else is done by the unikernel on the host side:
  *
  *   syscall_entry (MSR_LSTAR): system calls whose result is a per-process
@@ -31,7 +31,7 @@
     .intel_syntax noprefix
     /* The syscall entry and its tables live in user-accessible pages at
      * 0x2000-0x6000, below the lowest address Linux lets programs map
-     * (vm.mmap_min_addr = 0x10000): see runtime/vmm/kvm/layout.py for why. */
+     * (vm.mmap_min_addr = 0x10000): see runtime/vmm/x86guest/layout.py for why. */
     .set FASTMASK, 0x3000               /* 512-bit mask: syscalls served in the VM */
     .set FASTVALS, 0x4000               /* 512 x u64 results */
     .set FASTCOUNT, 0x5000              /* 512 x u64 counters, read by --stats */
@@ -46,7 +46,21 @@
     .set BRKSTART, 0x3108               /* the break's lowest value */
     .set BRKWIN, 0x3110                 /* brk may grow in the VM up to here (page-aligned; 0: never) */
     .set BRKBASE, 0x3118                /* the virtual address whose PTE is the first of PTWIN */
-    .set PTWIN, 0x8000                  /* 8 page-table pages covering the window, user-writable */
+    .set PTWIN, 0x8000                  /* 4 page-table pages covering the window, user-writable */
+    /* Anonymous mmap served in the VM (assist.py, set_mmap_window): a window
+     * of prepared pages (frame and rights in the PTE, not present) whose
+     * page-table pages are mapped user-writable at MMPTWIN_VA (layout.py);
+     * mappings are made top-down from its top, each recorded in MMREC until
+     * the host's Mm takes the records into its VMA list. */
+    .set MMTOP, 0x3120                  /* the window's free part ends here when no record is pending */
+    .set MMLO, 0x3128                   /* ... and starts here (all ones: no window) */
+    .set MMGAP, 0x3130                  /* served only for lengths above this (a hole above fits less) */
+    .set MMPTOFF, 0x3138                /* the PTE of page va is at (va >> 9) + MMPTOFF */
+    .set MMCOUNT, 0x3140                /* records pending in MMREC */
+    .set MMRING0, 0x3148                /* 1: munmap of touched pages invalidates with int 0x81 */
+    .set MMREC, 0x3200                  /* u64 starts, each below the one before (its end) or MMTOP */
+    .set MMREC_MAX, 192
+    .set MMWIN_MAX, 0x800000            /* longest mapping served (the window's size) */
     .set RANDPOOL, 0x7000               /* u64 offset of the next unused byte, random bytes from 64 */
     .set PORT_SYSCALL, 0x10
     .set PORT_EXC, 0x100
@@ -82,6 +96,10 @@ syscall_entry:                          /* offset 0 */
     je fn_rt_sigaction
     cmp eax, 12
     je fn_brk
+    cmp eax, 9
+    je fn_mmap
+    cmp eax, 11
+    je fn_munmap
     jmp 1b
 
     /* Served functions: between FN_START and FN_END (layout.py). */
@@ -294,6 +312,158 @@ fn_brk_saved:                           /* from here rsi, rdx are in SCRATCH */
     dec qword ptr [FASTCOUNT + rax*8]   /* not served after all */
     jmp 1b
 
+    .globl fn_mmap
+fn_mmap:                                /* mmap(NULL, len, RW, PRIVATE|ANONYMOUS[|NORESERVE], fd, 0) */
+    test rdi, rdi
+    jnz 49f                             /* a hint or MAP_FIXED: the host */
+    cmp rdx, 3
+    jne 49f
+    mov rax, r10
+    and rax, -0x4001                    /* MAP_NORESERVE changes nothing here */
+    cmp rax, 0x22
+    jne 49f
+    test r9, r9
+    jnz 49f
+    lea rax, [rsi - 1]
+    cmp rax, MMWIN_MAX
+    jae 49f                             /* 0 or longer than a window: the host */
+    mov rax, qword ptr [MMCOUNT]
+    cmp rax, MMREC_MAX
+    jae 49f
+    mov qword ptr [SCRATCH], rsi
+    mov qword ptr [SCRATCH + 8], rdx
+    mov qword ptr [SCRATCH + 16], r8
+    .globl fn_mmap_saved
+fn_mmap_saved:                          /* from here rsi, rdx, r8 are in SCRATCH */
+    add rsi, 0xFFF
+    and rsi, -4096                      /* the length in pages */
+    cmp rsi, qword ptr [MMGAP]
+    jbe 48f                             /* a hole above fits it: the host's first fit */
+    mov rdx, qword ptr [MMTOP]
+    test rax, rax
+    jz 41f
+    mov rdx, qword ptr [MMREC - 8 + rax*8]  /* the lowest mapping made here so far */
+41: sub rdx, rsi                        /* the new start */
+    jb 48f
+    cmp rdx, qword ptr [MMLO]
+    jb 48f                              /* past the window: the host */
+    mov qword ptr [MMREC + rax*8], rdx
+42: mov r8, rdx
+    shr r8, 9
+    add r8, qword ptr [MMPTOFF]
+    mov rax, qword ptr [r8]
+    or qword ptr [r8], 1                /* present (no invalidation needed to add a page) */
+    test al, 0x40
+    jz 43f                              /* dirty from an earlier mapping made here: zero it */
+    xor eax, eax
+44: mov qword ptr [rdx + rax], 0
+    add eax, 8
+    cmp eax, 4096
+    jb 44b
+43: add rdx, 4096
+    sub rsi, 4096
+    jnz 42b
+    mov rax, qword ptr [MMCOUNT]
+    mov rax, qword ptr [MMREC + rax*8]  /* the result */
+    mov rsi, qword ptr [SCRATCH]
+    mov rdx, qword ptr [SCRATCH + 8]
+    mov r8, qword ptr [SCRATCH + 16]
+    .globl fn_mmap_commit
+fn_mmap_commit:
+    inc qword ptr [MMCOUNT]             /* one store makes the mapping */
+    .globl fn_mmap_done
+fn_mmap_done:
+    jmp 2b
+48: mov rsi, qword ptr [SCRATCH]
+    mov rdx, qword ptr [SCRATCH + 8]
+    mov r8, qword ptr [SCRATCH + 16]
+49: mov eax, 9
+    dec qword ptr [FASTCOUNT + rax*8]   /* not served after all */
+    jmp 1b
+
+    .globl fn_munmap
+fn_munmap:                              /* the lowest mapping made here, whole */
+    mov rax, qword ptr [MMCOUNT]
+    test rax, rax
+    jz 59f
+    cmp rdi, qword ptr [MMREC - 8 + rax*8]
+    jne 59f
+    lea rax, [rsi - 1]
+    cmp rax, MMWIN_MAX
+    jae 59f
+    mov rax, qword ptr [MMCOUNT]
+    mov qword ptr [SCRATCH], rsi
+    mov qword ptr [SCRATCH + 8], rdx
+    mov qword ptr [SCRATCH + 16], r8
+    mov qword ptr [SCRATCH + 24], r9
+    .globl fn_munmap_saved
+fn_munmap_saved:                        /* from here rsi, rdx, r8, r9 are in SCRATCH */
+    mov rdx, qword ptr [MMTOP]
+    cmp rax, 1
+    je 51f
+    mov rdx, qword ptr [MMREC - 16 + rax*8]  /* its end */
+51: add rsi, 0xFFF
+    and rsi, -4096
+    sub rdx, rdi
+    cmp rsi, rdx
+    jne 58f                             /* not the whole mapping: the host */
+    mov rdx, rdi
+52: mov r8, rdx                         /* untouched pages (accessed bit clear) have no */
+    shr r8, 9                           /* TLB entry: clearing present needs no invalidation */
+    add r8, qword ptr [MMPTOFF]
+    mov rax, qword ptr [r8]
+    test al, 0x20
+    jnz 55f
+    mov r9, rax
+    and r9, -2
+    lock cmpxchg qword ptr [r8], r9     /* only while still unaccessed */
+    jnz 55f
+    add rdx, 4096
+    sub rsi, 4096
+    jnz 52b
+54: mov rsi, qword ptr [SCRATCH]
+    mov rdx, qword ptr [SCRATCH + 8]
+    mov r8, qword ptr [SCRATCH + 16]
+    mov r9, qword ptr [SCRATCH + 24]
+    xor eax, eax
+    .globl fn_munmap_commit
+fn_munmap_commit:
+    dec qword ptr [MMCOUNT]             /* one store removes the mapping */
+    .globl fn_munmap_done
+fn_munmap_done:
+    jmp 2b
+55: cmp qword ptr [MMRING0], 0          /* a touched page: invalidation needs ring 0 */
+    je 57f
+56: mov r8, rdx
+    shr r8, 9
+    add r8, qword ptr [MMPTOFF]
+    lock and qword ptr [r8], -2         /* not present; accessed and dirty stay for the next mmap */
+    add rdx, 4096
+    sub rsi, 4096
+    jnz 56b
+    mov rsi, rdx
+    sub rsi, rdi
+    .globl fn_munmap_trip
+fn_munmap_trip:
+.Ltrip:                                 /* (a local label: lea of a global one keeps a relocation) */
+    ud2                                 /* to ring 0: the #UD handler invalidates [rdi, rdi + rsi) */
+    jmp 54b
+57: cmp rdx, rdi                        /* undo: the pages made not present so far come back */
+    je 58f
+    sub rdx, 4096
+    mov r8, rdx
+    shr r8, 9
+    add r8, qword ptr [MMPTOFF]
+    lock or qword ptr [r8], 1
+    jmp 57b
+58: mov rsi, qword ptr [SCRATCH]
+    mov rdx, qword ptr [SCRATCH + 8]
+    mov r8, qword ptr [SCRATCH + 16]
+    mov r9, qword ptr [SCRATCH + 24]
+59: mov eax, 11
+    dec qword ptr [FASTCOUNT + rax*8]   /* not served after all */
+    jmp 1b
+
     .globl fn_end
 fn_end:
 
@@ -310,7 +480,7 @@ exc_\n:
     hlt
     .endm
 
-    .org 0x400                          /* exception stubs at offset 0x400 (layout.EXC_STUBS) */
+    .org 0xA00                          /* exception stubs at offset 0xA00 (layout.EXC_STUBS) */
 exc_base:
     EXC 0, 0
     EXC 1, 0
@@ -344,3 +514,27 @@ exc_base:
     EXC 29, 1
     EXC 30, 1
     EXC 31, 0
+
+    .org 0xE00                          /* layout.INVL_STUB: the #UD handler (IDT vector 6, IST 1) */
+    .globl invl_stub
+invl_stub:                              /* at fn_munmap_trip: invlpg each page of [rdi, rdi + rsi) */
+    push rax
+    lea rax, [rip + .Ltrip]             /* its ring-0 address, KBASE + CODE + offset ... */
+    sub rax, -0x7FFEE000                /* ... as user mode sees it: TRAMPOLINE + offset */
+    cmp rax, qword ptr [rsp + 8]
+    pop rax
+    jne exc_6                           /* any other #UD: the exit of every exception */
+    add qword ptr [rsp], 2              /* past the ud2 */
+    push rdi
+    push rsi
+    cmp rsi, MMWIN_MAX
+    ja 2f                               /* bounded whatever the registers */
+1:  test rsi, rsi
+    jz 2f
+    invlpg byte ptr [rdi]
+    add rdi, 4096
+    sub rsi, 4096
+    ja 1b
+2:  pop rsi
+    pop rdi
+    iretq

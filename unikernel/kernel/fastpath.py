@@ -2,7 +2,7 @@
 answers without leaving the VM (per-process constants; while the process has
 one thread also set_tid_address, getrandom from a pool of host bytes,
 sched_yield, rt_sigprocmask on a mask kept in guest memory, rt_sigaction
-queries and brk growth), and the signal words the guest code checks at
+queries, brk growth and anonymous mmap/munmap), and the signal words the guest code checks at
 every entry.
 
 Owns: FastPaths, a part of Kernel (kernel.py composes it). The tables are
@@ -10,8 +10,8 @@ keyed by NR_<name> (lxpack.abi.syscalls_x86_64).
 Travels inside bundles: Python 3.9.
 """
 from lxpack.abi.syscalls_x86_64 import (NR_arch_prctl, NR_brk, NR_getcpu, NR_getegid, NR_geteuid, NR_getgid, NR_getpid,
-                                        NR_getrandom, NR_getuid, NR_gettid, NR_rseq, NR_rt_sigaction,
-                                        NR_rt_sigprocmask, NR_sched_yield, NR_set_tid_address)
+                                        NR_getrandom, NR_getuid, NR_gettid, NR_mmap, NR_munmap, NR_rseq,
+                                        NR_rt_sigaction, NR_rt_sigprocmask, NR_sched_yield, NR_set_tid_address)
 from lxpack.unikernel.errors import ENOSYS
 from lxpack.unikernel.kernel import signals as S
 
@@ -35,10 +35,11 @@ class FastPaths(object):
         self.fast_sigmask = False
         if self.sched is None:
             self.dispatcher.guest_enter = None
-        if self.config.strace is not None or self.sched is not None:
+        if self.config.strace is not None or self.sched is not None or self.tracee is not None:
             t.mem.bind_brk(None)               # the break back in the unikernel before a second vCPU
-        if self.config.strace is not None:
-            assist.set_fast_syscalls({})
+            t.mem.bind_mmap(None)              # and the mappings made in the VM (no TLB shootdown yet)
+        if self.config.strace is not None or self.tracee is not None:
+            assist.set_fast_syscalls({})       # a tracer stops at every call
             return
         h = self.host
         vals = {NR_getpid: t.process.pid, NR_getuid: h.getuid(), NR_geteuid: h.geteuid(), NR_getgid: h.getgid(),
@@ -64,6 +65,12 @@ class FastPaths(object):
             t.mem.bind_brk(assist)
             if assist.brk_cell() is not None:
                 served.append(NR_brk)
+            # Anonymous private mmap (no hint) top-down in a window of
+            # prepared pages, and munmap of the last of those mappings when
+            # its pages need no TLB invalidation (or ring 0 is cheap): Mm
+            # takes the mappings made there into its VMAs (kernel/mm.py).
+            if t.mem.bind_mmap(assist):
+                served += [NR_mmap, NR_munmap]
             self.fast_sigmask = True
             self.refill_random_pool(t, force=True)
             t.signals.bind_mask(assist.sigmask_cell())

@@ -16,6 +16,7 @@ lookup (no forwarding layer on the hot path):
   signal_routing.py  SignalRouting: inbox, target choice, wake-ups, host mirror, delivery
   fastpath.py        FastPaths: in-VM service tables of hardware backends
   fdquery.py         FdQueries: what /proc asks about descriptors
+  ptrace_links.py    PtraceLinks: tracer and tracee hooks of fork, exec, exit, signals
 Shared state (set up in Kernel.__init__, documented there) belongs to the
 Kernel; each part reads and writes only what its docstring names.
 Travels inside bundles: Python 3.9.
@@ -29,6 +30,7 @@ from lxpack.unikernel.kernel import signals as S
 from lxpack.unikernel.kernel.fastpath import FastPaths
 from lxpack.unikernel.kernel.fdquery import FdQueries
 from lxpack.unikernel.kernel.lifecycle import ProcessLifecycle
+from lxpack.unikernel.kernel.ptrace_links import PtraceLinks
 from lxpack.unikernel.kernel.sched import LeaveHook
 from lxpack.unikernel.kernel.signal_routing import SignalRouting
 from lxpack.unikernel.kernel.threads import ThreadGroup
@@ -62,7 +64,7 @@ class Config(object):
         self.warn = warn
 
 
-class Kernel(ProcessLifecycle, ThreadGroup, SignalRouting, FastPaths, FdQueries):
+class Kernel(ProcessLifecycle, ThreadGroup, SignalRouting, FastPaths, FdQueries, PtraceLinks):
     """The Linux personality of this host process (see the module docstring
     for its parts). Built by lxpack.unikernel.facade.build_kernel."""
 
@@ -95,6 +97,9 @@ class Kernel(ProcessLifecycle, ThreadGroup, SignalRouting, FastPaths, FdQueries)
         self.last_child = None        # siginfo of the last child reaped by wait4/waitid (SIGCHLD info)
         self.host_caught_dfl = 0      # SIG_DFL signals caught on the host while every thread blocks them
         self.vfork_release_fd = None  # the vfork child's hold on its parent (set by the vfork handler)
+        self.tracer = None            # ptrace_tracer.Tracer: channels to children, tracees (first fork)
+        self.tracee = None            # ptrace_tracee.Tracee while this process is traced
+        self.up_channel = None        # our end of the channel to the parent (a fork child)
 
     def _emulated_dir(self, fd):
         """The guest path of the /proc or /sys directory open on fd, or None."""
@@ -146,18 +151,19 @@ class Kernel(ProcessLifecycle, ThreadGroup, SignalRouting, FastPaths, FdQueries)
             except LeaveHook:
                 outside = True
             except ExecImage as e:
+                old_pid = t.tid
                 try:
                     t = self.exec_in_place(t, e.args[0])
-                except ProcessExit as e2:      # past the point of no return (a truncated ELF)
-                    self.vfork_release()
-                    if self.sched is not None:
-                        self.finisher(e2)
-                    return e2
+                except ProcessExit as x:       # past the point of no return (a truncated ELF)
+                    return self._process_exit(t, x)
+                if self.tracee is not None:
+                    try:
+                        self.ptrace_after_exec(t, old_pid)
+                        self.deliver_signals(t)
+                    except ProcessExit as x:
+                        return self._process_exit(t, x)
             except ProcessExit as e:
-                self.vfork_release()
-                if self.sched is not None:
-                    self.finisher(e)
-                return e
+                return self._process_exit(t, e)
             except TaskExit as e:
                 if self.sched is None or len(t.process.tasks) <= 1:
                     if self.sched is not None:
@@ -174,6 +180,14 @@ class Kernel(ProcessLifecycle, ThreadGroup, SignalRouting, FastPaths, FdQueries)
                 if self.sched is not None:
                     self.finisher(res)
                 return res
+
+    def _process_exit(self, t, e):
+        if self.tracee is not None:
+            e = self.ptrace_exit(t, e)
+        self.vfork_release()
+        if self.sched is not None:
+            self.finisher(e)
+        return e
 
     @staticmethod
     def _park_forever():

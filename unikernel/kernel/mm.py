@@ -12,6 +12,15 @@ grows it inside a window of prepared pages, and the [heap] VMA is brought up
 to it (_sync_brk) before any VMA is read. Host operations that would touch
 the window take it back first and offer a new one after.
 
+Where the guest code also serves anonymous mmap/munmap (InVmAssist.
+serves_mmap), Mm offers it a window in the mmap area's first large hole
+(bind_mmap, _build_mwin): the guest code maps top-down inside it, exactly
+where find_free would (lengths a hole above would take are left to the
+host), and records each mapping in guest memory; sync takes those records
+into the VMA list before any VMA is read, so each mapping lives in one
+place at a time. A host munmap just above the window's free part gives the
+pages back to it.
+
 Lock order: Mm is owned by its process; under unicorn only one guest thread
 runs at a time, so no lock is taken here.
 Travels inside bundles: Python 3.9.
@@ -29,6 +38,7 @@ MMAP_BASE = 0x7FFFF7FFF000
 MMAP_MIN = 0x10000
 PIE_BASE = 0x555555554000
 TASK_SIZE = 0x7FFFFFFFF000
+MWIN_MIN = 1 << 20        # the mmap window goes in the first hole from the top at least this large
 
 
 class Vma(object):
@@ -72,6 +82,10 @@ class Mm(object):
         self._brk_assist = None
         self._brk_seen = 0        # the break the VMAs last followed
         self._win = None          # (lo, hi): pages the guest code may make present for brk
+        self._mm_assist = None    # the InVmAssist serving anonymous mmap in the VM (bind_mmap)
+        self._mwin = None         # (lo, hi): its window; the free part is [lo, assist.mmap_cursor())
+        self._lazy = False        # brk or mmap served in the VM: sync before reading VMAs
+        self._nested = False      # inside a _guarded operation
 
     # -- the break served in the VM --------------------------------------------------
     @property
@@ -92,11 +106,14 @@ class Mm(object):
 
     @as_limit.setter
     def as_limit(self, value):
-        # brk grown in the VM does not count: no window while a limit is set.
+        # brk and mmap in the VM do not count: no window while a limit is set.
         self._as_limit = value
         if self._brk_assist is not None:
             self._drop_window()
             self._build_window()
+        if self._mm_assist is not None:
+            self._drop_mwin()
+            self._build_mwin()
 
     def bind_brk(self, assist):
         """Serve brk in the VM through `assist` (an InVmAssist offering
@@ -114,7 +131,106 @@ class Mm(object):
         self._brk_seen = self._brk_cur
         self._brk_cell = cell
         self._brk_assist = assist
+        self._lazy = True
         self._build_window()
+
+    def bind_mmap(self, assist):
+        """Serve anonymous mmap/munmap in the VM through `assist` (an
+        InVmAssist whose serves_mmap() is true), or stop (None). Returns
+        whether it is served."""
+        if assist is not None and not assist.serves_mmap():
+            assist = None
+        if assist is self._mm_assist:
+            return assist is not None
+        if self._mm_assist is not None:
+            self._drop_mwin()
+            self._mm_assist = None
+            self._lazy = self._brk_cell is not None
+        if assist is None:
+            return False
+        self._mm_assist = assist
+        self._lazy = True
+        self._build_mwin()
+        return True
+
+    def sync(self):
+        """Bring the VMAs up to what the guest code did (brk grown, mappings
+        made in the VM)."""
+        if self._brk_cell is not None:
+            self.sync_brk()
+        a = self._mm_assist
+        if a is not None:
+            for start, end in a.take_mmap_records():
+                self._insert(Vma(start, end, PROT_READ | PROT_WRITE))
+
+    def synced_vmas(self):
+        if self._lazy:
+            self.sync()
+        return self.vmas
+
+    # -- the mmap window -------------------------------------------------------------
+    def _gaps(self):
+        """The free ranges below MMAP_BASE, top-down, as find_free sees them."""
+        end = MMAP_BASE
+        for v in reversed(self.vmas):
+            if v.start >= end:
+                continue
+            if v.end < end:
+                yield max(v.end, MMAP_MIN), end
+            end = min(end, v.start)
+        if end > MMAP_MIN:
+            yield MMAP_MIN, end
+
+    def _build_mwin(self):
+        assist = self._mm_assist
+        if assist is None or self._as_limit is not None or self._mwin is not None:
+            return
+        gap = 0
+        for lo, hi in self._gaps():
+            if hi - lo >= MWIN_MIN:
+                break
+            gap = max(gap, hi - lo)
+        else:
+            return
+        if self._win is not None and self._win[0] < hi:
+            lo = max(lo, self._win[1])        # never over the brk window
+        if hi - lo < MWIN_MIN:
+            return
+        lo = assist.set_mmap_window(lo, hi, gap)
+        self._mwin = (lo, hi) if lo < hi else None
+
+    def _drop_mwin(self):
+        if self._mwin is None:
+            return
+        self.sync()
+        self._mm_assist.drop_mmap_window()
+        self._mwin = None
+
+    def _in_mwin(self, start, end):
+        """Whether [start, end) meets the mmap window's free part."""
+        win = self._mwin
+        return win is not None and start < self._mm_assist.mmap_cursor() and end > win[0]
+
+    def _refresh_mwin(self):
+        """After a host operation outside the free part: pages unmapped just
+        above it go back to the window, and the hole the guest code must
+        leave to the host is measured again."""
+        win = self._mwin
+        if win is None:
+            return
+        assist = self._mm_assist
+        cur = assist.mmap_cursor()
+        i = bisect.bisect_left(self._starts, cur)
+        nxt = min(self.vmas[i].start if i < len(self.vmas) else TASK_SIZE, win[1])
+        if nxt > cur:
+            assist.give_back_mmap(cur, nxt)
+            cur = nxt
+        gap = 0
+        for lo, hi in self._gaps():
+            if lo < cur:
+                break
+            gap = max(gap, hi - lo)
+        assist.set_mmap_gap(gap)
 
     def sync_brk(self):
         """Bring the [heap] VMA up to a break the guest code moved (it only
@@ -145,6 +261,8 @@ class Mm(object):
         hi = self.vmas[i].start if i < len(self.vmas) else TASK_SIZE
         if self._find(lo) is not None:
             return
+        if self._mwin is not None and self._mwin[0] >= lo:
+            hi = min(hi, self._mwin[0])       # never over the mmap window
         end = assist.set_brk_window(self.brk_start, lo, hi)
         self._win = (lo, end) if end > lo else None
 
@@ -215,10 +333,10 @@ class Mm(object):
         on a PROT_NONE one; on x86 any access right allows reading). Memory
         outside the VMAs is left to the backend, which faults on it."""
         end = addr + size
-        if self._brk_cell is not None:
-            self.sync_brk()
-            if self._in_window(addr, end):
-                return True               # prepared for brk but above the break: not mapped
+        if self._lazy:
+            self.sync()
+            if self._in_window(addr, end) or self._in_mwin(addr, end):
+                return True               # prepared for brk or mmap in the VM but not mapped
         i = max(bisect.bisect_right(self._starts, addr) - 1, 0)
         vmas = self.vmas
         while i < len(vmas):
@@ -280,8 +398,8 @@ class Mm(object):
     # -- VMA bookkeeping -------------------------------------------------------------
     def find(self, addr):
         """The VMA containing addr, or None."""
-        if self._brk_cell is not None:
-            self.sync_brk()
+        if self._lazy:
+            self.sync()
         return self._find(addr)
 
     def _find(self, addr):
@@ -305,14 +423,14 @@ class Mm(object):
         return out
 
     def is_free(self, start, end):
-        if self._brk_cell is not None:
-            self.sync_brk()
+        if self._lazy:
+            self.sync()
         return not self._overlapping(start, end)
 
     def find_free(self, length, top=MMAP_BASE):
         """Top-down first fit below `top`, as Linux's mmap does."""
-        if self._brk_cell is not None:
-            self.sync_brk()
+        if self._lazy:
+            self.sync()
         end = top
         for v in reversed(self.vmas):
             if v.start >= end:
@@ -327,37 +445,49 @@ class Mm(object):
 
     # -- mapping operations ----------------------------------------------------------
     def _guarded(self, start, end, fn, *args, **kw):
-        """Run fn with the brk window taken back if [start, end) meets it
-        (and offered again after)."""
-        self.sync_brk()
-        if not self._in_window(start, end):
-            return fn(*args, **kw)
-        self._drop_window()
+        """Run fn with the brk and mmap windows taken back if [start, end)
+        meets them (and offered again after)."""
+        self.sync()
+        if self._nested:
+            return fn(*args, **kw)        # inside another operation (mmap's unmap): it refreshes after
+        brk_hit = self._in_window(start, end)
+        mm_hit = self._in_mwin(start, end)
+        if brk_hit:
+            self._drop_window()
+        if mm_hit:
+            self._drop_mwin()
+        self._nested = True
         try:
             return fn(*args, **kw)
         finally:
-            self._build_window()
+            self._nested = False
+            if mm_hit:
+                self._build_mwin()
+            elif fn != self._protect:
+                self._refresh_mwin()
+            if brk_hit:
+                self._build_window()
 
     def map(self, start, length, prot, *args, **kw):
         """Map [start, start+length) (page-aligned), replacing what was there
         (see _map)."""
-        if self._brk_cell is not None:
+        if self._lazy:
             return self._guarded(start, start + page_up(length), self._map, start, length, prot, *args, **kw)
         return self._map(start, length, prot, *args, **kw)
 
     def extend(self, v, new_end):
         """Grow VMA v in place up to new_end (see _extend)."""
-        if self._brk_cell is not None:
+        if self._lazy:
             return self._guarded(v.end, new_end, self._extend, v, new_end)
         return self._extend(v, new_end)
 
     def unmap(self, start, length):
-        if self._brk_cell is not None:
+        if self._lazy:
             return self._guarded(start, start + page_up(length), self._unmap, start, length)
         return self._unmap(start, length)
 
     def protect(self, start, length, prot):
-        if self._brk_cell is not None:
+        if self._lazy:
             return self._guarded(start, start + page_up(length), self._protect, start, length, prot)
         return self._protect(start, length, prot)
 
@@ -485,12 +615,18 @@ class Mm(object):
     def brk(self, new):
         """brk(2) served by the host (the guest code leaves the VM for what
         its window does not cover)."""
-        if self._brk_cell is None:
+        if not self._lazy:
             return self._brk(new)
+        self.sync()
+        mm_hit = new > self.brk_cur and self._in_mwin(page_up(self.brk_cur), page_up(new))
+        if mm_hit:
+            self._drop_mwin()
         self._drop_window()
         try:
             return self._brk(new)
         finally:
+            if mm_hit:
+                self._build_mwin()
             self._build_window()
 
     def _brk(self, new):
@@ -525,7 +661,7 @@ class Mm(object):
     def _maps_view(self):
         """The VMAs as /proc/self/maps shows them: a file mapping split only
         by lxpack (its in-file and past-EOF pages) is one line, as on Linux."""
-        self.sync_brk()
+        self.sync()
         out = []
         for v in self.vmas:
             p = out[-1] if out else None

@@ -315,6 +315,11 @@ class SignalRouting(object):
 
     def fault_to_signal(self, t, ex):
         kind = ex.kind
+        if self.tracee is not None:
+            self.tracee.orig_rax = -1         # not in a system call (a tracer's syscall-restart logic)
+            if kind == "debug" and self.tracee.mode == "singlestep":
+                self.tracee.stepped(t)
+                return
         if kind == "page":
             code = S.SEGV_ACCERR if ex.reason == "protection" else S.SEGV_MAPERR
             v = t.mem.find(ex.addr)
@@ -361,6 +366,17 @@ class SignalRouting(object):
                     sigs.mask, sigs.saved_mask = sigs.saved_mask, None
                 return
             info = sigs.take(sig) or S.siginfo(sig, S.SI_USER)
+            tr = self.tracee
+            if tr is not None and sig != S.SIGKILL:
+                # Signal-delivery-stop: the tracer passes it on, changes or drops it.
+                new = tr.signal_stop(t, sig, info)
+                if not new:
+                    continue
+                if new != sig:
+                    sig, info = new, S.siginfo(new, S.SI_USER)
+                if self.tracee is not None and S.default_action(sig) == "stop" \
+                        and t.process.sigactions.get(sig).handler == S.SIG_DFL:
+                    continue                 # a group-stop would stop the runtime: reported, not acted on
             act = t.process.sigactions.get(sig)
             if act.handler == S.SIG_IGN:
                 continue

@@ -19,7 +19,7 @@ import struct
 from lxpack.abi.fcntl import F_DUPFD, F_DUPFD_CLOEXEC
 from lxpack.abi.syscalls_x86_64 import NR_close
 from lxpack.unikernel.errors import EBADF, EINVAL, EMFILE, LinuxError
-from lxpack.unikernel.syscall.table import TABLE
+from lxpack.unikernel.syscall.table import BIND_HOOKS, TABLE, Entry, bound
 
 RETURNS_FD = ("open", "openat", "openat2", "creat", "dup", "socket", "accept", "accept4", "epoll_create",
               "epoll_create1", "eventfd", "eventfd2", "timerfd_create", "signalfd", "signalfd4", "memfd_create",
@@ -32,7 +32,7 @@ _limit = [None]
 
 def _close(t, fd):
     try:
-        _original.get(NR_close, TABLE[NR_close].fn)(t, fd)
+        (_original.get(NR_close) or bound(NR_close).fn)(t, fd)
     except LinuxError:
         pass
 
@@ -77,29 +77,40 @@ def _fcntl(fn):
     return limited
 
 
-def install(soft):
-    """Enforce a soft limit below the runtime's range (idempotent)."""
-    _limit[0] = soft
-    if _original:
+def _wrap(e):
+    """Wrap one Entry's handler if its call creates descriptors."""
+    if e.nr in _original:
         return
+    if e.name in RETURNS_FD:
+        wrapped = _returns_fd(e.fn)
+    elif e.name in WRITES_FD_PAIR:
+        wrapped = _writes_pair(e.fn, WRITES_FD_PAIR[e.name])
+    elif e.name in ("dup2", "dup3"):
+        wrapped = _dup_to(e.fn)
+    elif e.name == "fcntl":
+        wrapped = _fcntl(e.fn)
+    else:
+        return
+    _original[e.nr] = e.fn
+    e.fn = wrapped
+
+
+def install(soft):
+    """Enforce a soft limit below the runtime's range (idempotent): the
+    bound entries are wrapped now, the families bound later as they are
+    registered (table.BIND_HOOKS)."""
+    _limit[0] = soft
+    if _wrap in BIND_HOOKS:
+        return
+    BIND_HOOKS.append(_wrap)
     for e in TABLE:
-        if e is None:
-            continue
-        if e.name in RETURNS_FD:
-            wrapped = _returns_fd(e.fn)
-        elif e.name in WRITES_FD_PAIR:
-            wrapped = _writes_pair(e.fn, WRITES_FD_PAIR[e.name])
-        elif e.name in ("dup2", "dup3"):
-            wrapped = _dup_to(e.fn)
-        elif e.name == "fcntl":
-            wrapped = _fcntl(e.fn)
-        else:
-            continue
-        _original[e.nr] = e.fn
-        e.fn = wrapped
+        if type(e) is Entry:
+            _wrap(e)
 
 
 def remove():
+    if _wrap in BIND_HOOKS:
+        BIND_HOOKS.remove(_wrap)
     for nr, fn in _original.items():
         TABLE[nr].fn = fn
     _original.clear()

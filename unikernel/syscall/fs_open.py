@@ -13,6 +13,7 @@ from lxpack.abi.stat import S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, pack_dirent, pack
 from lxpack.runtime.host.api import StatResult
 from lxpack.unikernel.errors import EACCES, EBADF, EFAULT, EINVAL, ENOENT, ENOTDIR, ELOOP, LinuxError
 from lxpack.unikernel.kernel.fdtable import DirCursor, Emulated
+from lxpack.unikernel.kernel.procmem import ProcMem
 from lxpack.unikernel.kernel.vfs import devfs
 from lxpack.unikernel.syscall.args import Fd, Hex, Int, Oct, Out, Path, Ptr, Size, UInt
 from lxpack.unikernel.syscall.table import syscall
@@ -47,7 +48,7 @@ class OPath(Emulated):
 
 
 def _proc_stat(node, ino):
-    mode = {"file": S_IFREG | 0o444, "dir": S_IFDIR | 0o555, "link": S_IFLNK | 0o777}[node.kind]
+    mode = {"file": S_IFREG | 0o444, "dir": S_IFDIR | 0o555, "link": S_IFLNK | 0o777, "mem": S_IFREG | 0o600}[node.kind]
     return StatResult(st_dev=0x16, st_ino=ino, st_nlink=2 if node.kind == "dir" else 1, st_mode=mode,
                       st_uid=0, st_gid=0, st_size=0, st_blksize=1024, st_blocks=0)
 
@@ -98,6 +99,10 @@ def _open_special(t, r, flags, mode):
         return _open_path(t, AT_FDCWD, real, flags, mode)
     if node.kind == "link":
         raise ELOOP()
+    if node.kind == "mem":
+        fd = host.placeholder_fd(cloexec)
+        t.files.install(fd, ProcMem(node.target, r.fs.link_name(t, parts)))
+        return fd
     if (flags & O_ACCMODE) != 0 or flags & (O_CREAT | O_TRUNC):
         raise EACCES()
     if node.kind == "dir":

@@ -174,7 +174,11 @@ def sys_pread64(t, fd: Int, buf: Out[Ptr], count: Size, offset: Long):
     """Implements pread64(2)."""
     if offset < 0:
         raise EINVAL()
-    data = t.host.pread(fd, min(count, IO_MAX), offset)
+    sp = t.files.emulated.get(fd)
+    if sp is not None and sp.kind == "mem":
+        data = sp.pread(t, min(count, IO_MAX), offset)
+    else:
+        data = t.host.pread(fd, min(count, IO_MAX), offset)
     t.mem.write(buf, data)
     return len(data)
 
@@ -185,6 +189,9 @@ def sys_pwrite64(t, fd: Int, buf: Ptr, count: Size, offset: Long):
     if offset < 0:
         raise EINVAL()
     data = t.mem.read(buf, min(count, IO_MAX))
+    sp = t.files.emulated.get(fd)
+    if sp is not None and sp.kind == "mem":
+        return sp.pwrite(t, data, offset)
     if t.process.memfd_seals:
         _sealed_write(t, fd, len(data), offset)
     return t.host.pwrite(fd, data, offset)

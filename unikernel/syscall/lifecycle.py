@@ -37,11 +37,21 @@ def fork_process(t, flags, stack, ptid, ctid, tls):
     vfork_pipe = None
     if flags & CLONE_VFORK:
         vfork_pipe = t.host.vfork_pipe()
+    # A channel to the child (ptrace: its tracer's end, should it call
+    # PTRACE_TRACEME); a traced parent with the event option also makes
+    # one for its tracer, who auto-attaches the child.
+    up, attach = k.ptrace_fork_channels(flags)
+    event = k.ptrace_fork_event(flags) if attach is not None else 0
     vm = t.vcpu.vm
     vm.before_fork()
     pid = t.host.fork()
     if pid == 0:
+        if up is not None:
+            t.host.close_private(up[0])
+        if attach is not None:
+            t.host.close_private(attach[0])
         k.after_fork_child(t)
+        k.ptrace_fork_child(t, up[1] if up is not None else None, attach[1] if attach is not None else None)
         v = t.vcpu
         regs = {"rax": 0}
         if stack:
@@ -61,6 +71,16 @@ def fork_process(t, flags, stack, ptid, ctid, tls):
         return NORETURN
     if flags & CLONE_PARENT_SETTID and ptid:
         t.mem.write_u32(ptid, pid)
+    if up is not None:
+        t.host.close_private(up[1])
+        k.ptrace_tracer().add_child(pid, up[0])
+    if attach is not None:
+        t.host.close_private(attach[1])
+        t.vcpu.set_rax(pid)                  # the tracer sees the result at the event stop
+        try:
+            k.tracee.event_stop(t, event, pid, fds=(attach[0],))
+        finally:
+            t.host.close_private(attach[0])
     if vfork_pipe is not None:
         # Like vfork: the parent waits until the child execs or exits.
         t.host.close(vfork_pipe[1])
@@ -160,7 +180,15 @@ def sys_wait4(t, pid: Int, status: Out[Ptr], options: Hex, rusage: Out[Ptr]):
     """Implements wait4(2) (the host's, with the Linux status encoding)."""
     if options & ~(WNOHANG | WUNTRACED | WCONTINUED | WNOTHREAD | WALL | WCLONE):
         raise EINVAL()
-    rpid, st, ru = t.host.wait4(pid, options)
+    tracer = t.kernel.tracer
+    if tracer is None or not (tracer.channels or tracer.tracees):
+        rpid, st, ru = t.host.wait4(pid, options)
+    else:
+        # Children may be tracees: their ptrace stops come on channels.
+        rpid, st, r = tracer.wait(pid, options, lambda o: t.host.wait4(pid, o))
+        ru = r[2] if r is not None else None
+        if r is not None and rpid and not _stopped_or_continued(st):
+            tracer.child_gone(rpid)
     if rpid:
         _note_child(t, rpid, st)
     if rpid and status:
@@ -178,7 +206,13 @@ def sys_waitid(t, idtype: Int, ident: Int, infop: Out[Ptr], options: Hex, rusage
         raise EINVAL()
     if idtype == P_PGID and ident == 0:
         ident = t.host.getpgid(0)
-    r = t.host.waitid(kinds[idtype], ident, options)
+    tracer = t.kernel.tracer
+    if tracer is not None and tracer.tracees and idtype != P_PGID:
+        r = _waitid_traced(t, tracer, kinds[idtype], ident, options)
+    else:
+        r = t.host.waitid(kinds[idtype], ident, options)
+        if r is not None and tracer is not None and not options & WNOWAIT and r[2] in _REAPED:
+            tracer.child_gone(r[0])
     if infop:
         if r is None:
             t.mem.write(infop, b"\0" * 128)
@@ -188,6 +222,34 @@ def sys_waitid(t, idtype: Int, ident: Int, infop: Out[Ptr], options: Hex, rusage
     if r is not None and not options & WNOWAIT:
         t.kernel.last_child = S.siginfo(S.SIGCHLD, r[2], pid=r[0], uid=r[1], status=r[3])
     return 0
+
+
+_REAPED = (S.CLD_EXITED, S.CLD_KILLED, S.CLD_DUMPED)
+
+
+def _waitid_traced(t, tracer, kind, ident, options):
+    """waitid when tracees may have ptrace stops to report (CLD_TRAPPED)."""
+    def host_wait(o):
+        r = t.host.waitid(kind, ident, o)
+        return (r[0], 0, r) if r is not None else (0, 0, None)
+    rpid, st, r = tracer.wait(ident if kind == "pid" else -1, options, host_wait)
+    if not rpid:
+        return None
+    if r is not None:
+        r = r[2]
+        if not options & WNOWAIT and r[2] in _REAPED:
+            tracer.child_gone(rpid)
+        return r
+    uid = t.host.getuid()
+    if st & 0xff == 0x7f:
+        return rpid, uid, S.CLD_TRAPPED, (st >> 8) & 0xff
+    if st & 0x7f == 0:
+        return rpid, uid, S.CLD_EXITED, (st >> 8) & 0xff
+    return rpid, uid, S.CLD_KILLED, st & 0x7f
+
+
+def _stopped_or_continued(st):
+    return st & 0xff == 0x7f or st == 0xffff
 
 
 def _note_child(t, pid, st):

@@ -14,7 +14,7 @@ from lxpack.unikernel.syscall.table import syscall
 @syscall(24, "sched_yield")
 def sys_sched_yield(t):
     """Implements sched_yield(2)."""
-    t.kernel.yield_cpu(t) if hasattr(t.kernel, "yield_cpu") else None
+    t.kernel.yield_cpu(t)
     return 0
 
 

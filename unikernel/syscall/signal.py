@@ -122,9 +122,10 @@ def _send_self(t, sig, info):
     does not block the signal), as on Linux."""
     if sig == 0:
         return 0
-    if sig in (S.SIGKILL, S.SIGSTOP):
+    if sig == S.SIGKILL or (sig == S.SIGSTOP and t.kernel.tracee is None):
         t.host.kill(t.process.pid, sig)     # the host acts on these itself
         return 0
+    # (A traced process's SIGSTOP is a signal-delivery-stop for its tracer.)
     t.kernel.send_process_signal(sig, info)
     return 0
 
@@ -151,7 +152,7 @@ def _thread_signal(t, tid, sig, info):
         raise ESRCH()
     if sig == 0:
         return 0
-    if sig in (S.SIGKILL, S.SIGSTOP):
+    if sig == S.SIGKILL or (sig == S.SIGSTOP and t.kernel.tracee is None):
         t.host.kill(t.process.pid, sig)     # whole-process actions
         return 0
     t.kernel.send_thread_signal(target, sig, info)

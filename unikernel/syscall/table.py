@@ -11,8 +11,14 @@ Hot path: Dispatcher.syscall() does one batch register read, one list
 index, one call and one register write. Tracing and timing (--strace,
 --stats, and the path record of `lxpack trace`) live in a separate, slower
 method chosen once at start-up.
+
+Families are imported on first use (families.py puts an Unbound slot for
+each of their numbers): the first call of any of a family's system calls
+imports it, its @syscall registrations replace the Unbound slots with real
+Entries, and later calls index the real Entry directly (no extra step).
 Travels inside bundles: Python 3.9.
 """
+import sys
 import time
 
 from lxpack.abi.syscalls_x86_64 import SYSCALL_NAMES
@@ -23,6 +29,9 @@ from lxpack.runtime.host.api import RUNTIME_FD_BASE
 
 NR_MAX = 512
 TABLE = [None] * NR_MAX
+# Called with each Entry as it is registered (fdlimit wraps the calls that
+# create descriptors, also in families bound after it was installed).
+BIND_HOOKS = []
 ENOSYS = errors.ENOSYS.errno
 EINTR = errors.EINTR.errno
 EFAULT = errors.EFAULT.errno
@@ -84,6 +93,55 @@ def _make_decoder(kinds, fd_slots=()):
     return decode
 
 
+class Unbound(object):
+    """A slot whose family is not imported yet. Its first call imports the
+    family, whose registrations replace this slot (and its siblings) with
+    real Entries, then runs the real handler; the dispatcher never sees it
+    again for this number."""
+    __slots__ = ("nr", "name", "module", "fn", "restartable")
+
+    def __init__(self, nr, name, module):
+        self.nr = nr
+        self.name = name
+        self.module = module
+        self.fn = self._first_call
+        self.restartable = True
+
+    @staticmethod
+    def decode(t, raw):
+        return (raw,)
+
+    def _first_call(self, t, raw):
+        e = self.bind()
+        return e.fn(t, *e.decode(t, raw))
+
+    def bind(self):
+        """Import the family; the real Entry (None if the family did not
+        register this number after all: ENOSYS, reported as unimplemented)."""
+        __import__(self.module)         # (not importlib: -X importtime shows this one)
+        e = TABLE[self.nr]
+        if e is self:           # a stale family_index.py: any family may have it
+            from lxpack.unikernel.syscall import families
+            families.import_all()
+            e = TABLE[self.nr]
+        if e is self:
+            TABLE[self.nr] = e = None
+        if e is None:
+            raise LinuxError(ENOSYS)
+        return e
+
+
+def bound(nr):
+    """TABLE[nr] with its family imported (None: unimplemented)."""
+    e = TABLE[nr] if 0 <= nr < NR_MAX else None
+    if type(e) is Unbound:
+        try:
+            e = e.bind()
+        except LinuxError:
+            return None
+    return e
+
+
 def syscall(nr, name, support="full", note="", restartable=True):
     """Register `fn` as the handler of Linux syscall `nr` named `name`.
     restartable: what a signal interrupting it does (Dispatcher._interrupted):
@@ -93,7 +151,7 @@ def syscall(nr, name, support="full", note="", restartable=True):
     def register(fn):
         if SYSCALL_NAMES.get(nr) != name:
             raise ValueError("syscall %d is %r, not %r" % (nr, SYSCALL_NAMES.get(nr), name))
-        if TABLE[nr] is not None:
+        if TABLE[nr] is not None and type(TABLE[nr]) is not Unbound:
             raise ValueError("syscall %s registered twice" % name)
         ann = fn.__annotations__
         params = fn.__code__.co_varnames[1:fn.__code__.co_argcount]
@@ -104,8 +162,10 @@ def syscall(nr, name, support="full", note="", restartable=True):
                 raise TypeError("%s: parameter %s has no argument kind" % (fn.__name__, p))
             kinds.append(k)
         fd_slots = () if name in NOT_FD_CHECKED else tuple(i for i, p in enumerate(params) if p in FD_PARAMS)
-        TABLE[nr] = Entry(nr, name, fn, support, note or (fn.__doc__ or "").strip().split("\n")[0],
-                          tuple(kinds), restartable, fd_slots)
+        TABLE[nr] = e = Entry(nr, name, fn, support, note or (fn.__doc__ or "").strip().split("\n")[0],
+                              tuple(kinds), restartable, fd_slots)
+        for hook in BIND_HOOKS:
+            hook(e)
         return fn
     return register
 
@@ -115,6 +175,7 @@ def stub(nr, name, errno, note):
     def refuse(t):
         raise LinuxError(errno)
     refuse.__name__ = "sys_" + name
+    refuse.__module__ = sys._getframe(1).f_globals["__name__"]    # the family that declared it
     syscall(nr, name, support="stub", note=note)(refuse)
 
 
@@ -143,6 +204,12 @@ class Dispatcher(object):
         self.guest_leave = None
         if strace is not None or stats is not None or pathtrace is not None:
             self.syscall = self._syscall_traced
+        self._unptraced = self.syscall
+
+    def set_ptraced(self, on):
+        """A traced process (ptrace) passes every call through
+        _syscall_ptraced, which stops at entry and exit for its tracer."""
+        self.syscall = self._syscall_ptraced if on else self._unptraced
 
     def syscall(self, vcpu):
         raw = vcpu.syscall_args()
@@ -166,6 +233,7 @@ class Dispatcher(object):
     def _interrupted(self, t, vcpu, e):
         """A blocking call was cut short by a signal: restart it after the
         handler (SA_RESTART) or fail it with EINTR."""
+        e = TABLE[e.nr]                      # the real Entry if `e` was Unbound
         t.wants_stop = True
         if t.kernel.inbox:
             t.kernel.drain_signals(t)        # host signals decide too
@@ -188,7 +256,7 @@ class Dispatcher(object):
         raw = vcpu.syscall_args()
         nr = raw[0] & 0xFFFFFFFF       # the number is eax (Linux: movslq %eax)
         t = vcpu.task
-        e = TABLE[nr] if nr < NR_MAX else None
+        e = bound(nr)           # the family imported before timing starts
         t0 = time.perf_counter()
         args = None
         if e is None:
@@ -219,6 +287,43 @@ class Dispatcher(object):
             self.pathtrace.syscall(t, nr, args, res)
         if t.wants_stop:
             vcpu.request_stop()
+
+    def _syscall_ptraced(self, vcpu):
+        """A call of a ptrace tracee: syscall-entry stop (rax -ENOSYS,
+        orig_rax the number; the tracer may change the arguments, or skip
+        the call with orig_rax -1), the call, syscall-exit stop. An entry
+        stop already reported stays owed its exit when the call leaves the
+        hook to run again (LeaveHook) or becomes an exec (the run loop)."""
+        t = vcpu.task
+        tr = t.kernel.tracee
+        if tr is None:
+            return self._unptraced(vcpu)
+        if not tr.entry_done:
+            nr = vcpu.syscall_args()[0] & 0xFFFFFFFF
+            tr.orig_rax = nr
+            if tr.mode == "syscall":
+                tr.entry_done = True
+                vcpu.set_rax(-ENOSYS)
+                tr.syscall_stop(t)
+                tr = t.kernel.tracee
+                if tr is None:
+                    vcpu.set_rax(nr)
+                    return self._unptraced(vcpu)
+                if tr.orig_rax == -1 or tr.orig_rax < 0:
+                    tr.entry_done = False
+                    if tr.mode == "syscall":
+                        tr.syscall_stop(t)
+                    return None
+                vcpu.set_rax(tr.orig_rax)
+        self._unptraced(vcpu)
+        tr = t.kernel.tracee
+        if tr is not None and tr.mode == "singlestep":
+            tr.stepped(t)                    # the step was the syscall instruction
+        if tr is not None and tr.entry_done:
+            tr.entry_done = False
+            if tr.mode == "syscall":
+                tr.syscall_stop(t)
+        return None
 
     def _trace_line(self, t, nr, e, raw, args, res):
         from lxpack.unikernel.syscall import strace

@@ -7,7 +7,7 @@ object boot gets from the registry (HvfBackend: the framework's VMX
 capabilities, the CPUID the guest sees, the TSC frequency of the guest
 clock). The VM is vm.py's HvfVm, its vCPUs vcpu.py's HvfVcpu, its in-VM
 assistance assist.py's HvfAssist. It runs the kvm backend's guest code and
-exit protocol (unikernel/guest/entry.bin; runtime/vmm/kvm/layout.py,
+exit protocol (unikernel/guest/entry.bin; runtime/vmm/x86guest/layout.py,
 fastpath.py, pagetable.py are used as they are, not copied).
 Knows CPUs and memory, not Linux. Travels inside bundles: Python 3.9.
 """
@@ -17,9 +17,10 @@ import platform
 import struct
 import sys
 
+from lxpack.runtime import pkgdata
 from lxpack.runtime.vmm import base
 from lxpack.runtime.vmm.hvf import _hv as H
-from lxpack.runtime.vmm.kvm import layout as L
+from lxpack.runtime.vmm.x86guest import layout as L
 
 _FACTS = None
 
@@ -78,9 +79,8 @@ class HvfBackend(base.Backend):
     def create_vm(self):
         from lxpack.runtime.vmm.hvf.vm import HvfVm
         if self.guest_code is None:
-            import pkgutil
             from lxpack.runtime.vmm.hvf import _cpu
-            self.guest_code = pkgutil.get_data("lxpack.unikernel.guest", "entry.bin")
+            self.guest_code = pkgdata.get_data("lxpack.unikernel.guest", "entry.bin")
             # CR4.FSGSBASE (WRFSBASE at CPL 3: arch_prctl(SET_FS) served in the VM)
             # where the CPU has it and the framework lets CR4 have it.
             self.has_fsgsbase = bool(_cpu.cpuid(7, 0)[1] & 1) and \

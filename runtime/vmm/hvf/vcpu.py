@@ -20,7 +20,7 @@ import threading
 from lxpack.runtime.vmm import base
 from lxpack.runtime.vmm.hvf import _hv as H
 from lxpack.runtime.vmm.kvm import _abi as K
-from lxpack.runtime.vmm.kvm import layout as L
+from lxpack.runtime.vmm.x86guest import layout as L
 from lxpack.runtime.vmm.kvm.vcpu import KvmVcpu
 
 _FPSTATE_SIZE = 4096

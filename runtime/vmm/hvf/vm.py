@@ -22,9 +22,9 @@ from lxpack.runtime.vmm.hvf import _hv as H
 from lxpack.runtime.vmm.hvf.assist import HvfAssist
 from lxpack.runtime.vmm.hvf.vcpu import HvfVcpu
 from lxpack.runtime.vmm.kvm import _abi as K
-from lxpack.runtime.vmm.kvm import layout as L
-from lxpack.runtime.vmm.kvm.pagetable import AddressSpace, PhysAllocator
-from lxpack.runtime.vmm.kvm.vm import KvmVm
+from lxpack.runtime.vmm.x86guest import kernel
+from lxpack.runtime.vmm.x86guest import layout as L
+from lxpack.runtime.vmm.x86guest.pagetable import AddressSpace, PhysAllocator
 
 PHYS_SIZE = 64 << 30
 PHYS_CHUNK = 1 << 30
@@ -76,7 +76,7 @@ class HvfVm(base.Vm):
         self._register_phys(PHYS_CHUNK)
         self.phys = PhysAllocator(self.host_base, PHYS_SIZE, grow=self._register_phys)
         self.aspace = AddressSpace(self.phys)
-        KvmVm._setup_kernel(self)         # the kernel half, GDT/IDT/TSS, entry.bin: as kvm lays them out
+        self._setup_kernel()
         self.clock_offsets = None
         self.clock = None                 # (tsc_ref, mul, shift) of the time page
         self.set_clock_offsets()
@@ -106,6 +106,10 @@ class HvfVm(base.Vm):
         # SAFETY: gpa lies in this image's reserved host memory.
         ctypes.memmove(self.host_base + gpa, data, len(data))
 
+    def _setup_kernel(self):
+        """The kernel half, GDT/IDT/TSS, entry.bin: as kvm lays them out."""
+        kernel.setup(self._pw, self.aspace, self.backend.guest_code, self.backend.cpl3_syscall)
+
     # -- the guest clock: a pvclock record from the TSC (read by the vDSO) --------------------------
     def set_clock_offsets(self):
         hz = self.backend.tsc_hz()
@@ -119,9 +123,20 @@ class HvfVm(base.Vm):
         while mul < 1 << 31:
             shift -= 1
             mul = (10 ** 9 << (32 - shift)) // hz
-        ref = self.session.guest_tsc()
-        mono = _time.clock_gettime_ns(_time.CLOCK_MONOTONIC)
+        # The anchor: a TSC reading between two CLOCK_MONOTONIC readings,
+        # the tightest pair of a few (one pair can be split by a preemption
+        # on a loaded host: the guest clock would then be off the host's by
+        # that much for the life of the VM).
+        best = None
+        for _ in range(5):
+            t1 = _time.clock_gettime_ns(_time.CLOCK_MONOTONIC)
+            tsc = self.session.guest_tsc()
+            t2 = _time.clock_gettime_ns(_time.CLOCK_MONOTONIC)
+            if best is None or t2 - t1 < best[0]:
+                best = (t2 - t1, tsc, (t1 + t2) // 2)
+        _gap, ref, mono = best
         real = _time.time_ns()
+        real -= _time.clock_gettime_ns(_time.CLOCK_MONOTONIC) - mono     # CLOCK_REALTIME at the anchor
         # struct pvclock_vcpu_time_info: version, tsc_timestamp, system_time, mul, shift, flags (stable)
         self._pw(L.TIMEPAGE, struct.pack("<IIQQIbB2x", 1, 0, ref, 0, mul, shift, 1))
         self._pw(L.TIMEPAGE, struct.pack("<I", 2))

@@ -9,14 +9,16 @@ fastpath.py's table. Knows CPUs and memory, not Linux: syscall numbers and
 signal values come from the unikernel. Travels inside bundles: Python 3.9.
 """
 import ctypes
+import os
 import struct
+import sys
 
 from lxpack.abi.time import (CLOCK_BOOTTIME, CLOCK_MONOTONIC, CLOCK_MONOTONIC_COARSE, CLOCK_MONOTONIC_RAW,
                              CLOCK_REALTIME, CLOCK_REALTIME_COARSE)
 from lxpack.runtime.vmm import base
 from lxpack.runtime.vmm.kvm import _abi as K
-from lxpack.runtime.vmm.kvm import fastpath
-from lxpack.runtime.vmm.kvm import layout as L
+from lxpack.runtime.vmm.x86guest import fastpath
+from lxpack.runtime.vmm.x86guest import layout as L
 
 # The clocks the time page serves (as the vDSO does), and those of them
 # that count real time.
@@ -37,6 +39,9 @@ class KvmAssist(base.InVmAssist):
         self.hb = vm.host_base
         self._window = None           # (lo, hi): where the guest code may grow the break
         self._ptwin = None            # the page-table pages mapped at PTWIN_VA
+        self._mwin = None             # (lo, hi): the mmap window (set_mmap_window)
+        self._mmptwin = None          # the page-table pages mapped at MMPTWIN_VA
+        self._pw(L.MMLO, struct.pack("<Q", 0xFFFFFFFFFFFFFFFF))      # no mmap window yet
 
     def _pw(self, gpa, data):
         # SAFETY: gpa lies in slot 0's reserved host memory.
@@ -103,6 +108,20 @@ class KvmAssist(base.InVmAssist):
         KvmVm.reset): nothing of the old brk window is mapped any more."""
         self._window = None
         self._ptwin = None
+        self._mwin = None
+        self._mmptwin = None
+        self._pw(L.MMLO, struct.pack("<Q", 0xFFFFFFFFFFFFFFFF))
+        self._pw(L.MMCOUNT, struct.pack("<Q", 0))
+
+    def _map_ptwin(self, va, old, pts):
+        # Map the page-table pages `pts` user-writable at va (replacing `old`).
+        aspace = self.vm.aspace
+        if old is not None:
+            aspace.unmap(va, 0x1000 * len(old))
+            for gpa in old:           # no stale alias of the old tables may survive
+                K.drop_guest_translations(self.hb + gpa, 0x1000)
+        for i, gpa in enumerate(pts):
+            aspace.map(va + 0x1000 * i, 0x1000, 3, gpa=gpa)
 
     def set_brk_window(self, start, lo, hi):
         """Let the guest code grow the break (lowest value `start`) by making
@@ -119,14 +138,8 @@ class KvmAssist(base.InVmAssist):
                 return lo
             aspace.map_absent(lo, hi - lo, 3)          # PROT_READ | PROT_WRITE
             pts = tuple(aspace.pt_page_gpa(wbase + i * _PT_SPAN) for i in range(L.PTWIN_PAGES))
-            old = self._ptwin
-            if pts != old:
-                if old is not None:
-                    aspace.unmap(L.PTWIN_VA, 0x1000 * L.PTWIN_PAGES)
-                    for gpa in old:           # no stale alias of the old tables may survive
-                        K.drop_guest_translations(self.hb + gpa, 0x1000)
-                for i, gpa in enumerate(pts):
-                    aspace.map(L.PTWIN_VA + 0x1000 * i, 0x1000, 3, gpa=gpa)
+            if pts != self._ptwin:
+                self._map_ptwin(L.PTWIN_VA, self._ptwin, pts)
                 self._ptwin = pts
             self._window = (lo, hi)
             self._pw(L.BRKSTART, struct.pack("<QQ", start, 0))
@@ -148,6 +161,139 @@ class KvmAssist(base.InVmAssist):
             top = max(lo, (self.brk_cell().value + 0xFFF) & ~0xFFF)
             if top < hi:
                 vm.aspace.unmap(top, hi - top)
+
+    # -- anonymous mmap/munmap served in the VM ---------------------------------------
+    def serves_mmap(self):
+        """Whether this backend's guest code serves anonymous mmap/munmap
+        from a window (set_mmap_window)."""
+        return True
+
+    def _q(self, gpa):
+        return ctypes.c_uint64.from_address(self.hb + gpa)
+
+    def set_mmap_window(self, lo, hi, gap):
+        """Let the guest code map anonymous memory top-down from hi within
+        the free, page-aligned range [lo, hi), for lengths above `gap` (the
+        largest hole above, which the host's first fit would take): fresh
+        frames are given now, not present, within page-table pages the guest
+        code can write. Returns the window's low end (hi: none). No mapping
+        made in the VM may be pending (take_mmap_records)."""
+        vm = self.vm
+        aspace = vm.aspace
+        base = (hi - 1) & ~(_PT_SPAN - 1)
+        base -= (L.MMPTWIN_PAGES - 1) * _PT_SPAN       # the lowest 2 MiB region the page tables cover
+        lo = max(lo, base, hi - L.MMWIN_MAX)
+        with vm.lock:
+            self._q(L.MMLO).value = 0xFFFFFFFFFFFFFFFF
+            if hi <= lo:
+                self._mwin = None
+                return hi
+            aspace.map_absent(lo, hi - lo, 3)            # PROT_READ | PROT_WRITE
+            pts = tuple(aspace.pt_page_gpa(base + i * _PT_SPAN) for i in range(L.MMPTWIN_PAGES))
+            if pts != self._mmptwin:
+                self._map_ptwin(L.MMPTWIN_VA, self._mmptwin, pts)
+                self._mmptwin = pts
+            self._mwin = (lo, hi)
+            self._q(L.MMPTOFF).value = (L.MMPTWIN_VA - (base >> 9)) & 0xFFFFFFFFFFFFFFFF
+            self._q(L.MMTOP).value = hi
+            self._q(L.MMGAP).value = gap
+            self._q(L.MMCOUNT).value = 0
+            self._q(L.MMRING0).value = 1 if self._ring0_unmap() else 0
+            self._q(L.MMLO).value = lo
+        return lo
+
+    def _ring0_unmap(self):
+        """Whether the served munmap invalidates touched pages at ring 0
+        (a ud2 trip to the #UD handler) rather than leaving the VM. Where
+        SYSCALL enters ring 0 the trip is a same-privilege exception; where
+        it leaves CPL at 3 (this nested AMD PVM host) it is a user -> ring 0
+        exception: dearer than a bare exit (bench/kvm_exit_cost.py: 314 vs
+        273 us, loaded), but the exit also pays the unikernel's munmap, and
+        the whole call measured cheaper through the trip (64 KiB map + touch
+        + unmap: 1,150 vs 1,435 us a pair, 28 vs 5,028 exits for 5,000; see
+        docs/IN_VM_MEMORY.md), so it is taken on every host so far.
+        LXPACK_KVM_RING0_UNMAP=0/1 or `python -X lxpack_kvm_ring0_unmap=0/1`
+        forces the choice (the -X form does not reach the guest's environment)."""
+        forced = os.environ.get("LXPACK_KVM_RING0_UNMAP") or \
+            getattr(sys, "_xoptions", {}).get("lxpack_kvm_ring0_unmap")
+        return forced != "0"
+
+    def mmap_cursor(self):
+        """The window's free part ends here (the lowest mapping made in it)."""
+        n = self._q(L.MMCOUNT).value
+        return self._q(L.MMREC + 8 * (n - 1)).value if n else self._q(L.MMTOP).value
+
+    def take_mmap_records(self):
+        """The mappings the guest code made since the last call, [(start,
+        end)] top-down; they are the caller's from now on (the guest code
+        never unmaps them: munmap of them leaves the VM)."""
+        cnt = self._q(L.MMCOUNT)
+        n = cnt.value
+        if not n:
+            return ()
+        top = self._q(L.MMTOP)
+        starts = struct.unpack("<%dQ" % n, ctypes.string_at(self.hb + L.MMREC, 8 * n))
+        ends = (top.value,) + starts[:-1]
+        top.value = starts[-1]
+        cnt.value = 0
+        return tuple(zip(starts, ends))
+
+    def set_mmap_gap(self, gap):
+        self._q(L.MMGAP).value = gap
+
+    def give_back_mmap(self, lo, hi):
+        """[lo, hi), just above the window's free part, is unmapped: it
+        becomes part of the window again (fresh frames, not present)."""
+        with self.vm.lock:
+            self.vm.aspace.map_absent(lo, hi - lo, 3)
+            self._q(L.MMTOP).value = hi
+
+    def drop_mmap_window(self):
+        """Stop mapping in the VM (records must have been taken): the free
+        part's pages go back."""
+        vm = self.vm
+        with vm.lock:
+            self._q(L.MMLO).value = 0xFFFFFFFFFFFFFFFF
+            win = self._mwin
+            if win is None:
+                return
+            self._mwin = None
+            top = self.mmap_cursor()
+            if win[0] < top:
+                vm.aspace.unmap(win[0], top - win[0])
+
+    def _set_present(self, lo, hi, present):
+        aspace = self.vm.aspace
+        va = lo
+        while va < hi:
+            pt = aspace._walk(va, create=False)
+            i = (va >> 12) & 511
+            if pt is not None:
+                pt[i] = pt[i] | L.PTE_P if present else pt[i] & ~L.PTE_P
+            va += 0x1000
+        if not present:
+            aspace.dirty = True           # the next entry reloads CR3 (flushes the TLB)
+
+    def mmap_undo_map(self):
+        """An interrupted served mmap: the pages it may have made present
+        below the free part's end are not present again."""
+        if self._mwin is None:
+            return
+        n = self._q(L.MMCOUNT).value
+        top = self.mmap_cursor()
+        start = self._q(L.MMREC + 8 * n).value if n < L.MMREC_MAX else top
+        if self._mwin[0] <= start < top:
+            self._set_present(start, top, False)
+
+    def mmap_undo_unmap(self):
+        """An interrupted served munmap: the lowest pending mapping's pages
+        are all present again."""
+        n = self._q(L.MMCOUNT).value
+        if self._mwin is None or not n:
+            return
+        start = self._q(L.MMREC + 8 * (n - 1)).value
+        end = self._q(L.MMREC + 8 * (n - 2)).value if n > 1 else self._q(L.MMTOP).value
+        self._set_present(start, end, True)
 
     # -- getrandom's pool --------------------------------------------------------------------
     def random_pool_left(self):

@@ -1,6 +1,7 @@
 """The kvm backend: Linux programs at native speed in a KVM virtual machine.
 
-Owns: probing /dev/kvm (for `lxpack doctor` and `auto`), the backend object
+Owns: probing /dev/kvm (for `lxpack doctor` and `auto`; what the probe
+opened is kept for this process's first VM), the backend object
 boot gets from the registry (KvmBackend: what KVM offers this host's guests,
 CPUID and the CPU facts from it, host quirks found at run time), and the
 host signal that kicks a vCPU. The VM is vm.py's KvmVm, its vCPUs vcpu.py's
@@ -11,21 +12,21 @@ Knows CPUs and memory, not Linux. Travels inside bundles: Python 3.9.
 import os
 import struct
 
+from lxpack.runtime import pkgdata
 from lxpack.runtime.vmm import base
 from lxpack.runtime.vmm.kvm import _abi as K
-from lxpack.runtime.vmm.kvm import layout as L
+from lxpack.runtime.vmm.x86guest import layout as L
 from lxpack.runtime.vmm.kvm import vcpu as _vcpu
 from lxpack.runtime.vmm.kvm.vm import KvmVm
 
 _FACTS = None                  # cpu_facts() of this host's KVM, found once per process
 
 
-def _get_data(package, name):
-    """pkgutil.get_data(package, name) without importing pkgutil (~5 ms a
-    start); the packager finds the files a bundle needs by this call."""
-    import importlib
-    pkg = importlib.import_module(package)
-    return pkg.__spec__.loader.get_data(os.path.join(os.path.dirname(pkg.__file__), name))
+# What probe() opened to decide, kept for the backend object that follows
+# it in this process (registry.get probes, then constructs): /dev/kvm and an
+# empty VM, taken over by cpu_facts() and the first KvmVm instead of being
+# opened again (opening /dev/kvm and KVM_CREATE_VM twice more per start).
+_probed = {}
 
 
 def probe():
@@ -33,17 +34,42 @@ def probe():
         fd = os.open("/dev/kvm", os.O_RDWR | os.O_CLOEXEC)
     except OSError as e:
         return False, "/dev/kvm cannot be opened: %s" % e.strerror
+    vm = None
     try:
         v = K.ioctl(fd, K.KVM_GET_API_VERSION)
         if v != 12:
             return False, "unexpected KVM API version %d" % v
         vm = K.ioctl(fd, K.KVM_CREATE_VM, 0)
-        os.close(vm)
     except OSError as e:
         return False, "KVM does not work here: %s" % e
     finally:
-        os.close(fd)
+        if vm is None:
+            os.close(fd)
+    _forget_probed()
+    _probed["pid"] = os.getpid()
+    _probed["kvm"] = fd
+    _probed["vm"] = vm
     return True, "KVM (native x86-64 in a virtual machine)"
+
+
+def _forget_probed():
+    for key in ("kvm", "vm"):
+        fd = _probed.pop(key, None)
+        if fd is not None:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
+def take_probed():
+    """(kvm fd, empty VM fd) the probe left in this process, or (None, None);
+    the caller owns them. A forked child never takes its parent's VM (a KVM
+    VM belongs to the process that created it)."""
+    if _probed.get("pid") != os.getpid():
+        _probed.clear()
+        return None, None
+    return _probed.pop("kvm", None), _probed.pop("vm", None)
 
 
 class KvmBackend(base.Backend):
@@ -61,7 +87,7 @@ class KvmBackend(base.Backend):
 
     def create_vm(self):
         if self.guest_code is None:
-            self.guest_code = _get_data("lxpack.unikernel.guest", "entry.bin")
+            self.guest_code = pkgdata.get_data("lxpack.unikernel.guest", "entry.bin")
         return KvmVm(self)
 
     def supported_cpuid(self, kvm_fd):
@@ -86,11 +112,15 @@ class KvmBackend(base.Backend):
         return _FACTS
 
     def _cpu_facts(self):
-        fd = os.open("/dev/kvm", os.O_RDWR | os.O_CLOEXEC)
-        try:
+        fd = _probed.get("kvm") if _probed.get("pid") == os.getpid() else None
+        if fd is not None:
             ents = self.supported_cpuid(fd)
-        finally:
-            os.close(fd)
+        else:
+            fd = os.open("/dev/kvm", os.O_RDWR | os.O_CLOEXEC)
+            try:
+                ents = self.supported_cpuid(fd)
+            finally:
+                os.close(fd)
         leaf = {(f, i): (a, b, c, d) for f, i, _fl, a, b, c, d in ents}
         _, b, c, d = leaf.get((0, 0), (0, 0, 0, 0))
         vendor = struct.pack("<III", b, d, c).decode("ascii", "replace")

@@ -28,8 +28,8 @@ from errno import EINTR       # a host errno: KVM_RUN's OSError
 from lxpack.runtime.host import fds
 from lxpack.runtime.vmm import base
 from lxpack.runtime.vmm.kvm import _abi as K
-from lxpack.runtime.vmm.kvm import fastpath
-from lxpack.runtime.vmm.kvm import layout as L
+from lxpack.runtime.vmm.x86guest import fastpath
+from lxpack.runtime.vmm.x86guest import layout as L
 
 _INTR_KIND = {0: "divide", 1: "debug", 3: "breakpoint", 4: "overflow", 5: "bound", 6: "invalid_opcode",
               7: "device_na", 8: "double_fault", 13: "general_protection", 14: "page", 16: "fpu",
@@ -388,7 +388,9 @@ class KvmVcpu(base.Vcpu):
             # it the call has not happened and `syscall` must run again.
             done = off in (L.ENTRY_FAST_DONE, L.SYSRET_OFFSET)
             fn = fastpath.fn_at(off)
-            if fn is not None:
+            if fn is not None and off == fn.done:
+                done = True                   # committed, registers restored, rax the result
+            elif fn is not None:
                 # Inside a served function: undo it; `syscall` runs again.
                 fastpath.undo(self, fn, off)
                 r.rax = fn.nr

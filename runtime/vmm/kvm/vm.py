@@ -16,14 +16,22 @@ import threading
 from lxpack.runtime.host import fds
 from lxpack.runtime.vmm import base
 from lxpack.runtime.vmm.kvm import _abi as K
-from lxpack.runtime.vmm.kvm import layout as L
+from lxpack.runtime.vmm.x86guest import kernel
+from lxpack.runtime.vmm.x86guest import layout as L
 from lxpack.runtime.vmm.kvm.assist import KvmAssist
-from lxpack.runtime.vmm.kvm.pagetable import AddressSpace, PhysAllocator
+from lxpack.runtime.vmm.x86guest.pagetable import AddressSpace, PhysAllocator
 from lxpack.runtime.vmm.kvm.vcpu import KvmVcpu
 
 PHYS_SIZE = 64 << 30          # guest-physical window of slot 0 (host memory reserved lazily)
 PHYS_CHUNK = 1 << 30          # ... registered with KVM this much at a time (_register_phys)
 SHARED_GPA_BASE = 1 << 40     # where shared host mappings get their own slots
+# An execve leaves the old image's host-mapping slots in the VM, unreachable
+# (the new page tables never point at their guest-physical addresses, and
+# the host memory behind them is unmapped, which drops KVM's entries): each
+# slot change waits for an SRCU grace period (~0.05 ms idle, 3-5 ms on a
+# busy host), and a fork child registers only the live ones. Deleted in one
+# go once this many have piled up.
+STALE_SLOTS_MAX = 64
 
 
 class KvmVm(base.Vm):
@@ -33,14 +41,20 @@ class KvmVm(base.Vm):
 
     def __init__(self, backend):
         self.backend = backend
-        self.kvm = os.open("/dev/kvm", os.O_RDWR | os.O_CLOEXEC)
-        self.fd = K.ioctl(self.kvm, K.KVM_CREATE_VM, 0)
+        from lxpack.runtime.vmm.kvm.backend import take_probed
+        self.kvm, self.fd = take_probed()          # the backend probe's, once per process
+        if self.kvm is None:
+            self.kvm = os.open("/dev/kvm", os.O_RDWR | os.O_CLOEXEC)
+        if self.fd is None:
+            self.fd = K.ioctl(self.kvm, K.KVM_CREATE_VM, 0)
         self._move_fds_high()
         self.run_size = K.ioctl(self.kvm, K.KVM_GET_VCPU_MMAP_SIZE)
         self.host_base = K.mmap(PHYS_SIZE, K.PROT_READ | K.PROT_WRITE,
                                 K.MAP_PRIVATE | K.MAP_ANONYMOUS | K.MAP_NORESERVE)
         self.slots = []                   # (slot, gpa, size, host): what a forked child registers again
         self.free_slot_ids = []           # ids of deleted slots (map_host memory unmapped), reused first
+        self.next_slot_id = 0             # the lowest id never used in this VM
+        self.stale_slots = []             # map_host slots an execve left behind (STALE_SLOTS_MAX)
         self.phys_registered = 0          # slot-0 memory is given to KVM in PHYS_CHUNK steps
         self._register_phys(PHYS_CHUNK)
         self.phys = PhysAllocator(self.host_base, PHYS_SIZE, grow=self._register_phys)
@@ -69,7 +83,11 @@ class KvmVm(base.Vm):
             self.phys_registered = gpa + size
 
     def _add_slot(self, gpa, size, host):
-        slot = self.free_slot_ids.pop() if self.free_slot_ids else len(self.slots)
+        if self.free_slot_ids:
+            slot = self.free_slot_ids.pop()
+        else:
+            slot = self.next_slot_id
+            self.next_slot_id += 1
         self._set_slot(slot, gpa, size, host)
         self.slots.append((slot, gpa, size, host))
 
@@ -96,49 +114,7 @@ class KvmVm(base.Vm):
         ctypes.memmove(self.host_base + gpa, data, len(data))
 
     def _setup_kernel(self):
-        """Page tables for the kernel half, GDT, IDT, guest code."""
-        # PML4[511] -> KPDPT; KPDPT[510] -> KPD; KPD[0] = 2 MiB page at phys 0 (supervisor, global).
-        self._pw(L.PML4 + 511 * 8, struct.pack("<Q", L.KPDPT | L.PTE_P | L.PTE_W))
-        self._pw(L.KPDPT + 510 * 8, struct.pack("<Q", L.KPD | L.PTE_P | L.PTE_W))
-        self._pw(L.KPD, struct.pack("<Q", 0 | L.PTE_P | L.PTE_W | L.PTE_PS | L.PTE_G))
-        gdt = [0, 0, 0x00AF9B000000FFFF, 0x00CF93000000FFFF, 0x00CFFB000000FFFF, 0x00CFF3000000FFFF,
-               0x00AFFB000000FFFF, 0]
-        self._pw(L.GDT, struct.pack("<%dQ" % len(gdt), *gdt))
-        for i in range(L.MAX_VCPUS):
-            tss = L.KBASE + L.TSS + i * L.TSS_SIZE
-            lim = L.TSS_LIMIT
-            lo = (lim & 0xFFFF) | ((tss & 0xFFFFFF) << 16) | (0x89 << 40) | (((lim >> 16) & 0xF) << 48) | \
-                (((tss >> 24) & 0xFF) << 56)
-            hi = (tss >> 32) & 0xFFFFFFFF
-            self._pw(L.GDT + L.SEL_TSS0 + 16 * i, struct.pack("<QQ", lo, hi))
-            rsp0 = L.KBASE + L.KSTACKS + (i + 1) * L.KSTACK_SIZE
-            # The I/O permission bitmap after the TSS lets CPL 3 use port
-            # PORT_SYSCALL only (see layout.py: SYSCALL may leave CPL at 3).
-            self._pw(L.TSS + i * L.TSS_SIZE, struct.pack("<IQQQQ", 0, rsp0, 0, 0, 0) + b"\0" * 64 +
-                     struct.pack("<HH", 0, 104) + L.IO_BITMAP)
-        idt = b""
-        for v in range(256):
-            if v < 32:
-                off = L.KBASE + L.CODE + L.EXC_STUBS + 32 * v
-                attr = 0xEE if v in (3, 4) else 0x8E       # int3/into allowed from ring 3
-                idt += struct.pack("<HHBBHIi", off & 0xFFFF, L.SEL_KCODE, 0, attr, (off >> 16) & 0xFFFF,
-                                   (off >> 32) & 0xFFFFFFFF, 0)
-            else:
-                idt += b"\0" * 16
-        self._pw(L.IDT, idt)
-        code = bytearray(self.backend.guest_code)
-        if code[L.SYSRET_OFFSET:L.SYSRET_OFFSET + 3] != b"\x48\x0f\x07":
-            raise base.GuestCrash("entry.bin does not match layout.SYSRET_OFFSET")
-        if self.backend.cpl3_syscall:
-            code[L.SYSRET_OFFSET:L.SYSRET_OFFSET + 3] = b"\xff\xe1\x90"      # jmp rcx; nop
-        self._pw(L.CODE, bytes(code))
-        self._pw(L.FASTMASK, b"\0" * 64)
-        # The trampoline: user-accessible views of the entry code and tables.
-        self.aspace.map(L.TRAMPOLINE, 0x1000, base.PROT_READ | base.PROT_EXEC, gpa=L.CODE)
-        self.aspace.map(L.TRAMPOLINE + 0x1000, 0x3000, base.PROT_READ | base.PROT_WRITE, gpa=L.FASTMASK)
-        self.aspace.map(L.TIMEPAGE_VA, 0x1000, base.PROT_READ, gpa=L.TIMEPAGE)
-        self.aspace.map(L.RANDPOOL_VA, 0x1000, base.PROT_READ | base.PROT_WRITE, gpa=L.RANDPOOL)
-        self._pw(L.RANDPOOL, struct.pack("<Q", 0x1000))           # empty until refilled
+        kernel.setup(self._pw, self.aspace, self.backend.guest_code, self.backend.cpl3_syscall)
 
     # -- time for the vDSO -------------------------------------------------------------------
     def set_clock_offsets(self):
@@ -222,7 +198,8 @@ class KvmVm(base.Vm):
         """execve in a single-threaded process keeps the VM (KVM_CREATE_VM,
         the slots and a vCPU cost ~1-3 ms here, and the old VM's teardown
         more): slot-0 memory is zeroed (MADV_DONTNEED) but for the time
-        page KVM keeps writing, the shared slots are deleted, the kernel
+        page KVM keeps writing, the shared slots are left in place unreachable
+        (STALE_SLOTS_MAX: deleting each costs an SRCU grace period), the kernel
         half and a new address space are rebuilt and the vCPU starts anew."""
         if len(self.vcpus) != 1:
             return False
@@ -234,12 +211,17 @@ class KvmVm(base.Vm):
         except OSError:
             return False
         with self.lock:
-            for slot, gpa, _size, host in self.slots:
-                if gpa >= SHARED_GPA_BASE:                   # ids may be reused: not only the list's tail
+            shared = [s for s in self.slots if s[1] >= SHARED_GPA_BASE]
+            if len(self.stale_slots) + len(shared) <= STALE_SLOTS_MAX:
+                self.stale_slots.extend(shared)           # left in place (their ids and addresses stay taken)
+            else:
+                for slot, gpa, _size, host in self.stale_slots + shared:
                     self._set_slot(slot, gpa, 0, host)       # memory_size 0 deletes the slot
+                self.stale_slots = []
+                self.free_slot_ids = []                   # ids 0..len(keep)-1 in use, the rest unused
+                self.next_slot_id = len(keep)
+                self.next_shared_gpa = SHARED_GPA_BASE
             self.slots = keep
-            self.free_slot_ids = []                       # ids 0..len(keep)-1 in use, the rest unused
-            self.next_shared_gpa = SHARED_GPA_BASE
             clock = self.read_phys(L.TIMEPAGE, 0x1000)
             K.madvise_dontneed(self.host_base, self.phys.bump)
             self._pw(L.TIMEPAGE, clock)
@@ -275,6 +257,7 @@ class KvmVm(base.Vm):
         self.fd = fds.move_high(K.ioctl(self.kvm, K.KVM_CREATE_VM, 0), fds.OFFSET_VMM)
         for slot, gpa, size, host in self.slots:
             self._set_slot(slot, gpa, size, host)
+        self.stale_slots = []                     # the parent's; this VM never had them
         self._pw(L.TIMEPAGE, b"\0" * 96)          # a new kvmclock: stale until rewritten
         self._pw(L.FASTCOUNT, b"\0" * 4096)       # --stats counts this process's calls only
         for v, st in zip(self.vcpus, states):

@@ -204,6 +204,9 @@ class UnicornVm(base.Vm):
     def protect(self, addr, size, prot):
         self.mem.protect(addr, size, prot)
 
+    def code_written(self, addr, size):
+        self.mem.drop_code(addr & ~0xfff, (addr + size + 0xfff) & ~0xfff)
+
     def read(self, addr, size):
         # Engine regions (slots) also hold unmapped pages: the map decides.
         if not self.mem.covers(addr, size):
@@ -558,11 +561,13 @@ def _abridged_tag(ftw):
     return out
 
 
+_scratch = []      # the engine probe() made, used once more by cpuid_leaves()
+
+
 def probe():
     """(ok, reason) for `lxpack doctor`."""
     try:
-        u = unicorn.Uc(unicorn.UC_ARCH_X86, unicorn.UC_MODE_64)
-        del u
+        _scratch[:] = [unicorn.Uc(unicorn.UC_ARCH_X86, unicorn.UC_MODE_64)]   # cpu_facts' engine next
     except Exception as e:  # the engine library failed to load or open
         return False, "unicorn engine unusable: %s" % e
     return True, "Unicorn %s (emulated x86-64, portable)" % unicorn.__version__
@@ -571,23 +576,30 @@ def probe():
 def cpuid(leaf, subleaf=0):
     """(eax, ebx, ecx, edx) of the emulated CPU, by running CPUID in a
     scratch engine: what the guest's own CPUID will see."""
-    u = unicorn.Uc(unicorn.UC_ARCH_X86, unicorn.UC_MODE_64)
+    return cpuid_leaves([(leaf, subleaf)])[0]
+
+
+def cpuid_leaves(leaves):
+    """cpuid() of each (leaf, subleaf), all in one scratch engine (an
+    engine costs milliseconds to make and to free, a CPUID microseconds)."""
+    u = _scratch.pop() if _scratch else unicorn.Uc(unicorn.UC_ARCH_X86, unicorn.UC_MODE_64)
     u.mem_map(0x1000, 0x1000)
     u.mem_write(0x1000, b"\x0f\xa2")            # cpuid
-    u.reg_write(X.UC_X86_REG_RAX, leaf)
-    u.reg_write(X.UC_X86_REG_RCX, subleaf)
-    u.emu_start(0x1000, 0x1002)
-    return tuple(u.reg_read(r) & 0xFFFFFFFF for r in (X.UC_X86_REG_EAX, X.UC_X86_REG_EBX,
-                                                       X.UC_X86_REG_ECX, X.UC_X86_REG_EDX))
+    out = []
+    for leaf, subleaf in leaves:
+        u.reg_write(X.UC_X86_REG_RAX, leaf)
+        u.reg_write(X.UC_X86_REG_RCX, subleaf)
+        u.emu_start(0x1000, 0x1002)
+        out.append(tuple(u.reg_read(r) & 0xFFFFFFFF for r in (X.UC_X86_REG_EAX, X.UC_X86_REG_EBX,
+                                                               X.UC_X86_REG_ECX, X.UC_X86_REG_EDX)))
+    return out
 
 
 def cpu_facts():
     """dict(hwcap, hwcap2, vendor, model_name, flags) for AT_HWCAP and /proc/cpuinfo."""
     import struct
-    _, b, c, d = cpuid(0)
+    (_, b, c, d), (_, _, ecx1, edx1), (_, ebx7, _, _) = cpuid_leaves([(0, 0), (1, 0), (7, 0)])
     vendor = struct.pack("<III", b, d, c).decode("ascii", "replace")
-    _, _, ecx1, edx1 = cpuid(1)
-    _, ebx7, _, _ = cpuid(7)
     flags = base.cpuinfo_flags(edx1, ecx1, ebx7)
     return dict(hwcap=edx1, hwcap2=0, vendor=vendor, model_name="lxpack unicorn x86-64 (emulated)",
                 flags=" ".join(flags))

@@ -129,6 +129,10 @@ class GuestMemory(object):
         finally:
             vm._lenient = False
 
+    def drop_code(self, addr, end):
+        """Written from outside (a debugger's breakpoint): retranslate."""
+        self._drop_code(addr, end)
+
     def _drop_code(self, addr, end):
         """Translated blocks of these pages must not run again."""
         try:

@@ -23,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from lxpack.abi import (arch_prctl, auxv, epoll, eventfd, fcntl, futex, inotify, ioctl,
-                        mman, netlink, personality, poll, prctl, random, resource, sched, signal,
+                        mman, netlink, personality, poll, prctl, ptrace, random, resource, sched, signal,
                         signalfd, socket, stat, sysinfo, termios, time, timerfd, x86_64)
 
 pytestmark = pytest.mark.skipif(
@@ -82,6 +82,8 @@ UNITS = [
     ("random_k", random, K + "#include <linux/random.h>\n"),
     ("personality_k", personality, K + "#include <linux/personality.h>\n"),
     ("ioctl_k", ioctl, K + "#include <asm-generic/ioctl.h>\n"),
+    ("ptrace_g", ptrace, G + "#include <sys/ptrace.h>\n#include <sys/user.h>\n#include <elf.h>\n"),
+    ("ptrace_k", ptrace, K + "#include <linux/ptrace.h>\n#include <asm/ptrace-abi.h>\n"),
 ]
 
 # Struct sizes and offsets: unit -> [(C expression, expected value)].
@@ -163,6 +165,14 @@ LAYOUTS = {
                    ("offsetof(struct signalfd_siginfo, ssi_arch)", 96)],
     "inotify_k": [("sizeof(struct inotify_event)", inotify.INOTIFY_EVENT.size)],
     "ioctl_k": [("_IOR('T', 0x2A, struct { char c[44]; })", termios.TCGETS2)],
+    "ptrace_g": [("sizeof(struct user_regs_struct)", ptrace.USER_REGS_STRUCT.size),
+                 ("sizeof(struct user_fpregs_struct)", ptrace.USER_FPREGS_SIZE),
+                 ("sizeof(struct user)", ptrace.USER_SIZE),
+                 ("offsetof(struct user, u_debugreg)", ptrace.USER_DEBUGREG_OFFSET),
+                 ("offsetof(struct user_regs_struct, orig_rax)", 8 * ptrace.USER_REGS.index("orig_rax")),
+                 ("offsetof(struct user_regs_struct, rip)", 8 * ptrace.USER_REGS.index("rip")),
+                 ("offsetof(struct user_regs_struct, fs_base)", 8 * ptrace.USER_REGS.index("fs_base")),
+                 ("offsetof(struct user_regs_struct, gs)", 8 * ptrace.USER_REGS.index("gs"))],
 }
 
 # Module ints that no header of this machine defines, each for a stated reason.
@@ -207,6 +217,8 @@ NOT_IN_HEADERS = {
     "random": {"GRND_FLAGS"},
     "personality": {"PERSONALITY_QUERY"},
     "ioctl": set(),
+    # sizes and offsets, checked in LAYOUTS (ptrace_g)
+    "ptrace": {"USER_FPREGS_SIZE", "USER_SIZE", "USER_DEBUGREG_OFFSET"},
     "signalfd": set(),
     "inotify": set(),
 }

@@ -13,14 +13,14 @@ from lxpack.abi.stat import DT_DIR, DT_LNK, DT_REG
 from lxpack.unikernel.errors import ENOENT, ENOTDIR
 
 # getdents64 d_type of each spec kind
-_DTYPE = {"file": DT_REG, "link": DT_LNK, "dir": DT_DIR, "fds": DT_DIR, "fdinfo": DT_DIR}
+_DTYPE = {"file": DT_REG, "link": DT_LNK, "dir": DT_DIR, "fds": DT_DIR, "fdinfo": DT_DIR, "mem": DT_REG}
 
 
 class Node(object):
     __slots__ = ("kind", "content", "target", "entries")
 
     def __init__(self, kind, content=b"", target=b"", entries=()):
-        self.kind = kind          # 'file' | 'link' | 'dir'
+        self.kind = kind          # 'file' | 'link' | 'dir' | 'mem' (target: the pid, None for self)
         self.content = content
         self.target = target
         self.entries = entries    # [(name, d_type)]
@@ -57,6 +57,8 @@ def walk(t, spec, parts):
         return Node("file", content=val(t))
     if kind == "link":
         return Node("link", target=val(t))
+    if kind == "mem":
+        return Node("mem", target=None)
     if kind == "dir":
         return Node("dir", entries=[(k, dtype(v)) for k, v in sorted(val.items())])
     if kind in ("fds", "fdinfo"):

@@ -14,7 +14,7 @@ Travels inside bundles: Python 3.9.
 
 from lxpack.abi.stat import DT_DIR, DT_LNK
 from lxpack.abi.time import CLOCK_BOOTTIME
-from lxpack.unikernel.errors import ENOENT
+from lxpack.unikernel.errors import ENOENT, LinuxError
 from lxpack.unikernel.kernel import session as SESSION
 from lxpack.unikernel.kernel.vfs import procfs_others as OTHERS
 from lxpack.unikernel.kernel.vfs.nodes import Node, dtype as _dtype, file as _file, path_inode, walk as _walk
@@ -98,7 +98,7 @@ def _proc_stat(t):
 
 
 def _statm(t):
-    pages = sum(v.end - v.start for v in t.process.mm.vmas) // 4096
+    pages = sum(v.end - v.start for v in t.process.mm.synced_vmas()) // 4096
     return ("%d 0 0 0 0 0 0\n" % pages).encode()
 
 
@@ -106,7 +106,7 @@ def _status(t):
     p = t.process
     h = t.host
     uid, euid, gid, egid = h.getuid(), h.geteuid(), h.getgid(), h.getegid()
-    vm = sum(v.end - v.start for v in p.mm.vmas) // 1024
+    vm = sum(v.end - v.start for v in p.mm.synced_vmas()) // 1024
     sigs = t.signals
     lines = [
         "Name:\t%s" % p.comm.decode("utf-8", "replace"), "Umask:\t0022", "State:\tR (running)",
@@ -163,10 +163,36 @@ _PER_PROCESS = {
     b"fd": ("fds", None), b"fdinfo": ("fdinfo", None),
     b"limits": _file(lambda t: b"Limit                     Soft Limit           Hard Limit           Units     \n"),
     b"oom_score_adj": _file(lambda t: b"0\n"), b"loginuid": _file(lambda t: b"4294967295\n"),
+    b"mem": ("mem", None),
 }
 
 # what /proc/<pid>/X reads the same for every process of the session
 _SHARED = {k: _PER_PROCESS[k] for k in (b"mounts", b"mountinfo", b"limits", b"oom_score_adj", b"loginuid")}
+
+
+# What a tracer sees of its tracee (ptrace): asked of the tracee's runtime.
+_REMOTE = (b"auxv", b"cmdline", b"comm", b"environ", b"exe", b"maps", b"mem", b"stat", b"status")
+
+
+def _remote(t, pid, rest):
+    """/proc/<pid>/... of a process this one traces (it must be stopped)."""
+    if rest[:1] == (b"task",):
+        if len(rest) == 1:
+            return Node("dir", entries=[(str(pid).encode(), DT_DIR)])
+        if rest[1] != str(pid).encode():
+            raise ENOENT()
+        rest = rest[2:]
+    if not rest:
+        return Node("dir", entries=[(n, DT_LNK if n == b"exe" else DT_REG) for n in _REMOTE] + [(b"task", DT_DIR)])
+    if len(rest) != 1 or rest[0] not in _REMOTE:
+        raise ENOENT()
+    if rest[0] == b"mem":
+        return Node("mem", target=pid)
+    try:
+        kind, val = t.kernel.tracer.request(pid, "procfile", rest[0])
+    except LinuxError:
+        raise ENOENT()
+    return Node("link", target=val) if kind == "link" else Node("file", content=val)
 
 
 def _uuid(t):
@@ -193,6 +219,9 @@ def lookup(t, parts):
     if head.isdigit():
         rest = parts[1:]
         if int(head) != t.process.pid and int(head) not in t.process.tasks:
+            tracer = t.kernel.tracer
+            if tracer is not None and int(head) in tracer.tracees:
+                return _remote(t, int(head), rest)     # a stopped tracee answers itself
             rec = SESSION.read_record(t.host, int(head))
             if rec is None:
                 raise ENOENT()

@@ -45,7 +45,8 @@ TIMEPAGE_VA = 0x6000         # its user address, read by the vDSO
 TRAMPOLINE = 0x2000          # user VA of CODE; TRAMPOLINE+0x1000.. = FASTMASK..FASTCOUNT
 SYSRET_OFFSET = 0x27         # the sysretq in entry.bin (checked at load)
 ENTRY_FAST_DONE = 0x23       # the jmp after the fast path has written rax
-EXC_STUBS = 0x400            # exception stub for vector v at CODE + EXC_STUBS + 32 * v
+EXC_STUBS = 0xA00            # exception stub for vector v at CODE + EXC_STUBS + 32 * v
+INVL_STUB = 0xE00            # the #UD handler (IST 1): at the served munmap's ud2, invlpg [rdi, rdi + rsi)
 FNMASK = FASTMASK + 0x40     # syscalls served by entry.S's functions
 SCRATCH = FASTMASK + 0x80    # rdi, rsi, rdx saved by a served function
 TIDADDR = FASTMASK + 0xC0    # set_tid_address's pointer, then 1 once set in the VM
@@ -57,14 +58,39 @@ SIGACTS = FASTMASK + 0x800    # 64 x 32-byte struct sigaction, for rt_sigaction 
 # (the unikernel's Mm reads it), with the window the guest code may make
 # present without an exit: [page_up(BRKCUR), BRKWIN), whose PTEs (frame and
 # rights set, not present) are in the PTWIN_PAGES page-table pages mapped
-# user-writable at PTWIN_VA (the first PTE there is BRKBASE's; up to 16 MiB
+# user-writable at PTWIN_VA (the first PTE there is BRKBASE's; up to 8 MiB
 # of break, below vm.mmap_min_addr like the trampoline).
 BRKCUR = FASTMASK + 0x100
 BRKSTART = FASTMASK + 0x108
 BRKWIN = FASTMASK + 0x110
 BRKBASE = FASTMASK + 0x118
 PTWIN_VA = 0x8000
-PTWIN_PAGES = 8
+PTWIN_PAGES = 4
+# Anonymous mmap/munmap served in the VM (assist.py, set_mmap_window): a
+# window [MMLO, MMTOP) of prepared pages (frame and rights, not present)
+# under the lowest mapping of the mmap area's first large hole; the guest
+# code maps top-down from MMTOP and records each mapping's start in MMREC
+# (MMCOUNT of them, each ending where the one before starts, the first at
+# MMTOP) until the unikernel's Mm takes them into its VMAs. Lengths up to
+# MMGAP are left to the host (a hole above would take them: first fit).
+# The window's page-table pages are mapped user-writable at MMPTWIN_VA, after
+# brk's, below vm.mmap_min_addr (the upper half is out of user mode's reach
+# on a PVM host: its user-mode page tables hold the lower half only); the PTE of page
+# va is at (va >> 9) + MMPTOFF. munmap of the lowest pending mapping is
+# served when its pages were never accessed (no TLB entry can exist), or,
+# with MMRING0 set, by invalidating at ring 0 (a ud2 the #UD handler
+# serves: `int N` from user mode is refused on a PVM host).
+MMTOP = FASTMASK + 0x120
+MMLO = FASTMASK + 0x128
+MMGAP = FASTMASK + 0x130
+MMPTOFF = FASTMASK + 0x138
+MMCOUNT = FASTMASK + 0x140
+MMRING0 = FASTMASK + 0x148
+MMREC = FASTMASK + 0x200
+MMREC_MAX = 192
+MMWIN_MAX = 0x800000
+MMPTWIN_VA = 0xC000
+MMPTWIN_PAGES = MMWIN_MAX >> 21
 # The functions in entry.bin serving system calls (offsets, undo and fault
 # rules, keyed by syscall number): fastpath.py.
 RANDPOOL = 0x1C000           # getrandom's pool: u64 offset of the next unused byte, bytes from 64

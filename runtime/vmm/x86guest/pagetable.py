@@ -17,7 +17,7 @@ from array import array
 
 from lxpack.runtime.vmm.base import GuestFault, PAGE_SIZE
 from lxpack.runtime.vmm.kvm import _abi
-from lxpack.runtime.vmm.kvm.layout import (ALLOC_START, PML4, PTE_NX, PTE_P, PTE_U, PTE_W)
+from lxpack.runtime.vmm.x86guest.layout import (ALLOC_START, PML4, PTE_NX, PTE_P, PTE_U, PTE_W)
 
 _U64x512 = ctypes.c_uint64 * 512
 

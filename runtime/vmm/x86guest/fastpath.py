@@ -25,20 +25,21 @@ saved state in SCRATCH that an interrupted or faulting call must undo.
 import struct
 
 from lxpack.abi.errno import EFAULT
-from lxpack.abi.syscalls_x86_64 import (NR_arch_prctl, NR_brk, NR_getcpu, NR_getrandom, NR_rt_sigaction,
-                                        NR_rt_sigprocmask, NR_set_tid_address)
-from lxpack.runtime.vmm.kvm import layout as L
+from lxpack.abi.syscalls_x86_64 import (NR_arch_prctl, NR_brk, NR_getcpu, NR_getrandom, NR_mmap, NR_munmap,
+                                        NR_rt_sigaction, NR_rt_sigprocmask, NR_set_tid_address)
+from lxpack.runtime.vmm.x86guest import layout as L
 
 # The served functions lie between these entry.bin offsets.
-FN_START, FN_END = 0x80, 0x3C6
+FN_START, FN_END = 0x90, 0x6A7
+MUNMAP_TRIP = 0x64F          # the served munmap's ud2 (the #UD handler invalidates there)
 
 
 class ServedFn(object):
     """One system call a function of entry.S serves in the VM."""
-    __slots__ = ("nr", "start", "saved", "needs_fsgsbase", "undo", "partial_on_fault", "keeps_on_fault")
+    __slots__ = ("nr", "start", "saved", "needs_fsgsbase", "undo", "partial_on_fault", "keeps_on_fault", "done")
 
     def __init__(self, nr, start, saved=None, needs_fsgsbase=False, undo=None, partial_on_fault=False,
-                 keeps_on_fault=False):
+                 keeps_on_fault=False, done=None):
         self.nr = nr                          # Linux syscall number
         self.start = start                    # offset of the function in entry.bin
         self.saved = saved                    # offset of its `saved` label (None: it saves nothing)
@@ -46,6 +47,7 @@ class ServedFn(object):
         self.undo = undo                      # undo(vcpu): put back what it saved, past `saved`
         self.partial_on_fault = partial_on_fault  # a fault returns the bytes written so far
         self.keeps_on_fault = keeps_on_fault      # a fault keeps its effect (not undone)
+        self.done = done                          # offset where the call is complete (rax is its result)
 
 
 def _undo_getrandom(vcpu):
@@ -62,18 +64,32 @@ def _undo_brk(vcpu):
     r.rsi, r.rdx = struct.unpack("<2Q", vcpu.vm.read_phys(L.SCRATCH, 16))
 
 
+def _undo_mmap(vcpu):
+    r = vcpu.regs                               # the rsi, rdx, r8 it saved
+    r.rsi, r.rdx, r.r8 = struct.unpack("<3Q", vcpu.vm.read_phys(L.SCRATCH, 24))
+    vcpu.vm.assist.mmap_undo_map()              # pages it made present below the window's top go back
+
+
+def _undo_munmap(vcpu):
+    r = vcpu.regs                               # the rsi, rdx, r8, r9 it saved
+    r.rsi, r.rdx, r.r8, r.r9 = struct.unpack("<4Q", vcpu.vm.read_phys(L.SCRATCH, 32))
+    vcpu.vm.assist.mmap_undo_unmap()            # the lowest pending mapping is present again
+
+
 def _undo_rt_sigaction(vcpu):
     vcpu.regs.rsi = 0          # its temporary; the call is served with act == NULL only
 
 
 SERVED = {fn.nr: fn for fn in (
-    ServedFn(NR_set_tid_address, 0x80),
-    ServedFn(NR_arch_prctl, 0x9E, needs_fsgsbase=True),
-    ServedFn(NR_getcpu, 0xD4),
-    ServedFn(NR_getrandom, 0xF1, saved=0x149, undo=_undo_getrandom, partial_on_fault=True),
-    ServedFn(NR_rt_sigprocmask, 0x1B2, saved=0x242, undo=_undo_rt_sigprocmask, keeps_on_fault=True),
-    ServedFn(NR_rt_sigaction, 0x2A0, saved=0x2D9, undo=_undo_rt_sigaction),
-    ServedFn(NR_brk, 0x300, saved=0x349, undo=_undo_brk),
+    ServedFn(NR_set_tid_address, 0x90),
+    ServedFn(NR_arch_prctl, 0xB1, needs_fsgsbase=True),
+    ServedFn(NR_getcpu, 0xE7),
+    ServedFn(NR_getrandom, 0x104, saved=0x15C, undo=_undo_getrandom, partial_on_fault=True),
+    ServedFn(NR_rt_sigprocmask, 0x1C5, saved=0x255, undo=_undo_rt_sigprocmask, keeps_on_fault=True),
+    ServedFn(NR_rt_sigaction, 0x2B3, saved=0x2EC, undo=_undo_rt_sigaction),
+    ServedFn(NR_brk, 0x313, saved=0x35C, undo=_undo_brk),
+    ServedFn(NR_mmap, 0x3D9, saved=0x444, undo=_undo_mmap, done=0x4FE),
+    ServedFn(NR_munmap, 0x52D, saved=0x584, undo=_undo_munmap, done=0x615),
 )}
 
 
