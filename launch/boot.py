@@ -51,7 +51,7 @@ def run_program(argv, backend="auto", root=None, strace=False, strace_file=None,
     from lxpack.runtime.host.api import Upcalls
     from lxpack.runtime.vmm import registry
     from lxpack.unikernel import facade as U
-    from lxpack.unikernel.facade import Config, CpuInfo, LinuxError, Stats, Vfs, WrongFormat
+    from lxpack.unikernel.facade import Config, CpuInfo, LinuxError, SegmentPastEnd, Stats, Vfs, WrongFormat
 
     t_start = time.perf_counter()
     environ = dict(os.environb) if env is None else env
@@ -115,6 +115,12 @@ def run_program(argv, backend="auto", root=None, strace=False, strace_file=None,
         kernel.exec_image(t, plan.fd, plan.path, plan.argv, plan.envp, execfn=plan.execfn)
     except WrongFormat:
         raise ProgramNotExecutable("%s: cannot execute binary file: Exec format error" % prog)
+    except SegmentPastEnd:
+        # Linux gets past the point of no return with a truncated ELF and
+        # kills the new program: SIGSEGV as the shell sees it.
+        host.session_forget(host.getpid())
+        from lxpack.abi.signal import SIGSEGV
+        host.die_by_signal(SIGSEGV)
     except LinuxError as e:
         raise _start_error(prog, e.errno)
     finally:
@@ -126,6 +132,7 @@ def run_program(argv, backend="auto", root=None, strace=False, strace_file=None,
 
     def finish(result, from_thread=True):
         """End the program: --stats, then the exit status or fatal signal."""
+        host.session_forget(host.getpid())
         try:
             if st is not None:
                 for line in U.format_stats(st, _stats_extra(host, t, t_start, st), _served_inside(t)):

@@ -164,6 +164,15 @@ int main(void)
     ERR(syscall(SYS_flock, -1, 3), EINVAL);              /* the operation is checked first */
     ERR(syscall(SYS_flock, fd, 3), EINVAL);
     OK(syscall(SYS_flock, -1, 32 | LOCK_SH));                       /* LOCK_MAND: ignored */
+    char evbuf[64];
+    ERR(syscall(SYS_epoll_wait, -100, evbuf, 0, 0), EBADF);         /* before maxevents (Linux 6) */
+    ERR(syscall(SYS_epoll_wait, fd, evbuf, 0, 0), EINVAL);
+    ERR(syscall(SYS_epoll_wait, fd, (void *)0xffff800000000000UL, 1, 0), EFAULT);  /* before "no epoll" */
+    struct itimerspec its = {{0, 0}, {1, 0}};
+    ERR(syscall(SYS_timerfd_settime, fd, 0x100, &its, NULL), EINVAL);  /* flags before the descriptor */
+    ERR(syscall(SYS_timerfd_settime, -1, 0, NULL, NULL), EFAULT);      /* the value before the descriptor */
+    ERR(syscall(SYS_timerfd_settime, -1, 0, &its, NULL), EBADF);
+    ERR(syscall(SYS_timerfd_settime, fd, 0, &its, NULL), EINVAL);      /* no timerfd */
 
     SECTION("descriptors the program never opened");
     for (int hi = 900; hi < 1024; hi += 7) {

@@ -23,7 +23,7 @@ from lxpack.abi.fcntl import AT_FDCWD
 from lxpack.unikernel.errors import LinuxError, ProcessExit
 from lxpack.unikernel.kernel import execve as _execve
 from lxpack.unikernel.kernel.kernel import Config, CpuInfo, Kernel
-from lxpack.unikernel.kernel.loader import WrongFormat
+from lxpack.unikernel.kernel.loader import SegmentPastEnd, WrongFormat
 from lxpack.unikernel.kernel.pathtrace import PathTrace
 from lxpack.unikernel.kernel.vfs.resolve import Vfs
 from lxpack.unikernel.syscall import families
@@ -35,7 +35,7 @@ from lxpack.unikernel.syscall.table import Dispatcher, Stats
 families.install_lazy()
 
 __all__ = ["build_kernel", "plan_exec", "format_stats", "Config", "CpuInfo", "Vfs", "Stats", "PathTrace",
-           "WrongFormat", "LinuxError", "ProcessExit", "Kernel"]
+           "WrongFormat", "SegmentPastEnd", "LinuxError", "ProcessExit", "Kernel"]
 
 
 def build_kernel(host, backend, vfs, config, cpu=None, vdso=b""):

@@ -203,6 +203,12 @@ class FileCalls(object):
         """Whether O_NONBLOCK is set."""
         raise NotImplementedError
 
+    def tee(self, fd_in, fd_out, n, nonblock):
+        """tee(2) between two pipes: up to n bytes of fd_in's content copied to fd_out without
+        consuming them; waits for data and room (interruptibly) unless nonblock (EAGAIN).
+        ENOSYS where the host has no such call (macOS)."""
+        raise NotImplementedError
+
     def pipe(self, cloexec=False, nonblock=False):
         """pipe2(2): (read fd, write fd)."""
         raise NotImplementedError

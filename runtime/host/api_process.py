@@ -72,6 +72,16 @@ class ProcessCalls(object):
         """Set a limit from Linux rlim_t values (RLIM_INFINITY translated)."""
         raise NotImplementedError
 
+    def may_raise_limits(self):
+        """Whether the process may raise a hard resource limit (CAP_SYS_RESOURCE; root elsewhere)."""
+        raise NotImplementedError
+
+    def prlimit(self, pid, linux_res, new=None):
+        """Another process's resource limit (soft, hard), Linux values, set to new (soft, hard) if
+        given; None when the host has no such resource (or cannot tell: macOS, where setting is
+        EPERM)."""
+        raise NotImplementedError
+
     def getpriority(self, linux_which, who):
         """The nice value (-20..19) of a process, process group or user."""
         raise NotImplementedError
@@ -103,6 +113,47 @@ class ProcessCalls(object):
 
     def loadavg(self):
         """(1, 5, 15 minute) load averages."""
+        raise NotImplementedError
+
+    # -- the session's processes (session.py): /proc/<pid> of other lxpack processes ------------
+    def session_publish(self, pid, record):
+        """Publish (replace) this process's record in the session registry, shared with the
+        other runtimes of the process tree; best effort."""
+        raise NotImplementedError
+
+    def session_forget(self, pid):
+        """Remove pid's record from the session registry (at exit)."""
+        raise NotImplementedError
+
+    def session_request(self, pid, data):
+        """Leave pid's runtime a request (limits or CPU affinity another process set on it),
+        replacing one it has not taken yet."""
+        raise NotImplementedError
+
+    def session_pending(self, pid, take=False):
+        """The request left for pid, or None; take: remove it (pid's own runtime takes it)."""
+        raise NotImplementedError
+
+    def session_pids(self):
+        """The pids with a record in the session registry, sorted."""
+        raise NotImplementedError
+
+    def session_record(self, pid):
+        """pid's record (bytes), or None if none or its process is gone."""
+        raise NotImplementedError
+
+    def process_facts(self, pid):
+        """Linux /proc/<pid>/stat fields after the command name (state, ppid, pgrp, ...) as
+        bytes of the host process pid, or None if it does not exist."""
+        raise NotImplementedError
+
+    def process_fds(self, pid):
+        """{fd: link text} of another process's descriptors, where the host tells ({} if not)."""
+        raise NotImplementedError
+
+    def cpu_times(self):
+        """The host's CPU and scheduler counters as Linux /proc/stat lines {name: [fields]},
+        or None where the host has none."""
         raise NotImplementedError
 
     def random(self, n):

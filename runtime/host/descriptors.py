@@ -14,6 +14,7 @@ import errno as _host_errno
 import fcntl
 import os
 import stat as _stat
+import struct
 import sys
 
 from lxpack.abi import errno as E
@@ -22,6 +23,9 @@ from lxpack.runtime.host._common import X, call, high, oserror_to_linux
 from lxpack.runtime.host.api import RUNTIME_FD_BASE, LinuxError
 
 _SEEK_CUR = X.seek_whence_to_host(F.SEEK_CUR)
+_FIONREAD = X.host_ioctl("FIONREAD")
+_INT = struct.Struct("i")
+_TEE = []
 # The hot calls bind their host functions at import (one lookup less per call).
 _read, _write, _pread, _pwrite = os.read, os.write, os.pread, os.pwrite
 
@@ -177,6 +181,38 @@ class Descriptors(object):
         except OSError as e:
             raise oserror_to_linux(e)
 
+    def tee(self, fd_in, fd_out, n, nonblock):
+        """tee(2) between two host pipes: up to n bytes of fd_in's content
+        copied to fd_out, fd_in keeping them. Waits (interruptibly) for data
+        in fd_in and room in fd_out unless nonblock (then EAGAIN). A Linux
+        host has the call; macOS has none (ENOSYS)."""
+        fn = _tee()
+        if fn is None:
+            raise LinuxError(E.ENOSYS)
+        import ctypes
+        w = self._waits
+        while True:
+            # SAFETY: a plain C call on two descriptors; no memory crosses.
+            rc = fn(fd_in, fd_out, ctypes.c_size_t(n), ctypes.c_uint(F.SPLICE_F_NONBLOCK))
+            if rc >= 0:
+                return rc
+            err = ctypes.get_errno()
+            if err != _host_errno.EAGAIN or nonblock:
+                raise LinuxError(X.errno_to_linux(err))
+            # Either the input is empty or the output full: wait for the one that is.
+            try:
+                empty = not _INT.unpack(fcntl.ioctl(fd_in, _FIONREAD, b"\0\0\0\0"))[0]
+            except OSError:
+                empty = True
+            w.begin_block()
+            try:
+                if empty:
+                    w.wait_ready(fd_in)
+                else:
+                    w.wait_ready(fd_out, write=True)
+            finally:
+                w.end_block()
+
     # -- pipes and placeholders -------------------------------------------------------------
     def pipe(self, cloexec=False, nonblock=False):
         r, w = os.pipe()
@@ -313,3 +349,20 @@ class Descriptors(object):
             except OSError as e:
                 raise oserror_to_linux(e)
         return X.unpack_host_flock(out)
+
+
+def _tee():
+    """libc's tee (a Linux host), or None (macOS has no tee)."""
+    if not _TEE:
+        fn = None
+        if sys.platform.startswith("linux"):
+            import ctypes
+            from lxpack.runtime.host import clib
+            try:
+                fn = clib.open_libc().tee
+                fn.restype = ctypes.c_ssize_t
+                fn.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_size_t, ctypes.c_uint]
+            except (OSError, AttributeError):
+                fn = None
+        _TEE.append(fn)
+    return _TEE[0]

@@ -16,6 +16,7 @@ concern lives in its own module and is composed here by delegation:
   netif.py        the host's interfaces
   waits.py        the blocking-call bracket and per-thread wakers
   channels.py     message channels between lxpack processes (ptrace)
+  session.py      the session's process registry, host process facts
 
 PosixHost binds each protocol method (api.HOST_METHODS) of its concern
 objects in a slot of the instance at construction, so a call costs about
@@ -39,6 +40,7 @@ from lxpack.runtime.host.memory import Memory
 from lxpack.runtime.host.netif import host_interfaces
 from lxpack.runtime.host.processes import Processes
 from lxpack.runtime.host.readiness import Readiness
+from lxpack.runtime.host.session import Session
 from lxpack.runtime.host.signals import SignalBridge, Signals  # noqa: F401  (SignalBridge: for boot)
 from lxpack.runtime.host.sockets import Sockets
 from lxpack.runtime.host.terminals import Terminals
@@ -62,7 +64,7 @@ class PosixHost(object):
         self._clocks = clocks = Clocks(waits, self.upcalls)
         self._processes = processes = Processes(waits, clocks)
         concerns = (Files(), Descriptors(waits), processes, Signals(), Sockets(waits), Readiness(waits),
-                    Terminals(), Memory(), clocks, waits, Channels(waits))
+                    Terminals(), Memory(), clocks, waits, Channels(waits), Session())
         for name in api.HOST_METHODS:
             fn = _IDENTITY.get(name)
             if fn is None:

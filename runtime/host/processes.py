@@ -30,6 +30,7 @@ from lxpack.runtime.host.signals import fork_blocked
 _WAIT4_PASS = S.WNOHANG | S.WUNTRACED | S.WCONTINUED
 _WAITID_PASS = S.WEXITED | S.WSTOPPED | S.WCONTINUED | S.WNOHANG | S.WNOWAIT
 _IDTYPE = {"all": S.P_ALL, "pid": S.P_PID, "pgid": S.P_PGID}
+_CAP_SYS_RESOURCE = []     # [bool] once asked (capabilities do not change under lxpack)
 _RUSAGE = {R.RUSAGE_SELF: resource.RUSAGE_SELF, R.RUSAGE_CHILDREN: resource.RUSAGE_CHILDREN}
 
 
@@ -208,6 +209,46 @@ class Processes(object):
             raise LinuxError(E.EPERM if "raise maximum" in str(e) else E.EINVAL)
         except OSError as e:
             raise oserror_to_linux(e)
+
+    def may_raise_limits(self):
+        """Whether this process may raise a hard resource limit (Linux:
+        CAP_SYS_RESOURCE in its effective set; elsewhere: root)."""
+        if _CAP_SYS_RESOURCE:
+            return _CAP_SYS_RESOURCE[0]
+        ok = os.geteuid() == 0
+        if sys.platform.startswith("linux"):
+            try:
+                with open("/proc/self/status", "rb") as f:
+                    for line in f:
+                        if line.startswith(b"CapEff:"):
+                            ok = bool(int(line.split()[1], 16) >> 24 & 1)    # CAP_SYS_RESOURCE
+            except (OSError, ValueError):
+                pass
+        _CAP_SYS_RESOURCE.append(ok)
+        return ok
+
+    def prlimit(self, pid, linux_res, new=None):
+        """Another process's limit (soft, hard) as Linux values, set to new
+        (soft, hard) if given; None when the host has no such resource.
+        A Linux host has prlimit; elsewhere reading is None and setting EPERM."""
+        res = X.rlimit_to_host(linux_res)
+        if res is None:
+            return None
+        if not hasattr(resource, "prlimit"):
+            if new is not None:
+                raise LinuxError(E.EPERM)
+            return None
+        try:
+            if new is None:
+                soft, hard = resource.prlimit(pid, res)
+            else:
+                soft, hard = resource.prlimit(pid, res, (X.rlim_value_to_host(new[0]),
+                                                          X.rlim_value_to_host(new[1])))
+        except ValueError as e:
+            raise LinuxError(E.EPERM if "raise maximum" in str(e) else E.EINVAL)
+        except OSError as e:
+            raise oserror_to_linux(e)
+        return X.rlim_value_to_linux(soft), X.rlim_value_to_linux(hard)
 
     def getpriority(self, linux_which, who):
         """The nice value (-20..19) of a process, process group or user."""

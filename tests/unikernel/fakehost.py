@@ -242,6 +242,41 @@ class FakeHost(FakeFiles):
     def loadavg(self):
         return 0.5, 0.25, 0.125
 
+    # the session registry: one fake process alone in its session
+    def session_publish(self, pid, record):
+        self.session_records = getattr(self, "session_records", {})
+        self.session_records[pid] = record
+
+    def session_forget(self, pid):
+        getattr(self, "session_records", {}).pop(pid, None)
+
+    def session_pids(self):
+        return sorted(getattr(self, "session_records", {}))
+
+    def session_record(self, pid):
+        return getattr(self, "session_records", {}).get(pid)
+
+    def session_request(self, pid, data):
+        pass
+
+    def session_pending(self, pid, take=False):
+        return None
+
+    def may_raise_limits(self):
+        return self.geteuid() == 0
+
+    def prlimit(self, pid, res, new=None):
+        return None
+
+    def process_facts(self, pid):
+        return None
+
+    def process_fds(self, pid):
+        return {}
+
+    def cpu_times(self):
+        return None
+
     def random(self, n):
         return bytes(self._rng.getrandbits(8) for _ in range(n))
 

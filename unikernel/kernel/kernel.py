@@ -152,7 +152,10 @@ class Kernel(ProcessLifecycle, ThreadGroup, SignalRouting, FastPaths, FdQueries,
                 outside = True
             except ExecImage as e:
                 old_pid = t.tid
-                t = self.exec_in_place(t, e.args[0])
+                try:
+                    t = self.exec_in_place(t, e.args[0])
+                except ProcessExit as x:       # past the point of no return (a truncated ELF)
+                    return self._process_exit(t, x)
                 if self.tracee is not None:
                     try:
                         self.ptrace_after_exec(t, old_pid)

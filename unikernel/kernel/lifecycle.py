@@ -12,6 +12,7 @@ from lxpack.abi.fcntl import AT_FDCWD, O_CLOEXEC, O_RDONLY
 from lxpack.abi.signal import SS_DISABLE, X86_EFLAGS_FIXED, X86_EFLAGS_IF
 from lxpack.unikernel import errors as E
 from lxpack.unikernel.errors import LinuxError, ProcessExit
+from lxpack.unikernel.kernel import session as SESSION
 from lxpack.unikernel.kernel import signals as S
 from lxpack.unikernel.kernel.fdtable import FdTable
 from lxpack.unikernel.kernel.loader import load
@@ -72,6 +73,7 @@ class ProcessLifecycle(object):
         regs["rip"] = res.entry
         regs["rflags"] = X86_EFLAGS_IF | X86_EFLAGS_FIXED      # interrupts on, as a new process starts
         t.vcpu.set_regs(regs)
+        SESSION.publish(t)                    # what ps shows of this process elsewhere
         return res
 
     def exec_in_place(self, t, plan):
@@ -182,3 +184,4 @@ class ProcessLifecycle(object):
         else:
             self.host.fork_child_unblock()
         self.update_blocked_mirror()
+        SESSION.publish(t)

@@ -13,7 +13,7 @@ import struct
 from lxpack.abi import auxv
 from lxpack.abi.signal import MINSIGSTKSZ
 from lxpack.runtime.vmm.base import PAGE_SIZE, page_down, page_up
-from lxpack.unikernel.errors import ENOEXEC, ELIBBAD, LinuxError
+from lxpack.unikernel.errors import EFAULT, ENOEXEC, ELIBBAD, LinuxError
 from lxpack.unikernel.kernel import mm as M
 
 ET_EXEC, ET_DYN = 2, 3
@@ -32,6 +32,13 @@ AT = {name: getattr(auxv, name) for name in (
 class WrongFormat(LinuxError):
     """Not an ELF the loader can run (the caller may try a shebang or the host)."""
     errno = ENOEXEC.errno
+
+
+class SegmentPastEnd(LinuxError):
+    """A PT_LOAD reaches past the end of the file (a truncated ELF). Linux
+    accepts it and the exec fails past the point of no return (zeroing the
+    segment's bss tail faults): the process dies with SIGSEGV."""
+    errno = EFAULT.errno
 
 
 class ElfImage(object):
@@ -99,7 +106,7 @@ def map_image(host, mm, img, bias_hint, name, dev=0, ino=0):
     size = host.fstat(img.fd).st_size
     for p_type, flags, off, vaddr, filesz, memsz, _align in loads:
         if off + filesz > size:
-            raise WrongFormat("truncated ELF segment")
+            raise SegmentPastEnd("ELF segment past the end of the file")
         start = page_down(bias + vaddr)
         end = page_up(bias + vaddr + memsz)
         skew = (bias + vaddr) - start

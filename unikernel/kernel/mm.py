@@ -574,6 +574,31 @@ class Mm(object):
             if hi < v.end:
                 self._insert(v.split_copy(hi, v.end))
 
+    def maps_shared_files(self):
+        return any(v.host is not None and v.shared and v.kind == "file" for v in self.vmas)
+
+    def file_resized(self, dev, ino, size):
+        """The file (dev, ino) is now size bytes long (ftruncate, truncate):
+        the pages of its shared host mappings wholly past the new end become
+        SIGBUS on a touch, those back inside it accessible again, as on
+        Linux (the host's pages past the end would fault in the runtime)."""
+        eof = page_up(size)
+        for v in [v for v in self.vmas if v.host is not None and v.shared and v.kind == "file"
+                  and v.dev == dev and v.ino == ino]:
+            cut = min(v.end, max(v.start, v.start + (eof - v.offset)))
+            parts = [(v.start, cut, False), (cut, v.end, True)]
+            if all(lo == hi or v.sigbus == bus for lo, hi, bus in parts):
+                continue
+            idx = self.vmas.index(v)
+            del self.vmas[idx]
+            del self._starts[idx]
+            for lo, hi, bus in parts:
+                if lo < hi:
+                    w = v.split_copy(lo, hi)
+                    w.sigbus = bus
+                    self.vm.protect(lo, hi - lo, 0 if bus else v.prot)
+                    self._insert(w)
+
     def release_host_mappings(self):
         """The address space is gone (execve released its VM): close the
         host mappings its VMAs held (shared, and private file mappings)."""

@@ -14,6 +14,7 @@ from lxpack.abi.stat import (STATX_BASIC_STATS, STATX_BTIME, STATX__RESERVED, UT
 from lxpack.abi.stat import S_IFDIR, S_IFMT
 from lxpack.abi.time import CLOCK_REALTIME, NSEC_PER_SEC, TIMESPEC_PAIR, TIMEVAL_PAIR, UTIMBUF
 from lxpack.unikernel.errors import EACCES, EFAULT, EINVAL, ENOENT, ENOTDIR, ERANGE
+from lxpack.unikernel.kernel import session as SESSION
 from lxpack.unikernel.kernel.vfs import devfs, procfs
 from lxpack.unikernel.syscall.args import CStr, Fd, Hex, Int, Oct, Out, Path, Ptr, Size, UInt, Long
 from lxpack.unikernel.syscall.fs_names import _host_only
@@ -261,6 +262,7 @@ def sys_chdir(t, path: Path):
     if r.kind != "host":
         raise EACCES()   # a cwd inside the emulated /proc is not supported
     t.host.chdir(r.path)
+    SESSION.publish(t)
     return 0
 
 
@@ -271,6 +273,7 @@ def sys_fchdir(t, fd: Int):
     if sp is not None and not (sp.kind == "opath" and sp.backed):
         raise ENOTDIR() if sp.kind == "opath" else EACCES()
     t.host.fchdir(fd)
+    SESSION.publish(t)
     return 0
 
 
@@ -407,10 +410,12 @@ def sys_truncate(t, path: Path, length: Long):
         fd = t.host.openat(r.dirfd, r.path, O_WRONLY | O_CLOEXEC, 0)
         try:
             t.host.ftruncate(fd, length)
+            _resized(t, lambda: t.host.fstat(fd), length)
         finally:
             t.host.close(fd)
         return 0
     t.host.truncate(r.path, length)
+    _resized(t, lambda: t.host.stat(AT_FDCWD, r.path, True), length)
     return 0
 
 
@@ -423,7 +428,16 @@ def sys_ftruncate(t, fd: Int, length: Long):
         from lxpack.unikernel.kernel import memfd_seals
         memfd_seals.check_resize(t, fd, length)
     t.host.ftruncate(fd, length)
+    _resized(t, lambda: t.host.fstat(fd), length)
     return 0
+
+
+def _resized(t, stat, length):
+    """Shared mappings of a file whose size changed (SIGBUS past its end);
+    stat() gives the file's identity, asked only if the process has any."""
+    if t.mem.maps_shared_files():
+        st = stat()
+        t.mem.file_resized(st.st_dev, st.st_ino, length)
 
 
 @syscall(95, "umask")

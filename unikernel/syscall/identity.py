@@ -17,6 +17,7 @@ from lxpack.abi.prctl import (PR_CAP_AMBIENT, PR_CAPBSET_READ, PR_GET_CHILD_SUBR
                               PR_SET_DUMPABLE, PR_SET_KEEPCAPS, PR_SET_NAME, PR_SET_NO_NEW_PRIVS, PR_SET_PDEATHSIG,
                               PR_SET_PTRACER, PR_SET_THP_DISABLE, PR_SET_TIMERSLACK, PR_SET_VMA)
 from lxpack.unikernel.errors import EINVAL, ENODEV, EPERM
+from lxpack.unikernel.kernel import session as SESSION
 from lxpack.unikernel.kernel.mm import TASK_SIZE
 from lxpack.unikernel.syscall.args import Int, Out, Ptr, Size, UInt, ULong
 from lxpack.unikernel.syscall.table import syscall
@@ -250,6 +251,7 @@ def sys_prctl(t, option: Int, a2: ULong, a3: ULong, a4: ULong, a5: ULong):
         name = t.mem.read_cstr(a2, 1 << 20)[:15]     # Linux copies at most 15 bytes
         p.comm = name
         t.name = name
+        SESSION.publish(t)
         return 0
     if option == PR_GET_NAME:
         t.mem.write(a2, (t.name or p.comm)[:15].ljust(16, b"\0"))

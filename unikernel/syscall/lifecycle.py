@@ -20,6 +20,7 @@ from lxpack.abi.signal import (P_ALL, P_PGID, P_PID, SIGCHLD, WALL, WCLONE, WCON
 from lxpack.abi.time import pack_timeval_sec
 from lxpack.unikernel.errors import EFAULT, EINVAL, ENOSYS, ESRCH, ExecImage, ProcessExit, TaskExit
 from lxpack.unikernel.kernel import execve as X
+from lxpack.unikernel.kernel import session as SESSION
 from lxpack.unikernel.kernel import signals as S
 from lxpack.unikernel.kernel.sched import LeaveHook
 from lxpack.unikernel.syscall.args import Hex, Int, Out, Path, Ptr, Size, ULong
@@ -145,7 +146,11 @@ def _execve(t, dirfd, path, argv_p, envp_p, flags):
     if p.kind == "host":
         # Host-native exec: the runtime process becomes the host program
         # (returns only on failure, with the error for the guest).
-        t.host.execve(p.hostpath, p.argv, p.envp, t.signals.mask)
+        SESSION.forget(t.host, t.process.pid)     # it leaves the session
+        try:
+            t.host.execve(p.hostpath, p.argv, p.envp, t.signals.mask)
+        finally:
+            SESSION.publish(t)
     raise ExecImage(p)
 
 

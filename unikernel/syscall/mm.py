@@ -130,6 +130,59 @@ def sys_mprotect(t, addr: Ptr, length: Size, prot: Hex):
     return 0
 
 
+def _one_file_mapping(mm, v, end):
+    """Whether the VMAs from v up to end are one shared mapping of a file
+    that lxpack keeps in parts (in the file, past its end): Linux's one VMA."""
+    if not _shared_file(v):
+        return False
+    cur = v
+    while cur.end < end:
+        nxt = mm.find(cur.end)
+        if nxt is None or not nxt.shared or nxt.kind != "file" or (nxt.dev, nxt.ino) != (v.dev, v.ino) \
+                or nxt.offset != cur.offset + (cur.end - cur.start):
+            return False
+        cur = nxt
+    return True
+
+
+def _shared_file(v):
+    return v.host is not None and v.shared and v.kind != "anon"
+
+
+def _remap_shared_file(t, v, old, old_size, new_size, dest):
+    """Move or grow a shared file mapping: the file mapped again at dest
+    (grown in place when dest == old), through a descriptor of the file the
+    process still holds (Python's mmap keeps one); its pages wholly past the
+    end of the file SIGBUS on a touch, as mmap makes them. EINVAL when no
+    descriptor of the file is open."""
+    fd = None
+    for cand in t.kernel.open_fds(t):
+        try:
+            st = t.host.fstat(cand)
+        except LinuxError:
+            continue
+        if (st.st_dev, st.st_ino) == (v.dev, v.ino):
+            fd = cand
+            break
+    if fd is None:
+        raise EINVAL()
+    mm = t.mem
+    offset = v.offset + (old - v.start)
+    prot, name, writable = v.prot, v.name, v.host.writable
+    if dest != old:
+        mm.unmap(dest, new_size)
+    mm.unmap(old, old_size)
+    ident = dict(name=name, dev=v.dev, ino=v.ino, kind="file")
+    in_file = min(new_size, page_up(max(0, st.st_size - offset)))
+    if in_file < new_size:
+        mm.map(dest + in_file, new_size - in_file, prot, shared=True, offset=offset + in_file, sigbus=True,
+               **ident)
+    if in_file:
+        host_map = t.host.mmap_shared(fd, in_file, offset, writable=writable)
+        mm.map(dest, in_file, prot, shared=True, offset=offset, host=host_map, **ident)
+    return dest
+
+
 @syscall(25, "mremap")
 def sys_mremap(t, old: Ptr, old_size: Size, new_size: Size, flags: Hex, new_addr: Ptr):
     """Implements mremap(2): shrink, grow in place, or move (MREMAP_MAYMOVE,
@@ -141,8 +194,10 @@ def sys_mremap(t, old: Ptr, old_size: Size, new_size: Size, flags: Hex, new_addr
         raise EINVAL()
     old_size = page_up(old_size)
     new_size = page_up(new_size)
+    if flags & MREMAP_DONTUNMAP and (not flags & MREMAP_MAYMOVE or old_size != new_size):
+        raise EINVAL()
     v = mm.find(old)
-    if v is None or (old_size and v.end < old + old_size):
+    if v is None or (old_size and v.end < old + old_size and not _one_file_mapping(mm, v, old + old_size)):
         raise EFAULT()
     if old_size == 0:
         old_size = v.end - old
@@ -154,6 +209,8 @@ def sys_mremap(t, old: Ptr, old_size: Size, new_size: Size, flags: Hex, new_addr
         if v.host is None and old + old_size == v.end and mm.is_free(v.end, old + new_size):
             mm.extend(v, old + new_size)      # one VMA, as Linux grows it in place
             return old
+        if _shared_file(v) and mm.is_free(old + old_size, old + new_size):
+            return _remap_shared_file(t, v, old, old_size, new_size, old)
         if not flags & MREMAP_MAYMOVE:
             raise ENOMEM()
         dest = mm.find_free(new_size)
@@ -161,10 +218,10 @@ def sys_mremap(t, old: Ptr, old_size: Size, new_size: Size, flags: Hex, new_addr
         if new_addr & (PAGE_SIZE - 1):
             raise EINVAL()
         dest = new_addr
-    if v.host is not None and v.shared and v.kind != "anon":
-        # A shared file mapping does not move yet. Refuse before reading it: its
-        # pages past the end of the file would fault in the runtime (SIGBUS).
-        raise EINVAL()
+    if _shared_file(v):
+        if flags & MREMAP_DONTUNMAP:
+            raise EINVAL()                    # not kept for a shared file mapping (Linux >= 5.13 does)
+        return _remap_shared_file(t, v, old, old_size, new_size, dest)
     data = mm.vm.read(old, min(old_size, new_size))
     if v.host is not None and v.shared:
         # Shared memory moves by mapping the same host memory again.

@@ -20,6 +20,7 @@ from lxpack.abi import timerfd as TFD
 from lxpack.abi.time import (ITIMERSPEC, NSEC_PER_SEC, TIMESPEC, TIMEVAL, pack_itimerspec, pack_timespec_ns,
                              pack_timeval_ns, unpack_itimerspec_valid, unpack_timespec_ns)
 from lxpack.unikernel.errors import EBADF, EFAULT, EINVAL, Interrupted
+from lxpack.unikernel.kernel.mm import TASK_SIZE
 from lxpack.unikernel.kernel import signals as S
 from lxpack.unikernel.kernel.epoll import Epoll
 from lxpack.unikernel.kernel.eventfd import EventFd
@@ -296,9 +297,18 @@ def sys_epoll_ctl(t, epfd: Int, op: Int, fd: Int, event: Ptr):
 
 
 def _epoll_wait(t, epfd, events, maxevents, timeout_ns, mask):
+    # Linux 6.x's order: the descriptor (EBADF), maxevents (EINVAL), the
+    # buffer in the user half (EFAULT), then an epoll instance (EINVAL).
+    ep = t.files.emulated.get(epfd)
+    if not isinstance(ep, Epoll):
+        t.host.fstat(epfd)
+        ep = None
     if maxevents <= 0 or maxevents > EP_MAX_EVENTS:
         raise EINVAL()
-    ep = _epoll_of(t, epfd)
+    if events + maxevents * EP.EPOLL_EVENT.size > TASK_SIZE:
+        raise EFAULT()
+    if ep is None:
+        raise EINVAL()
     deadline = _deadline(t, timeout_ns)
     out = _with_mask(t, mask, lambda: ep.wait(t, maxevents, deadline))
     if out:
@@ -367,13 +377,14 @@ def _timerfd_of(t, fd):
 
 @syscall(286, "timerfd_settime")
 def sys_timerfd_settime(t, fd: Int, flags: Hex, new: Ptr, old: Out[Ptr]):
-    """Implements timerfd_settime(2) (TFD_TIMER_ABSTIME; CANCEL_ON_SET accepted)."""
+    """Implements timerfd_settime(2) (TFD_TIMER_ABSTIME; CANCEL_ON_SET accepted).
+    Linux's order: the new value is copied in (EFAULT), flags and value
+    checked (EINVAL), then the descriptor looked up (EBADF, EINVAL)."""
+    raw = t.mem.read(new, ITIMERSPEC.size)
+    times = unpack_itimerspec_valid(raw)
+    if flags & ~TFD.TFD_SETTIME_FLAGS or times is None:
+        raise EINVAL()
     tf = _timerfd_of(t, fd)
-    if flags & ~TFD.TFD_SETTIME_FLAGS:
-        raise EINVAL()
-    times = unpack_itimerspec_valid(t.mem.read(new, ITIMERSPEC.size))
-    if times is None:
-        raise EINVAL()
     value, interval = tf.settime(t, times[1], times[0], bool(flags & TFD.TFD_TIMER_ABSTIME))
     if old:
         t.mem.write(old, pack_itimerspec(interval, value))

@@ -8,8 +8,9 @@ import struct
 from lxpack.abi.random import GRND_INSECURE, GRND_RANDOM
 from lxpack.abi.resource import RLIM_INFINITY, RLIMIT_AS, RLIMIT_DATA, RLIMIT_NOFILE, RLIMIT_STACK
 from lxpack.abi.time import CLOCK_BOOTTIME, CLOCK_MONOTONIC, NSEC_PER_SEC, pack_timeval_sec
-from lxpack.unikernel.errors import EFAULT, EINVAL, EPERM, ESRCH
+from lxpack.unikernel.errors import EFAULT, EINVAL, EPERM, ESRCH, LinuxError
 from lxpack.unikernel.syscall.args import Int, Out, Ptr, Size, UInt
+from lxpack.unikernel.kernel import session as SESSION
 from lxpack.unikernel.syscall import fdlimit
 from lxpack.unikernel.syscall.table import syscall
 from lxpack.runtime.host.api import RUNTIME_FD_BASE, RUNTIME_FD_END
@@ -30,6 +31,23 @@ def sys_sysinfo(t, info: Out[Ptr]):
 _RLIMIT_DEFAULTS = {3: (8 << 20, RLIM_INFINITY)}
 
 
+def absorb(t):
+    """Apply what other processes of the session set on this one
+    (prlimit, sched_setaffinity on its pid), taken up here: at the next
+    limit or affinity call of this process."""
+    limits, aff = SESSION.pending(t.host, t.process.pid, take=True)
+    if not limits and aff is None:
+        return
+    for res, (soft, hard) in sorted(limits.items()):
+        try:
+            _setrlimit(t, res, soft, hard, checked=True)
+        except LinuxError:
+            pass
+    if aff is not None:
+        t.process.affinity[t.process.pid] = aff
+    SESSION.publish(t)
+
+
 def _getrlimit(t, res):
     if not 0 <= res < 16:
         raise EINVAL()
@@ -38,6 +56,10 @@ def _getrlimit(t, res):
     lim = t.host.getrlimit(res)
     if lim is None:
         return _RLIMIT_DEFAULTS.get(res, (RLIM_INFINITY, RLIM_INFINITY))
+    if res == RLIMIT_NOFILE:
+        # The guest's descriptors end where the runtime's begin: what it
+        # sees is what it can get (Linux's nr_open plays that part).
+        return min(lim[0], RUNTIME_FD_BASE), min(lim[1], RUNTIME_FD_BASE)
     return lim
 
 
@@ -61,21 +83,25 @@ def nofile_soft(t):
 VIEW_ONLY = frozenset((RLIMIT_STACK, RLIMIT_AS, RLIMIT_DATA))
 
 
-def _setrlimit(t, res, soft, hard):
+def _setrlimit(t, res, soft, hard, checked=False):
     if not 0 <= res < 16 or soft > hard:
         raise EINVAL()
     cur_soft, cur_hard = _getrlimit(t, res)
-    if hard > cur_hard and t.host.geteuid() != 0:
+    if hard > cur_hard and not checked and not t.host.may_raise_limits():
         raise EPERM()                    # raising a hard limit needs CAP_SYS_RESOURCE
+    if res == RLIMIT_NOFILE and hard > RUNTIME_FD_BASE:
+        raise EPERM()                    # above nr_open: the runtime's range starts there
     if res in VIEW_ONLY or t.host.getrlimit(res) is None:
         t.process.rlimits[res] = (soft, hard)
         if res == RLIMIT_AS:
             t.process.mm.as_limit = None if soft == RLIM_INFINITY else soft
+        SESSION.publish(t)
         return
     if res == RLIMIT_NOFILE:
         t.host.setrlimit(res, max(soft, RUNTIME_FD_END), max(hard, RUNTIME_FD_END))
         t.process.rlimits[res] = (soft, hard)
         fdlimit.install(min(soft, RUNTIME_FD_BASE))     # enforced by the unikernel
+        SESSION.publish(t)
         return
     t.host.setrlimit(res, soft, hard)
 
@@ -83,6 +109,7 @@ def _setrlimit(t, res, soft, hard):
 @syscall(97, "getrlimit")
 def sys_getrlimit(t, res: Int, rlim: Out[Ptr]):
     """Implements getrlimit(2)."""
+    absorb(t)
     t.mem.write(rlim, struct.pack("<QQ", *_getrlimit(t, res)))
     return 0
 
@@ -91,23 +118,56 @@ def sys_getrlimit(t, res: Int, rlim: Out[Ptr]):
 def sys_setrlimit(t, res: Int, rlim: Ptr):
     """Implements setrlimit(2)."""
     soft, hard = struct.unpack("<QQ", t.mem.read(rlim, 16))
+    absorb(t)
     _setrlimit(t, res, soft, hard)
+    return 0
+
+
+def _prlimit_other(t, pid, res, new, old):
+    """prlimit64 on another process: one of the session through its
+    runtime's requests (kept limits) or the host (the others), any other
+    process through the host."""
+    if pid < 0:
+        raise ESRCH()
+    h = t.host
+    rec = SESSION.read_record(h, pid)
+    if rec is None:
+        h.kill(pid, 0)                # ESRCH when there is no such process
+    if not 0 <= res < 16:
+        raise EINVAL()
+    if rec is not None:
+        cur = SESSION.remote_limit(h, rec, res)
+    else:
+        cur = h.prlimit(pid, res) or _RLIMIT_DEFAULTS.get(res, (RLIM_INFINITY, RLIM_INFINITY))
+    if new is not None:
+        soft, hard = new
+        if soft > hard:
+            raise EINVAL()
+        if hard > cur[1] and not h.may_raise_limits() or res == RLIMIT_NOFILE and hard > RUNTIME_FD_BASE:
+            raise EPERM()
+        if rec is not None and (res in SESSION.KEPT_LIMITS or h.getrlimit(res) is None):
+            SESSION.request(h, pid, limit=(res, soft, hard))
+        elif h.prlimit(pid, res, new) is None and rec is None:
+            raise EPERM()             # a host that cannot set it
+    if old:
+        t.mem.write(old, struct.pack("<QQ", *cur))
     return 0
 
 
 @syscall(302, "prlimit64")
 def sys_prlimit64(t, pid: Int, res: Int, new: Ptr, old: Out[Ptr]):
-    """Implements prlimit(2) for the calling process.
+    """Implements prlimit(2), for another process too.
 
     In Linux's order: the new limit is copied in first (EFAULT), then the
-    process is looked up (ESRCH), then the resource is checked (EINVAL)."""
+    process is looked up (ESRCH), then the resource is checked (EINVAL).
+    Differences: a limit the unikernel keeps (RLIMIT_NOFILE, AS, DATA,
+    STACK) set on another lxpack process is applied by it at its next
+    limit or affinity call (Linux: at once)."""
     if new:
         soft, hard = struct.unpack("<QQ", t.mem.read(new, 16))
     if pid not in (0, t.process.pid):
-        if pid < 0:
-            raise ESRCH()
-        t.host.kill(pid, 0)           # ESRCH when there is no such process
-        raise EPERM()                 # other processes' limits are not served
+        return _prlimit_other(t, pid, res, (soft, hard) if new else None, old)
+    absorb(t)
     cur = _getrlimit(t, res)
     if new:
         _setrlimit(t, res, soft, hard)

@@ -5,7 +5,9 @@ Travels inside bundles: Python 3.9.
 """
 from lxpack.abi.time import pack_timespec
 from lxpack.unikernel.errors import LinuxError, EINVAL, EPERM, ESRCH
+from lxpack.unikernel.kernel import session as SESSION
 from lxpack.unikernel.syscall.args import Int, Out, Ptr, UInt
+from lxpack.unikernel.syscall.resources import absorb
 from lxpack.unikernel.syscall.table import syscall
 
 
@@ -27,6 +29,8 @@ def _sched_target(t, pid, negative=EINVAL):
     own = t.process.tasks.get(pid)
     if own is not None:
         return own
+    if pid == t.process.pid:
+        return t
     try:
         t.host.kill(pid, 0)           # ESRCH if there is no such process
     except LinuxError as e:
@@ -47,7 +51,13 @@ def sys_sched_getaffinity(t, pid: Int, size: UInt, mask: Out[Ptr]):
     if size * 8 < n or size & 7:
         raise EINVAL()
     task = _sched_target(t, pid, ESRCH)
-    bits = t.process.affinity.get(task.tid, _all_cpus(t)) if task is not None else _all_cpus(t)
+    if task is not None:
+        absorb(t)
+        bits = t.process.affinity.get(task.tid, _all_cpus(t))
+    else:
+        rec = SESSION.read_record(t.host, pid)
+        aff = SESSION.remote_affinity(t.host, rec) if rec is not None else None
+        bits = aff if aff is not None else _all_cpus(t)
     data = bits.to_bytes((n + 63) // 64 * 8, "little")
     t.mem.write(mask, data[:size])
     return min(len(data), size)
@@ -56,7 +66,9 @@ def sys_sched_getaffinity(t, pid: Int, size: UInt, mask: Out[Ptr]):
 @syscall(203, "sched_setaffinity")
 def sys_sched_setaffinity(t, pid: Int, size: UInt, mask: Ptr):
     """Implements sched_setaffinity(2): recorded for the thread (and read
-    back by sched_getaffinity), not applied to the host."""
+    back by sched_getaffinity), not applied to the host; for another
+    process of the session left as a request its runtime takes up at its
+    next limit or affinity call."""
     n = t.host.cpu_count()
     raw = t.mem.read(mask, min(size, (n + 63) // 64 * 8))
     task = _sched_target(t, pid, ESRCH)
@@ -64,7 +76,14 @@ def sys_sched_setaffinity(t, pid: Int, size: UInt, mask: Ptr):
     if not bits:
         raise EINVAL()                # no CPU of this machine in the set
     if task is not None:
+        absorb(t)
         t.process.affinity[task.tid] = bits
+        if task.tid == t.process.pid:
+            SESSION.publish(t)
+    else:
+        rec = SESSION.read_record(t.host, pid)
+        if rec is not None:
+            SESSION.request(t.host, pid, affinity=bits)    # another process of the session
     return 0
 
 

@@ -1,7 +1,8 @@
 """The emulated /proc (DESIGN: never the host's /proc, which macOS does not
 have).
 
-Owns: the tree of nodes under /proc (self and the own PID: exe, cwd, root,
+Owns: the tree of nodes under /proc (other processes of the session:
+procfs_others.py; self and the own PID: exe, cwd, root,
 cmdline, environ, maps, fd/, fdinfo/, stat, statm, status, comm, auxv,
 mounts, mountinfo; cpuinfo, meminfo, stat, uptime, loadavg, filesystems,
 mounts, version, sys/kernel/*), what an open /proc directory is called
@@ -10,11 +11,12 @@ process sees the same number for the same file, as on Linux). The node
 kinds are nodes.py's; /sys is sysfs.py, /dev devfs.py.
 Travels inside bundles: Python 3.9.
 """
-import time
 
 from lxpack.abi.stat import DT_DIR, DT_LNK
 from lxpack.abi.time import CLOCK_BOOTTIME
 from lxpack.unikernel.errors import ENOENT, LinuxError
+from lxpack.unikernel.kernel import session as SESSION
+from lxpack.unikernel.kernel.vfs import procfs_others as OTHERS
 from lxpack.unikernel.kernel.vfs.nodes import Node, dtype as _dtype, file as _file, path_inode, walk as _walk
 
 KERNEL_RELEASE = b"6.1.0-lxpack"
@@ -56,14 +58,6 @@ def _loadavg(t):
     return ("%.2f %.2f %.2f 1/100 %d\n" % (a, b, c, t.process.pid)).encode()
 
 
-def _stat_global(t):
-    n = t.host.cpu_count()
-    lines = ["cpu  0 0 0 0 0 0 0 0 0 0"] + ["cpu%d 0 0 0 0 0 0 0 0 0 0" % i for i in range(n)]
-    boot = int(time.time() - t.host.clock_gettime_ns(CLOCK_BOOTTIME) / 1e9)
-    lines += ["intr 0", "ctxt 0", "btime %d" % boot, "processes 1", "procs_running 1", "procs_blocked 0"]
-    return ("\n".join(lines) + "\n").encode()
-
-
 def _mounts(t):
     return b"/dev/root / ext4 rw,relatime 0 0\nproc /proc proc rw,nosuid,nodev,noexec,relatime 0 0\n" \
            b"sysfs /sys sysfs rw,nosuid,nodev,noexec,relatime 0 0\ntmpfs /dev tmpfs rw,nosuid 0 0\n"
@@ -93,14 +87,14 @@ def _comm(t):
 
 def _proc_stat(t):
     p = t.process
-    comm = p.comm.decode("utf-8", "replace")
-    ppid = t.host.getppid()
-    pgrp = t.host.getpgid(0)
-    sid = t.host.getsid(0)
-    fields = [p.pid, "(%s)" % comm, "R", ppid, pgrp, sid, 0, -1, 4194304, 0, 0, 0, 0, 0, 0, 0, 0, 20, 0,
-              len(p.tasks) or 1, 0, 0, 0, 0, 18446744073709551615, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 17, 0, 0, 0,
-              0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
-    return (" ".join(str(f) for f in fields) + "\n").encode()
+    f = OTHERS.stat_fields(t.host, p.pid, state=b"R", threads=len(p.tasks) or 1)
+    if f is None:           # no live facts from the host: what the process knows itself
+        h = t.host
+        fields = ["R", h.getppid(), h.getpgid(0), h.getsid(0), 0, -1, 4194304, 0, 0, 0, 0, 0, 0, 0, 0, 20, 0,
+                  len(p.tasks) or 1, 0, 0, 0, 0, 18446744073709551615, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 17, 0,
+                  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+        f = [str(x).encode() for x in fields]
+    return OTHERS.stat_line(p.pid, p.comm, f)
 
 
 def _statm(t):
@@ -145,7 +139,7 @@ def _uname_field(i):
 
 _GLOBAL = {
     b"cpuinfo": _file(_cpuinfo), b"meminfo": _file(_meminfo), b"uptime": _file(_uptime),
-    b"loadavg": _file(_loadavg), b"stat": _file(_stat_global), b"mounts": _file(_mounts),
+    b"loadavg": _file(_loadavg), b"stat": _file(OTHERS.global_stat), b"mounts": _file(_mounts),
     b"version": _file(_version), b"filesystems": _file(lambda t: b"nodev\tsysfs\nnodev\tproc\nnodev\ttmpfs\n\text4\n"),
     b"sys": ("dir", {
         b"kernel": ("dir", {
@@ -172,6 +166,10 @@ _PER_PROCESS = {
     b"mem": ("mem", None),
 }
 
+# what /proc/<pid>/X reads the same for every process of the session
+_SHARED = {k: _PER_PROCESS[k] for k in (b"mounts", b"mountinfo", b"limits", b"oom_score_adj", b"loginuid")}
+
+
 # What a tracer sees of its tracee (ptrace): asked of the tracee's runtime.
 _REMOTE = (b"auxv", b"cmdline", b"comm", b"environ", b"exe", b"maps", b"mem", b"stat", b"status")
 
@@ -196,6 +194,7 @@ def _remote(t, pid, rest):
         raise ENOENT()
     return Node("link", target=val) if kind == "link" else Node("file", content=val)
 
+
 def _uuid(t):
     b = bytearray(t.host.random(16))
     b[6] = (b[6] & 0x0f) | 0x40
@@ -208,7 +207,8 @@ def lookup(t, parts):
     """The Node for /proc/<parts...>."""
     if not parts:
         ents = [(k, _dtype(v)) for k, v in sorted(_GLOBAL.items())]
-        ents += [(b"self", DT_LNK), (b"thread-self", DT_LNK), (str(t.process.pid).encode(), DT_DIR)]
+        ents += [(b"self", DT_LNK), (b"thread-self", DT_LNK)]
+        ents += [(str(pid).encode(), DT_DIR) for pid in OTHERS.session_pids(t)]
         return Node("dir", entries=ents)
     head = parts[0]
     if head == b"self" or head == b"thread-self":
@@ -217,12 +217,16 @@ def lookup(t, parts):
                         else ("%d/task/%d" % (t.process.pid, t.tid)).encode())
         return _walk(t, ("dir", _PER_PROCESS), parts[1:])
     if head.isdigit():
+        rest = parts[1:]
         if int(head) != t.process.pid and int(head) not in t.process.tasks:
             tracer = t.kernel.tracer
             if tracer is not None and int(head) in tracer.tracees:
-                return _remote(t, int(head), parts[1:])
-            raise ENOENT()
-        rest = parts[1:]
+                return _remote(t, int(head), rest)     # a stopped tracee answers itself
+            rec = SESSION.read_record(t.host, int(head))
+            if rec is None:
+                raise ENOENT()
+            return _walk(t, OTHERS.others_spec(t, rec, _SHARED, rest[:1] == (b"fd",) or rest[2:3] == (b"fd",)),
+                         rest)
         if rest[:1] == (b"task",):
             if len(rest) == 1:
                 return Node("dir", entries=[(str(tid).encode(), DT_DIR) for tid in sorted(t.process.tasks or [t.tid])])
