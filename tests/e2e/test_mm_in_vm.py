@@ -9,7 +9,8 @@ import pytest
 import harness
 from test_samples import run_sample_case
 
-SAMPLES = {s.name: s for s in harness.discover_samples() if s.name in ("mm", "mm_faults", "mm_window")}
+_IN_VM = {s.name: s for s in harness.discover_samples() if s.name in ("mm", "mm_faults", "mm_window")}
+SAMPLES = list(_IN_VM.values())          # what the suite meta-test reads
 
 
 def _guest_code(backend):
@@ -18,12 +19,12 @@ def _guest_code(backend):
 
 
 @pytest.mark.parametrize("ring0", ["0", "1"])
-@pytest.mark.parametrize("name", sorted(SAMPLES))
+@pytest.mark.parametrize("name", sorted(_IN_VM))
 def test_mm_sample_ring0_path(name, ring0, variant, backend, sample_builds, workdir, monkeypatch):
     _guest_code(backend)
     monkeypatch.setattr(harness, "XOPTIONS", ["lxpack_kvm_ring0_unmap=" + ring0])
-    for case in SAMPLES[name].cases:
-        run_sample_case(SAMPLES[name], case, variant, backend, sample_builds, workdir)
+    for case in _IN_VM[name].cases:
+        run_sample_case(_IN_VM[name], case, variant, backend, sample_builds, workdir)
 
 
 def _served(stderr, name):
