@@ -75,28 +75,28 @@ def _fstat_of(t, fd):
     return st
 
 
-@syscall(4, "stat")
+@syscall("stat")
 def sys_stat(t, path: Path, buf: Out[Ptr]):
     """Implements stat(2)."""
     t.mem.write(buf, pack_stat_result(_stat_of(t, AT_FDCWD, path, 0)))
     return 0
 
 
-@syscall(6, "lstat")
+@syscall("lstat")
 def sys_lstat(t, path: Path, buf: Out[Ptr]):
     """Implements lstat(2)."""
     t.mem.write(buf, pack_stat_result(_stat_of(t, AT_FDCWD, path, AT_SYMLINK_NOFOLLOW)))
     return 0
 
 
-@syscall(5, "fstat")
+@syscall("fstat")
 def sys_fstat(t, fd: Int, buf: Out[Ptr]):
     """Implements fstat(2)."""
     t.mem.write(buf, pack_stat_result(_fstat_of(t, fd)))
     return 0
 
 
-@syscall(262, "newfstatat")
+@syscall("newfstatat")
 def sys_newfstatat(t, dirfd: Fd, path: Path, buf: Out[Ptr], flags: Hex):
     """Implements fstatat(2)."""
     if flags & ~_STAT_FLAGS:
@@ -105,7 +105,7 @@ def sys_newfstatat(t, dirfd: Fd, path: Path, buf: Out[Ptr], flags: Hex):
     return 0
 
 
-@syscall(332, "statx")
+@syscall("statx")
 def sys_statx(t, dirfd: Fd, path: Path, flags: Hex, mask: Hex, buf: Out[Ptr]):
     """Implements statx(2): the basic stats and btime where the host has it."""
     if mask & STATX__RESERVED or flags & ~_STAT_FLAGS or flags & AT_STATX_SYNC_TYPE == AT_STATX_SYNC_TYPE:
@@ -117,7 +117,7 @@ def sys_statx(t, dirfd: Fd, path: Path, flags: Hex, mask: Hex, buf: Out[Ptr]):
     return 0
 
 
-@syscall(137, "statfs")
+@syscall("statfs")
 def sys_statfs(t, path: Path, buf: Out[Ptr]):
     """Implements statfs(2). Differences: f_type is ext4's magic for host
     file systems, proc's for /proc."""
@@ -131,7 +131,7 @@ def sys_statfs(t, path: Path, buf: Out[Ptr]):
     return 0
 
 
-@syscall(138, "fstatfs")
+@syscall("fstatfs")
 def sys_fstatfs(t, fd: Int, buf: Out[Ptr]):
     """Implements fstatfs(2)."""
     t.mem.write(buf, pack_statfs(t.host.statfs(fd)))
@@ -187,19 +187,19 @@ def _access_fd(t, dirfd, mode, flags):
     return 0
 
 
-@syscall(21, "access")
+@syscall("access")
 def sys_access(t, path: Path, mode: Int):
     """Implements access(2)."""
     return _access(t, AT_FDCWD, path, mode, 0)
 
 
-@syscall(269, "faccessat")
+@syscall("faccessat")
 def sys_faccessat(t, dirfd: Fd, path: Path, mode: Int):
     """Implements faccessat(2) (the raw syscall has no flags)."""
     return _access(t, dirfd, path, mode, 0)
 
 
-@syscall(439, "faccessat2")
+@syscall("faccessat2")
 def sys_faccessat2(t, dirfd: Fd, path: Path, mode: Int, flags: Hex):
     """Implements faccessat2(2)."""
     if flags & ~(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH):
@@ -233,19 +233,19 @@ def _copy_link(t, target, buf, size):
     return len(data)
 
 
-@syscall(89, "readlink")
+@syscall("readlink")
 def sys_readlink(t, path: Path, buf: Out[Ptr], size: Size):
     """Implements readlink(2)."""
     return _copy_link(t, _readlink(t, AT_FDCWD, path), buf, size)
 
 
-@syscall(267, "readlinkat")
+@syscall("readlinkat")
 def sys_readlinkat(t, dirfd: Fd, path: Path, buf: Out[Ptr], size: Size):
     """Implements readlinkat(2)."""
     return _copy_link(t, _readlink(t, dirfd, path or b""), buf, size)
 
 
-@syscall(79, "getcwd")
+@syscall("getcwd")
 def sys_getcwd(t, buf: Out[Ptr], size: Size):
     """Implements getcwd(2): the host cwd, minus the bundle root prefix."""
     cwd = t.kernel.vfs.guest_path(t.host.getcwd())
@@ -255,7 +255,7 @@ def sys_getcwd(t, buf: Out[Ptr], size: Size):
     return len(cwd) + 1
 
 
-@syscall(80, "chdir")
+@syscall("chdir")
 def sys_chdir(t, path: Path):
     """Implements chdir(2)."""
     r = t.kernel.vfs.resolve(AT_FDCWD, path)
@@ -266,7 +266,7 @@ def sys_chdir(t, path: Path):
     return 0
 
 
-@syscall(81, "fchdir")
+@syscall("fchdir")
 def sys_fchdir(t, fd: Int):
     """Implements fchdir(2)."""
     sp = t.files.special(fd)
@@ -279,7 +279,7 @@ def sys_fchdir(t, fd: Int):
 
 # ---- permissions, ownership, times ----------------------------------------------------------
 
-@syscall(90, "chmod")
+@syscall("chmod")
 def sys_chmod(t, path: Path, mode: Oct):
     """Implements chmod(2)."""
     r = _host_only(t, AT_FDCWD, path, True)
@@ -287,14 +287,14 @@ def sys_chmod(t, path: Path, mode: Oct):
     return 0
 
 
-@syscall(91, "fchmod")
+@syscall("fchmod")
 def sys_fchmod(t, fd: Int, mode: Oct):
     """Implements fchmod(2)."""
     t.host.fchmod(fd, mode & 0o7777)
     return 0
 
 
-@syscall(268, "fchmodat")
+@syscall("fchmodat")
 def sys_fchmodat(t, dirfd: Fd, path: Path, mode: Oct):
     """Implements fchmodat(2) (the raw syscall has no flags argument)."""
     r = _host_only(t, dirfd, path, True)
@@ -321,32 +321,32 @@ def _id(v):
     return -1 if v == 0xFFFFFFFF else v
 
 
-@syscall(92, "chown")
+@syscall("chown")
 def sys_chown(t, path: Path, uid: UInt, gid: UInt):
     """Implements chown(2)."""
     return _chown(t, AT_FDCWD, path, uid, gid, 0)
 
 
-@syscall(94, "lchown")
+@syscall("lchown")
 def sys_lchown(t, path: Path, uid: UInt, gid: UInt):
     """Implements lchown(2)."""
     return _chown(t, AT_FDCWD, path, uid, gid, AT_SYMLINK_NOFOLLOW)
 
 
-@syscall(93, "fchown")
+@syscall("fchown")
 def sys_fchown(t, fd: Int, uid: UInt, gid: UInt):
     """Implements fchown(2)."""
     t.host.fchown(fd, _id(uid), _id(gid))
     return 0
 
 
-@syscall(260, "fchownat")
+@syscall("fchownat")
 def sys_fchownat(t, dirfd: Fd, path: Path, uid: UInt, gid: UInt, flags: Hex):
     """Implements fchownat(2)."""
     return _chown(t, dirfd, path or b"", uid, gid, flags)
 
 
-@syscall(280, "utimensat")
+@syscall("utimensat")
 def sys_utimensat(t, dirfd: Fd, path: Path, times: Ptr, flags: Hex):
     """Implements utimensat(2) with UTIME_NOW and UTIME_OMIT."""
     now = t.host.clock_gettime_ns(CLOCK_REALTIME)
@@ -374,7 +374,7 @@ def sys_utimensat(t, dirfd: Fd, path: Path, times: Ptr, flags: Hex):
     return 0
 
 
-@syscall(235, "utimes")
+@syscall("utimes")
 def sys_utimes(t, path: Path, times: Ptr):
     """Implements utimes(2) (struct timeval pairs)."""
     if times:
@@ -387,7 +387,7 @@ def sys_utimes(t, path: Path, times: Ptr):
     return 0
 
 
-@syscall(132, "utime")
+@syscall("utime")
 def sys_utime(t, path: Path, times: Ptr):
     """Implements utime(2) (struct utimbuf)."""
     if times:
@@ -400,7 +400,7 @@ def sys_utime(t, path: Path, times: Ptr):
     return 0
 
 
-@syscall(76, "truncate")
+@syscall("truncate")
 def sys_truncate(t, path: Path, length: Long):
     """Implements truncate(2)."""
     if length < 0:
@@ -419,7 +419,7 @@ def sys_truncate(t, path: Path, length: Long):
     return 0
 
 
-@syscall(77, "ftruncate")
+@syscall("ftruncate")
 def sys_ftruncate(t, fd: Int, length: Long):
     """Implements ftruncate(2)."""
     if length < 0:
@@ -440,7 +440,7 @@ def _resized(t, stat, length):
         t.mem.file_resized(st.st_dev, st.st_ino, length)
 
 
-@syscall(95, "umask")
+@syscall("umask")
 def sys_umask(t, mask: Oct):
     """Implements umask(2) (the host process's umask)."""
     return t.host.umask(mask & 0o777)
@@ -461,19 +461,19 @@ def _xattr_get(t, path, follow):
     raise ENODATA()
 
 
-@syscall(191, "getxattr", support="partial", note="files have no extended attributes (ENODATA)")
+@syscall("getxattr", support="partial", note="files have no extended attributes (ENODATA)")
 def sys_getxattr(t, path: Path, name: CStr, value: Ptr, size: Size):
     """Implements getxattr(2): no attributes exist."""
     return _xattr_get(t, path, True)
 
 
-@syscall(192, "lgetxattr", support="partial", note="files have no extended attributes (ENODATA)")
+@syscall("lgetxattr", support="partial", note="files have no extended attributes (ENODATA)")
 def sys_lgetxattr(t, path: Path, name: CStr, value: Ptr, size: Size):
     """Implements lgetxattr(2): no attributes exist."""
     return _xattr_get(t, path, False)
 
 
-@syscall(193, "fgetxattr", support="partial", note="files have no extended attributes (ENODATA)")
+@syscall("fgetxattr", support="partial", note="files have no extended attributes (ENODATA)")
 def sys_fgetxattr(t, fd: Int, name: CStr, value: Ptr, size: Size):
     """Implements fgetxattr(2): no attributes exist."""
     from lxpack.unikernel.errors import ENODATA
@@ -481,21 +481,21 @@ def sys_fgetxattr(t, fd: Int, name: CStr, value: Ptr, size: Size):
     raise ENODATA()
 
 
-@syscall(194, "listxattr", support="partial", note="always an empty list")
+@syscall("listxattr", support="partial", note="always an empty list")
 def sys_listxattr(t, path: Path, lst: Ptr, size: Size):
     """Implements listxattr(2): an empty list."""
     _xattr_target(t, path, True)
     return 0
 
 
-@syscall(195, "llistxattr", support="partial", note="always an empty list")
+@syscall("llistxattr", support="partial", note="always an empty list")
 def sys_llistxattr(t, path: Path, lst: Ptr, size: Size):
     """Implements llistxattr(2): an empty list."""
     _xattr_target(t, path, False)
     return 0
 
 
-@syscall(196, "flistxattr", support="partial", note="always an empty list")
+@syscall("flistxattr", support="partial", note="always an empty list")
 def sys_flistxattr(t, fd: Int, lst: Ptr, size: Size):
     """Implements flistxattr(2): an empty list."""
     _fstat_of(t, fd)
@@ -507,40 +507,40 @@ def _xattr_set(t):
     raise EOPNOTSUPP()
 
 
-@syscall(188, "setxattr", support="stub", note="refused: EOPNOTSUPP")
+@syscall("setxattr", support="stub", note="refused: EOPNOTSUPP")
 def sys_setxattr(t, path: Path, name: CStr, value: Ptr, size: Size, flags: Int):
     """setxattr(2) is refused (EOPNOTSUPP)."""
     _xattr_target(t, path, True)
     return _xattr_set(t)
 
 
-@syscall(189, "lsetxattr", support="stub", note="refused: EOPNOTSUPP")
+@syscall("lsetxattr", support="stub", note="refused: EOPNOTSUPP")
 def sys_lsetxattr(t, path: Path, name: CStr, value: Ptr, size: Size, flags: Int):
     """lsetxattr(2) is refused (EOPNOTSUPP)."""
     _xattr_target(t, path, False)
     return _xattr_set(t)
 
 
-@syscall(190, "fsetxattr", support="stub", note="refused: EOPNOTSUPP")
+@syscall("fsetxattr", support="stub", note="refused: EOPNOTSUPP")
 def sys_fsetxattr(t, fd: Int, name: CStr, value: Ptr, size: Size, flags: Int):
     """fsetxattr(2) is refused (EOPNOTSUPP)."""
     _fstat_of(t, fd)
     return _xattr_set(t)
 
 
-@syscall(197, "removexattr", support="partial", note="no attributes: ENODATA")
+@syscall("removexattr", support="partial", note="no attributes: ENODATA")
 def sys_removexattr(t, path: Path, name: CStr):
     """removexattr(2): there is nothing to remove (ENODATA)."""
     return _xattr_get(t, path, True)
 
 
-@syscall(198, "lremovexattr", support="partial", note="no attributes: ENODATA")
+@syscall("lremovexattr", support="partial", note="no attributes: ENODATA")
 def sys_lremovexattr(t, path: Path, name: CStr):
     """lremovexattr(2): there is nothing to remove (ENODATA)."""
     return _xattr_get(t, path, False)
 
 
-@syscall(199, "fremovexattr", support="partial", note="no attributes: ENODATA")
+@syscall("fremovexattr", support="partial", note="no attributes: ENODATA")
 def sys_fremovexattr(t, fd: Int, name: CStr):
     """fremovexattr(2): there is nothing to remove (ENODATA)."""
     from lxpack.unikernel.errors import ENODATA

@@ -38,7 +38,7 @@ def _host_only(t, dirfd, path, follow=False):
     raise EACCES()
 
 
-@syscall(83, "mkdir")
+@syscall("mkdir")
 def sys_mkdir(t, path: Path, mode: Oct):
     """Implements mkdir(2)."""
     r = _host_only(t, AT_FDCWD, path)
@@ -46,7 +46,7 @@ def sys_mkdir(t, path: Path, mode: Oct):
     return 0
 
 
-@syscall(258, "mkdirat")
+@syscall("mkdirat")
 def sys_mkdirat(t, dirfd: Fd, path: Path, mode: Oct):
     """Implements mkdirat(2)."""
     r = _host_only(t, dirfd, path)
@@ -64,20 +64,20 @@ def _mknod(t, dirfd, path, mode, dev):
     return 0
 
 
-@syscall(133, "mknod")
+@syscall("mknod")
 def sys_mknod(t, path: Path, mode: Oct, dev: Hex):
     """Implements mknod(2): FIFOs, regular files, sockets and (as root)
     devices, on the host file system."""
     return _mknod(t, AT_FDCWD, path, mode, dev)
 
 
-@syscall(259, "mknodat")
+@syscall("mknodat")
 def sys_mknodat(t, dirfd: Fd, path: Path, mode: Oct, dev: Hex):
     """Implements mknodat(2)."""
     return _mknod(t, dirfd, path, mode, dev)
 
 
-@syscall(84, "rmdir")
+@syscall("rmdir")
 def sys_rmdir(t, path: Path):
     """Implements rmdir(2)."""
     r = _host_only(t, AT_FDCWD, path)
@@ -85,7 +85,7 @@ def sys_rmdir(t, path: Path):
     return 0
 
 
-@syscall(87, "unlink")
+@syscall("unlink")
 def sys_unlink(t, path: Path):
     """Implements unlink(2)."""
     r = _host_only(t, AT_FDCWD, path)
@@ -93,7 +93,7 @@ def sys_unlink(t, path: Path):
     return 0
 
 
-@syscall(263, "unlinkat")
+@syscall("unlinkat")
 def sys_unlinkat(t, dirfd: Fd, path: Path, flags: Hex):
     """Implements unlinkat(2)."""
     if flags & ~AT_REMOVEDIR:
@@ -112,19 +112,19 @@ def _rename(t, olddirfd, old, newdirfd, new, flags):
     return 0
 
 
-@syscall(82, "rename")
+@syscall("rename")
 def sys_rename(t, old: Path, new: Path):
     """Implements rename(2)."""
     return _rename(t, AT_FDCWD, old, AT_FDCWD, new, 0)
 
 
-@syscall(264, "renameat")
+@syscall("renameat")
 def sys_renameat(t, olddirfd: Fd, old: Path, newdirfd: Fd, new: Path):
     """Implements renameat(2)."""
     return _rename(t, olddirfd, old, newdirfd, new, 0)
 
 
-@syscall(316, "renameat2")
+@syscall("renameat2")
 def sys_renameat2(t, olddirfd: Fd, old: Path, newdirfd: Fd, new: Path, flags: Hex):
     """Implements renameat2(2): RENAME_NOREPLACE and RENAME_EXCHANGE (the
     host's renameat2, or renameatx_np on macOS). Differences: RENAME_WHITEOUT
@@ -132,7 +132,7 @@ def sys_renameat2(t, olddirfd: Fd, old: Path, newdirfd: Fd, new: Path, flags: He
     return _rename(t, olddirfd, old, newdirfd, new, flags)
 
 
-@syscall(86, "link")
+@syscall("link")
 def sys_link(t, old: Path, new: Path):
     """Implements link(2)."""
     a = _host_only(t, AT_FDCWD, old)
@@ -141,7 +141,7 @@ def sys_link(t, old: Path, new: Path):
     return 0
 
 
-@syscall(265, "linkat")
+@syscall("linkat")
 def sys_linkat(t, olddirfd: Fd, old: Path, newdirfd: Fd, new: Path, flags: Hex):
     """Implements linkat(2)."""
     if flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH):
@@ -152,7 +152,7 @@ def sys_linkat(t, olddirfd: Fd, old: Path, newdirfd: Fd, new: Path, flags: Hex):
     return 0
 
 
-@syscall(88, "symlink")
+@syscall("symlink")
 def sys_symlink(t, target: Path, path: Path):
     """Implements symlink(2)."""
     r = _host_only(t, AT_FDCWD, path)
@@ -162,7 +162,7 @@ def sys_symlink(t, target: Path, path: Path):
     return 0
 
 
-@syscall(266, "symlinkat")
+@syscall("symlinkat")
 def sys_symlinkat(t, target: Path, dirfd: Fd, path: Path):
     """Implements symlinkat(2)."""
     r = _host_only(t, dirfd, path)

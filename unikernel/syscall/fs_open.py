@@ -172,7 +172,7 @@ def _open_o_path(t, r, flags):
     return fd
 
 
-@syscall(2, "open")
+@syscall("open")
 def sys_open(t, path: Path, flags: Hex, mode: Oct):
     """Implements open(2)."""
     if path is None:
@@ -180,7 +180,7 @@ def sys_open(t, path: Path, flags: Hex, mode: Oct):
     return _open_path(t, AT_FDCWD, path, flags, mode)
 
 
-@syscall(257, "openat")
+@syscall("openat")
 def sys_openat(t, dirfd: Fd, path: Path, flags: Hex, mode: Oct):
     """Implements openat(2)."""
     if path is None:
@@ -188,7 +188,7 @@ def sys_openat(t, dirfd: Fd, path: Path, flags: Hex, mode: Oct):
     return _open_path(t, dirfd, path, flags, mode)
 
 
-@syscall(437, "openat2", support="partial", note="resolve flags ignored")
+@syscall("openat2", support="partial", note="resolve flags ignored")
 def sys_openat2(t, dirfd: Fd, path: Path, how: Ptr, size: Size):
     """Implements openat2(2) without RESOLVE_* restrictions."""
     if size < 24:
@@ -197,13 +197,13 @@ def sys_openat2(t, dirfd: Fd, path: Path, how: Ptr, size: Size):
     return _open_path(t, dirfd, path, flags, mode)
 
 
-@syscall(85, "creat")
+@syscall("creat")
 def sys_creat(t, path: Path, mode: Oct):
     """Implements creat(2): open(path, O_CREAT|O_WRONLY|O_TRUNC, mode)."""
     return _open_path(t, AT_FDCWD, path, O_CREAT | O_WRONLY | O_TRUNC, mode)
 
 
-@syscall(3, "close")
+@syscall("close")
 def sys_close(t, fd: Int):
     """Implements close(2)."""
     if RUNTIME_FD_BASE <= fd < RUNTIME_FD_END:
@@ -215,7 +215,7 @@ def sys_close(t, fd: Int):
     return 0
 
 
-@syscall(436, "close_range")
+@syscall("close_range")
 def sys_close_range(t, first: UInt, last: UInt, flags: UInt):
     """Implements close_range(2) (CLOSE_RANGE_CLOEXEC supported)."""
     if first > last or flags & ~(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC):
@@ -235,7 +235,7 @@ def sys_close_range(t, first: UInt, last: UInt, flags: UInt):
 
 # ---- directories -------------------------------------------------------------------------------
 
-@syscall(217, "getdents64")
+@syscall("getdents64")
 def sys_getdents64(t, fd: Int, buf: Out[Ptr], count: Size):
     """Implements getdents64(2). The listing is taken at the first call and
     served from a cursor (rewound by lseek(fd, 0, SEEK_SET))."""
@@ -272,7 +272,7 @@ def sys_getdents64(t, fd: Int, buf: Out[Ptr], count: Size):
     return len(data)
 
 
-@syscall(78, "getdents", support="partial", note="old 32-bit dirent layout")
+@syscall("getdents", support="partial", note="old 32-bit dirent layout")
 def sys_getdents(t, fd: Int, buf: Out[Ptr], count: Size):
     """Implements getdents(2) (struct linux_dirent: d_type in the last byte)."""
     cur = t.files.cursors.get(fd)

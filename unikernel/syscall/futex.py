@@ -55,7 +55,7 @@ def _shared_wait(t, uaddr, val, deadline, clock):
         delay = min(delay * 2, SHARED_POLL_MAX_NS)
 
 
-@syscall(202, "futex", support="partial", note="no PI futexes; across processes (shared memory) by polling")
+@syscall("futex", support="partial", note="no PI futexes; across processes (shared memory) by polling")
 def sys_futex(t, uaddr: Ptr, op: Int, val: UInt, utime: ULong, uaddr2: Ptr, val3: UInt):
     """Implements futex(2): WAIT, WAKE, WAIT_BITSET, WAKE_BITSET, REQUEUE,
     CMP_REQUEUE, WAKE_OP."""

@@ -23,49 +23,49 @@ from lxpack.unikernel.syscall.args import Int, Out, Ptr, Size, UInt, ULong
 from lxpack.unikernel.syscall.table import syscall
 
 
-@syscall(39, "getpid")
+@syscall("getpid")
 def sys_getpid(t):
     """Implements getpid(2): the host PID (one host process per Linux process)."""
     return t.process.pid
 
 
-@syscall(186, "gettid")
+@syscall("gettid")
 def sys_gettid(t):
     """Implements gettid(2)."""
     return t.tid
 
 
-@syscall(110, "getppid")
+@syscall("getppid")
 def sys_getppid(t):
     """Implements getppid(2) (asks the host: it changes when the parent dies)."""
     return t.host.getppid()
 
 
-@syscall(102, "getuid")
+@syscall("getuid")
 def sys_getuid(t):
     """Implements getuid(2)."""
     return t.host.getuid()
 
 
-@syscall(107, "geteuid")
+@syscall("geteuid")
 def sys_geteuid(t):
     """Implements geteuid(2)."""
     return t.host.geteuid()
 
 
-@syscall(104, "getgid")
+@syscall("getgid")
 def sys_getgid(t):
     """Implements getgid(2)."""
     return t.host.getgid()
 
 
-@syscall(108, "getegid")
+@syscall("getegid")
 def sys_getegid(t):
     """Implements getegid(2)."""
     return t.host.getegid()
 
 
-@syscall(118, "getresuid")
+@syscall("getresuid")
 def sys_getresuid(t, ruid: Out[Ptr], euid: Out[Ptr], suid: Out[Ptr]):
     """Implements getresuid(2) (saved = effective)."""
     h = t.host
@@ -74,7 +74,7 @@ def sys_getresuid(t, ruid: Out[Ptr], euid: Out[Ptr], suid: Out[Ptr]):
     return 0
 
 
-@syscall(120, "getresgid")
+@syscall("getresgid")
 def sys_getresgid(t, rgid: Out[Ptr], egid: Out[Ptr], sgid: Out[Ptr]):
     """Implements getresgid(2) (saved = effective)."""
     h = t.host
@@ -83,7 +83,7 @@ def sys_getresgid(t, rgid: Out[Ptr], egid: Out[Ptr], sgid: Out[Ptr]):
     return 0
 
 
-@syscall(115, "getgroups")
+@syscall("getgroups")
 def sys_getgroups(t, size: Int, lst: Out[Ptr]):
     """Implements getgroups(2)."""
     groups = t.host.getgroups()
@@ -95,7 +95,7 @@ def sys_getgroups(t, size: Int, lst: Out[Ptr]):
     return len(groups)
 
 
-@syscall(105, "setuid", support="partial", note="succeeds only for the current uid")
+@syscall("setuid", support="partial", note="succeeds only for the current uid")
 def sys_setuid(t, uid: UInt):
     """Implements setuid(2) for the current uid (no privilege changes)."""
     if uid not in (t.host.getuid(), t.host.geteuid()):
@@ -103,7 +103,7 @@ def sys_setuid(t, uid: UInt):
     return 0
 
 
-@syscall(106, "setgid", support="partial", note="succeeds only for the current gid")
+@syscall("setgid", support="partial", note="succeeds only for the current gid")
 def sys_setgid(t, gid: UInt):
     """Implements setgid(2) for the current gid."""
     if gid not in (t.host.getgid(), t.host.getegid()):
@@ -111,7 +111,7 @@ def sys_setgid(t, gid: UInt):
     return 0
 
 
-@syscall(116, "setgroups", support="partial", note="succeeds only when unchanged")
+@syscall("setgroups", support="partial", note="succeeds only when unchanged")
 def sys_setgroups(t, size: Int, lst: Ptr):
     """Implements setgroups(2) when the list is the current one."""
     cur = sorted(t.host.getgroups())
@@ -128,61 +128,61 @@ def _ids_ok(t, vals, allowed):
     return 0
 
 
-@syscall(113, "setreuid", support="partial", note="no privilege changes")
+@syscall("setreuid", support="partial", note="no privilege changes")
 def sys_setreuid(t, ruid: UInt, euid: UInt):
     """Implements setreuid(2) for unchanged ids."""
     return _ids_ok(t, (ruid, euid), (t.host.getuid(), t.host.geteuid()))
 
 
-@syscall(114, "setregid", support="partial", note="no privilege changes")
+@syscall("setregid", support="partial", note="no privilege changes")
 def sys_setregid(t, rgid: UInt, egid: UInt):
     """Implements setregid(2) for unchanged ids."""
     return _ids_ok(t, (rgid, egid), (t.host.getgid(), t.host.getegid()))
 
 
-@syscall(117, "setresuid", support="partial", note="no privilege changes")
+@syscall("setresuid", support="partial", note="no privilege changes")
 def sys_setresuid(t, ruid: UInt, euid: UInt, suid: UInt):
     """Implements setresuid(2) for unchanged ids."""
     return _ids_ok(t, (ruid, euid, suid), (t.host.getuid(), t.host.geteuid()))
 
 
-@syscall(119, "setresgid", support="partial", note="no privilege changes")
+@syscall("setresgid", support="partial", note="no privilege changes")
 def sys_setresgid(t, rgid: UInt, egid: UInt, sgid: UInt):
     """Implements setresgid(2) for unchanged ids."""
     return _ids_ok(t, (rgid, egid, sgid), (t.host.getgid(), t.host.getegid()))
 
 
-@syscall(122, "setfsuid")
+@syscall("setfsuid")
 def sys_setfsuid(t, uid: UInt):
     """Implements setfsuid(2): returns the current fsuid (the euid)."""
     return t.host.geteuid()
 
 
-@syscall(123, "setfsgid")
+@syscall("setfsgid")
 def sys_setfsgid(t, gid: UInt):
     """Implements setfsgid(2): returns the current fsgid (the egid)."""
     return t.host.getegid()
 
 
-@syscall(111, "getpgrp")
+@syscall("getpgrp")
 def sys_getpgrp(t):
     """Implements getpgrp(2)."""
     return t.host.getpgid(0)
 
 
-@syscall(121, "getpgid")
+@syscall("getpgid")
 def sys_getpgid(t, pid: Int):
     """Implements getpgid(2)."""
     return t.host.getpgid(pid)
 
 
-@syscall(124, "getsid")
+@syscall("getsid")
 def sys_getsid(t, pid: Int):
     """Implements getsid(2)."""
     return t.host.getsid(pid)
 
 
-@syscall(109, "setpgid")
+@syscall("setpgid")
 def sys_setpgid(t, pid: Int, pgid: Int):
     """Implements setpgid(2)."""
     if pgid < 0:
@@ -191,7 +191,7 @@ def sys_setpgid(t, pid: Int, pgid: Int):
     return 0
 
 
-@syscall(112, "setsid")
+@syscall("setsid")
 def sys_setsid(t):
     """Implements setsid(2)."""
     return t.host.setsid()
@@ -201,7 +201,7 @@ def _utsfield(s):
     return s[:64].ljust(65, b"\0")
 
 
-@syscall(63, "uname")
+@syscall("uname")
 def sys_uname(t, buf: Out[Ptr]):
     """Implements uname(2): sysname Linux, machine x86_64, the host's node
     name; on a Linux host its release and version, else lxpack's."""
@@ -210,13 +210,13 @@ def sys_uname(t, buf: Out[Ptr]):
     return 0
 
 
-@syscall(170, "sethostname")
+@syscall("sethostname")
 def sys_sethostname(t, name: Ptr, length: Size):
     """Implements sethostname(2): refused, as for an unprivileged process."""
     raise EPERM()
 
 
-@syscall(158, "arch_prctl")
+@syscall("arch_prctl")
 def sys_arch_prctl(t, code: Int, addr: ULong):
     """Implements arch_prctl(2): FS/GS bases and CPUID faulting queries."""
     v = t.vcpu
@@ -243,7 +243,7 @@ def sys_arch_prctl(t, code: Int, addr: ULong):
     raise EINVAL()
 
 
-@syscall(157, "prctl", support="partial", note="names, death signal, dumpable, no_new_privs, subreaper, queries")
+@syscall("prctl", support="partial", note="names, death signal, dumpable, no_new_privs, subreaper, queries")
 def sys_prctl(t, option: Int, a2: ULong, a3: ULong, a4: ULong, a5: ULong):
     """Implements the prctl(2) options programs use."""
     p = t.process
@@ -301,7 +301,7 @@ def sys_prctl(t, option: Int, a2: ULong, a3: ULong, a4: ULong, a5: ULong):
     raise EINVAL()
 
 
-@syscall(135, "personality")
+@syscall("personality")
 def sys_personality(t, persona: UInt):
     """Implements personality(2): 0xffffffff queries; others are recorded."""
     old = t.process.personality
@@ -310,7 +310,7 @@ def sys_personality(t, persona: UInt):
     return old
 
 
-@syscall(125, "capget")
+@syscall("capget")
 def sys_capget(t, hdr: Ptr, data: Out[Ptr]):
     """Implements capget(2): no capabilities."""
     version = t.mem.read_u32(hdr)
@@ -322,7 +322,7 @@ def sys_capget(t, hdr: Ptr, data: Out[Ptr]):
     return 0
 
 
-@syscall(126, "capset")
+@syscall("capset")
 def sys_capset(t, hdr: Ptr, data: Ptr):
     """Implements capset(2): only dropping (to none) is allowed."""
     raw = t.mem.read(data, 24)

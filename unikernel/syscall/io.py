@@ -35,7 +35,7 @@ def _epipe(t):
     t.wants_stop = True
 
 
-@syscall(0, "read")
+@syscall("read")
 def sys_read(t, fd: Int, buf: Out[Ptr], count: Size):
     """Implements read(2)."""
     sp = t.files.emulated.get(fd)
@@ -75,7 +75,7 @@ def _unread(t, fd, n):
             pass
 
 
-@syscall(1, "write")
+@syscall("write")
 def sys_write(t, fd: Int, buf: Ptr, count: Size):
     """Implements write(2)."""
     try:
@@ -142,7 +142,7 @@ def _gather(t, vecs):
     return b"".join(parts)
 
 
-@syscall(19, "readv")
+@syscall("readv")
 def sys_readv(t, fd: Int, iov: Ptr, iovcnt: Int):
     """Implements readv(2)."""
     vecs = _iovecs(t, iov, iovcnt)
@@ -153,7 +153,7 @@ def sys_readv(t, fd: Int, iov: Ptr, iovcnt: Int):
     return len(data)
 
 
-@syscall(20, "writev")
+@syscall("writev")
 def sys_writev(t, fd: Int, iov: Ptr, iovcnt: Int):
     """Implements writev(2)."""
     data = _gather(t, _iovecs(t, iov, iovcnt))
@@ -169,7 +169,7 @@ def sys_writev(t, fd: Int, iov: Ptr, iovcnt: Int):
         raise
 
 
-@syscall(17, "pread64")
+@syscall("pread64")
 def sys_pread64(t, fd: Int, buf: Out[Ptr], count: Size, offset: Long):
     """Implements pread64(2)."""
     if offset < 0:
@@ -183,7 +183,7 @@ def sys_pread64(t, fd: Int, buf: Out[Ptr], count: Size, offset: Long):
     return len(data)
 
 
-@syscall(18, "pwrite64")
+@syscall("pwrite64")
 def sys_pwrite64(t, fd: Int, buf: Ptr, count: Size, offset: Long):
     """Implements pwrite64(2)."""
     if offset < 0:
@@ -197,7 +197,7 @@ def sys_pwrite64(t, fd: Int, buf: Ptr, count: Size, offset: Long):
     return t.host.pwrite(fd, data, offset)
 
 
-@syscall(295, "preadv")
+@syscall("preadv")
 def sys_preadv(t, fd: Int, iov: Ptr, iovcnt: Int, offset: Long):
     """Implements preadv(2)."""
     vecs = _iovecs(t, iov, iovcnt)
@@ -208,7 +208,7 @@ def sys_preadv(t, fd: Int, iov: Ptr, iovcnt: Int, offset: Long):
     return len(data)
 
 
-@syscall(296, "pwritev")
+@syscall("pwritev")
 def sys_pwritev(t, fd: Int, iov: Ptr, iovcnt: Int, offset: Long):
     """Implements pwritev(2)."""
     if offset < 0:
@@ -216,7 +216,7 @@ def sys_pwritev(t, fd: Int, iov: Ptr, iovcnt: Int, offset: Long):
     return t.host.pwrite(fd, _gather(t, _iovecs(t, iov, iovcnt)), offset)
 
 
-@syscall(327, "preadv2", support="partial", note="flags other than 0 are EOPNOTSUPP")
+@syscall("preadv2", support="partial", note="flags other than 0 are EOPNOTSUPP")
 def sys_preadv2(t, fd: Int, iov: Ptr, iovcnt: Int, offset: Long, _hi: Long, flags: Int):
     """Implements preadv2(2); offset -1 means the current position."""
     if offset == -1:
@@ -224,7 +224,7 @@ def sys_preadv2(t, fd: Int, iov: Ptr, iovcnt: Int, offset: Long, _hi: Long, flag
     return sys_preadv(t, fd, iov, iovcnt, offset)
 
 
-@syscall(328, "pwritev2", support="partial", note="flags other than 0 are ignored")
+@syscall("pwritev2", support="partial", note="flags other than 0 are ignored")
 def sys_pwritev2(t, fd: Int, iov: Ptr, iovcnt: Int, offset: Long, _hi: Long, flags: Int):
     """Implements pwritev2(2); offset -1 means the current position."""
     if offset == -1:
@@ -232,7 +232,7 @@ def sys_pwritev2(t, fd: Int, iov: Ptr, iovcnt: Int, offset: Long, _hi: Long, fla
     return sys_pwritev(t, fd, iov, iovcnt, offset)
 
 
-@syscall(8, "lseek")
+@syscall("lseek")
 def sys_lseek(t, fd: Int, offset: Long, whence: Int):
     """Implements lseek(2). Rewinding a directory restarts getdents64."""
     if not 0 <= whence <= 4:              # SEEK_SET .. SEEK_HOLE
@@ -255,7 +255,7 @@ def sys_lseek(t, fd: Int, offset: Long, whence: Int):
 
 # ---- descriptors -------------------------------------------------------------------------
 
-@syscall(32, "dup")
+@syscall("dup")
 def sys_dup(t, fd: Int):
     """Implements dup(2)."""
     nfd = t.host.dup(fd)
@@ -274,13 +274,13 @@ def _dup2(t, fd, fd2, cloexec):
     return fd2
 
 
-@syscall(33, "dup2")
+@syscall("dup2")
 def sys_dup2(t, fd: Int, fd2: Int):
     """Implements dup2(2)."""
     return _dup2(t, fd, fd2, False)
 
 
-@syscall(292, "dup3")
+@syscall("dup3")
 def sys_dup3(t, fd: Int, fd2: Int, flags: Hex):
     """Implements dup3(2)."""
     if flags & ~O_CLOEXEC or fd == fd2:
@@ -288,7 +288,7 @@ def sys_dup3(t, fd: Int, fd2: Int, flags: Hex):
     return _dup2(t, fd, fd2, bool(flags & O_CLOEXEC))
 
 
-@syscall(72, "fcntl")
+@syscall("fcntl")
 def sys_fcntl(t, fd: Int, cmd: Int, arg: ULong):
     """Implements fcntl(2): dup, fd and status flags, record locks (OFD
     locks act as process locks), pipe size, memfd seals."""
@@ -382,7 +382,7 @@ def _need_tty(t, fd):
         raise ENOTTY()
 
 
-@syscall(16, "ioctl", support="partial", note="terminals, FIONREAD, FIONBIO, FIOCLEX; ENOTTY otherwise")
+@syscall("ioctl", support="partial", note="terminals, FIONREAD, FIONBIO, FIOCLEX; ENOTTY otherwise")
 def sys_ioctl(t, fd: Int, req: UInt, arg: ULong):
     """Implements ioctl(2) for the requests programs use on terminals, pipes
     and files; everything else is ENOTTY (as for a non-terminal on Linux)."""
@@ -437,13 +437,13 @@ def sys_ioctl(t, fd: Int, req: UInt, arg: ULong):
 
 # ---- pipes and misc -----------------------------------------------------------------------------
 
-@syscall(22, "pipe")
+@syscall("pipe")
 def sys_pipe(t, fds: Out[Ptr]):
     """Implements pipe(2)."""
     return _pipe_out(t, fds, t.host.pipe())
 
 
-@syscall(293, "pipe2")
+@syscall("pipe2")
 def sys_pipe2(t, fds: Out[Ptr], flags: Hex):
     """Implements pipe2(2) (O_CLOEXEC, O_NONBLOCK; O_DIRECT accepted)."""
     if flags & ~(O_CLOEXEC | O_NONBLOCK | O_DIRECT):
@@ -464,7 +464,7 @@ def _pipe_out(t, fds, ends):
     return 0
 
 
-@syscall(74, "fsync")
+@syscall("fsync")
 def sys_fsync(t, fd: Int):
     """Implements fsync(2): EINVAL on pipes and sockets, as on Linux (the
     host may say otherwise)."""
@@ -478,7 +478,7 @@ def _check_syncable(t, fd):
         raise EINVAL()
 
 
-@syscall(75, "fdatasync")
+@syscall("fdatasync")
 def sys_fdatasync(t, fd: Int):
     """Implements fdatasync(2)."""
     _check_syncable(t, fd)
@@ -486,14 +486,14 @@ def sys_fdatasync(t, fd: Int):
     return 0
 
 
-@syscall(162, "sync")
+@syscall("sync")
 def sys_sync(t):
     """Implements sync(2)."""
     t.host.sync()
     return 0
 
 
-@syscall(306, "syncfs")
+@syscall("syncfs")
 def sys_syncfs(t, fd: Int):
     """Implements syncfs(2) as sync()."""
     t.host.fstat(fd)
@@ -501,14 +501,14 @@ def sys_syncfs(t, fd: Int):
     return 0
 
 
-@syscall(277, "sync_file_range")
+@syscall("sync_file_range")
 def sys_sync_file_range(t, fd: Int, off: Long, n: Long, flags: UInt):
     """Implements sync_file_range(2) as fdatasync()."""
     t.host.fdatasync(fd)
     return 0
 
 
-@syscall(73, "flock")
+@syscall("flock")
 def sys_flock(t, fd: Int, op: Int):
     """Implements flock(2)."""
     if op & 32:
@@ -519,7 +519,7 @@ def sys_flock(t, fd: Int, op: Int):
     return 0
 
 
-@syscall(221, "fadvise64")
+@syscall("fadvise64")
 def sys_fadvise64(t, fd: Int, offset: Long, length: Long, advice: Int):
     """Implements posix_fadvise(2): advice is checked and otherwise ignored."""
     st = t.host.fstat(fd)
@@ -530,14 +530,14 @@ def sys_fadvise64(t, fd: Int, offset: Long, length: Long, advice: Int):
     return 0
 
 
-@syscall(187, "readahead")
+@syscall("readahead")
 def sys_readahead(t, fd: Int, offset: Long, count: Size):
     """Implements readahead(2) as a no-op on a valid fd."""
     t.host.fstat(fd)
     return 0
 
 
-@syscall(285, "fallocate", support="partial", note="mode 0 only, by extending the file")
+@syscall("fallocate", support="partial", note="mode 0 only, by extending the file")
 def sys_fallocate(t, fd: Int, mode: Int, offset: Long, length: Long):
     """Implements fallocate(2) mode 0 (no punching or collapsing), with
     Linux's order of checks: descriptor, arguments, mode, file kind, size."""
@@ -585,7 +585,7 @@ def _copy(t, in_fd, out_fd, in_off, count):
     return total
 
 
-@syscall(40, "sendfile")
+@syscall("sendfile")
 def sys_sendfile(t, out_fd: Int, in_fd: Int, offset: Ptr, count: Size):
     """Implements sendfile(2)."""
     if offset:
@@ -598,7 +598,7 @@ def sys_sendfile(t, out_fd: Int, in_fd: Int, offset: Ptr, count: Size):
     return _copy(t, in_fd, out_fd, None, count)
 
 
-@syscall(326, "copy_file_range")
+@syscall("copy_file_range")
 def sys_copy_file_range(t, in_fd: Int, off_in: Ptr, out_fd: Int, off_out: Ptr, count: Size, flags: UInt):
     """Implements copy_file_range(2) by reading and writing, with the
     kernel's checks in its order (generic_copy_file_checks): flags, fds,
@@ -649,7 +649,7 @@ def sys_copy_file_range(t, in_fd: Int, off_in: Ptr, out_fd: Int, off_out: Ptr, c
     return total
 
 
-@syscall(319, "memfd_create")
+@syscall("memfd_create")
 def sys_memfd_create(t, name: CStr, flags: Hex):
     """Implements memfd_create(2) with an unlinked host temporary file
     (seals kept and enforced by the unikernel: kernel/memfd_seals.py)."""

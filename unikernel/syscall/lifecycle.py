@@ -89,20 +89,20 @@ def fork_process(t, flags, stack, ptid, ctid, tls):
     return pid
 
 
-@syscall(57, "fork")
+@syscall("fork")
 def sys_fork(t):
     """Implements fork(2) as a host fork."""
     return fork_process(t, SIGCHLD, 0, 0, 0, 0)
 
 
-@syscall(58, "vfork")
+@syscall("vfork")
 def sys_vfork(t):
     """Implements vfork(2): a fork whose parent waits for the child's exec or
     exit. Differences: memory is not shared with the parent meanwhile."""
     return fork_process(t, CLONE_VFORK | SIGCHLD, 0, 0, 0, 0)
 
 
-@syscall(56, "clone", support="partial", note="processes and threads; namespaces are EINVAL")
+@syscall("clone", support="partial", note="processes and threads; namespaces are EINVAL")
 def sys_clone(t, flags: Hex, stack: Ptr, ptid: Ptr, ctid: Ptr, tls: ULong):
     """Implements clone(2). With CLONE_THREAD a thread (Kernel.clone_thread), else a
     process (a host fork; CLONE_VM without CLONE_THREAD is run as vfork)."""
@@ -115,7 +115,7 @@ def sys_clone(t, flags: Hex, stack: Ptr, ptid: Ptr, ctid: Ptr, tls: ULong):
     return fork_process(t, flags, stack, ptid, ctid, tls)
 
 
-@syscall(435, "clone3", support="partial", note="as clone")
+@syscall("clone3", support="partial", note="as clone")
 def sys_clone3(t, args: Ptr, size: ULong):
     """Implements clone3(2) by decoding struct clone_args into clone."""
     if size < 64:
@@ -154,13 +154,13 @@ def _execve(t, dirfd, path, argv_p, envp_p, flags):
     raise ExecImage(p)
 
 
-@syscall(59, "execve")
+@syscall("execve")
 def sys_execve(t, path: Path, argv: Ptr, envp: Ptr):
     """Implements execve(2): ELF in place, shebang scripts, host programs."""
     return _execve(t, AT_FDCWD, path, argv, envp, 0)
 
 
-@syscall(322, "execveat")
+@syscall("execveat")
 def sys_execveat(t, dirfd: Int, path: Path, argv: Ptr, envp: Ptr, flags: Hex):
     """Implements execveat(2) (AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW)."""
     return _execve(t, dirfd, path or b"", argv, envp, flags)
@@ -175,7 +175,7 @@ def _pack_rusage(ru):
         ru.ru_inblock, ru.ru_oublock, ru.ru_msgsnd, ru.ru_msgrcv, ru.ru_nsignals, ru.ru_nvcsw, ru.ru_nivcsw)
 
 
-@syscall(61, "wait4")
+@syscall("wait4")
 def sys_wait4(t, pid: Int, status: Out[Ptr], options: Hex, rusage: Out[Ptr]):
     """Implements wait4(2) (the host's, with the Linux status encoding)."""
     if options & ~(WNOHANG | WUNTRACED | WCONTINUED | WNOTHREAD | WALL | WCLONE):
@@ -198,7 +198,7 @@ def sys_wait4(t, pid: Int, status: Out[Ptr], options: Hex, rusage: Out[Ptr]):
     return rpid
 
 
-@syscall(247, "waitid")
+@syscall("waitid")
 def sys_waitid(t, idtype: Int, ident: Int, infop: Out[Ptr], options: Hex, rusage: Out[Ptr]):
     """Implements waitid(2) (P_ALL, P_PID, P_PGID)."""
     kinds = {P_ALL: "all", P_PID: "pid", P_PGID: "pgid"}
@@ -266,7 +266,7 @@ def _note_child(t, pid, st):
     t.kernel.last_child = S.siginfo(S.SIGCHLD, code, pid=pid, uid=t.host.getuid(), status=val)
 
 
-@syscall(60, "exit")
+@syscall("exit")
 def sys_exit(t, status: Int):
     """Implements exit(2): ends the calling thread (the process when it is the last)."""
     if len(t.process.tasks) <= 1:
@@ -274,20 +274,20 @@ def sys_exit(t, status: Int):
     raise TaskExit(status & 0xff)
 
 
-@syscall(231, "exit_group")
+@syscall("exit_group")
 def sys_exit_group(t, status: Int):
     """Implements exit_group(2)."""
     raise ProcessExit(status & 0xff)
 
 
-@syscall(218, "set_tid_address")
+@syscall("set_tid_address")
 def sys_set_tid_address(t, tidptr: Ptr):
     """Implements set_tid_address(2)."""
     t.clear_child_tid = tidptr
     return t.tid
 
 
-@syscall(273, "set_robust_list")
+@syscall("set_robust_list")
 def sys_set_robust_list(t, head: Ptr, length: Size):
     """Implements set_robust_list(2) (the list is walked at thread death)."""
     if length != 24:
@@ -297,7 +297,7 @@ def sys_set_robust_list(t, head: Ptr, length: Size):
     return 0
 
 
-@syscall(274, "get_robust_list")
+@syscall("get_robust_list")
 def sys_get_robust_list(t, pid: Int, head: Out[Ptr], length: Out[Ptr]):
     """Implements get_robust_list(2) for the calling thread."""
     if pid not in (0, t.tid):
@@ -307,4 +307,4 @@ def sys_get_robust_list(t, pid: Int, head: Out[Ptr], length: Out[Ptr]):
     return 0
 
 
-stub(334, "rseq", ENOSYS.errno, "restartable sequences are not offered; glibc falls back")
+stub("rseq", ENOSYS.errno, "restartable sequences are not offered; glibc falls back")

@@ -25,13 +25,13 @@ from lxpack.unikernel.syscall.table import syscall
 PROT_MASK = 7
 
 
-@syscall(12, "brk")
+@syscall("brk")
 def sys_brk(t, addr: Ptr):
     """Implements brk(2): returns the new break, or the old one on failure."""
     return t.mem.brk(addr)
 
 
-@syscall(9, "mmap")
+@syscall("mmap")
 def sys_mmap(t, addr: Ptr, length: Size, prot: Hex, flags: Hex, fd: Int, offset: ULong):
     """Implements mmap(2)."""
     mm = t.mem
@@ -110,7 +110,7 @@ def sys_mmap(t, addr: Ptr, length: Size, prot: Hex, flags: Hex, fd: Int, offset:
     return start
 
 
-@syscall(11, "munmap")
+@syscall("munmap")
 def sys_munmap(t, addr: Ptr, length: Size):
     """Implements munmap(2)."""
     if addr & (PAGE_SIZE - 1) or length == 0 or addr + length > M.TASK_SIZE:
@@ -119,7 +119,7 @@ def sys_munmap(t, addr: Ptr, length: Size):
     return 0
 
 
-@syscall(10, "mprotect")
+@syscall("mprotect")
 def sys_mprotect(t, addr: Ptr, length: Size, prot: Hex):
     """Implements mprotect(2)."""
     if addr & (PAGE_SIZE - 1) or prot & ~(PROT_MASK | 0x01000000 | 0x02000000):
@@ -183,7 +183,7 @@ def _remap_shared_file(t, v, old, old_size, new_size, dest):
     return dest
 
 
-@syscall(25, "mremap")
+@syscall("mremap")
 def sys_mremap(t, old: Ptr, old_size: Size, new_size: Size, flags: Hex, new_addr: Ptr):
     """Implements mremap(2): shrink, grow in place, or move (MREMAP_MAYMOVE,
     MREMAP_FIXED)."""
@@ -242,7 +242,7 @@ def sys_mremap(t, old: Ptr, old_size: Size, new_size: Size, flags: Hex, new_addr
 _MADV_KNOWN = frozenset(list(range(0, 5)) + list(range(8, 26)))
 
 
-@syscall(28, "madvise")
+@syscall("madvise")
 def sys_madvise(t, addr: Ptr, length: Size, advice: Int):
     """Implements madvise(2): MADV_DONTNEED/MADV_FREE zero private anonymous
     pages as Linux does; other advice is accepted."""
@@ -270,7 +270,7 @@ def sys_madvise(t, addr: Ptr, length: Size, advice: Int):
     return 0
 
 
-@syscall(26, "msync")
+@syscall("msync")
 def sys_msync(t, addr: Ptr, length: Size, flags: Int):
     """Implements msync(2); shared file mappings are host mappings, synced by the host."""
     if addr & (PAGE_SIZE - 1) or flags & ~7 or (flags & 1 and flags & 4):
@@ -287,7 +287,7 @@ def sys_msync(t, addr: Ptr, length: Size, flags: Int):
     return 0
 
 
-@syscall(27, "mincore")
+@syscall("mincore")
 def sys_mincore(t, addr: Ptr, length: Size, vec: Ptr):
     """Implements mincore(2): every mapped page is reported resident."""
     if addr & (PAGE_SIZE - 1):
@@ -310,7 +310,7 @@ def _check_mapped(t, addr, length):
         cur = v.end
 
 
-@syscall(149, "mlock", support="partial", note="checks the range; pages are not pinned")
+@syscall("mlock", support="partial", note="checks the range; pages are not pinned")
 def sys_mlock(t, addr: Ptr, length: Size):
     """Implements mlock(2): the range is checked (ENOMEM when unmapped) but
     not pinned (guest memory belongs to the runtime's host process)."""
@@ -318,14 +318,14 @@ def sys_mlock(t, addr: Ptr, length: Size):
     return 0
 
 
-@syscall(150, "munlock")
+@syscall("munlock")
 def sys_munlock(t, addr: Ptr, length: Size):
     """Implements munlock(2)."""
     _check_mapped(t, addr, length)
     return 0
 
 
-@syscall(151, "mlockall", support="partial", note="flags checked; pages are not pinned")
+@syscall("mlockall", support="partial", note="flags checked; pages are not pinned")
 def sys_mlockall(t, flags: Int):
     """Implements mlockall(2): flags are checked, nothing is pinned."""
     if flags == 0 or flags & ~7:
@@ -333,13 +333,13 @@ def sys_mlockall(t, flags: Int):
     return 0
 
 
-@syscall(152, "munlockall")
+@syscall("munlockall")
 def sys_munlockall(t):
     """Implements munlockall(2)."""
     return 0
 
 
-@syscall(325, "mlock2", support="partial", note="as mlock; MLOCK_ONFAULT accepted")
+@syscall("mlock2", support="partial", note="as mlock; MLOCK_ONFAULT accepted")
 def sys_mlock2(t, addr: Ptr, length: Size, flags: Int):
     """Implements mlock2(2) like mlock (MLOCK_ONFAULT is the only flag)."""
     if flags & ~1:

@@ -165,7 +165,7 @@ def _scatter(t, vecs, data):
 
 # ---- creation ----------------------------------------------------------------------------------
 
-@syscall(41, "socket")
+@syscall("socket")
 def sys_socket(t, domain: Int, type_: Hex, protocol: Int):
     """Implements socket(2): AF_UNIX, AF_INET, AF_INET6 on the host; AF_NETLINK
     served by the unikernel."""
@@ -187,7 +187,7 @@ def sys_socket(t, domain: Int, type_: Hex, protocol: Int):
     return t.host.socket(domain, type_, protocol)
 
 
-@syscall(53, "socketpair")
+@syscall("socketpair")
 def sys_socketpair(t, domain: Int, type_: Hex, protocol: Int, sv: Out[Ptr]):
     """Implements socketpair(2) (AF_UNIX)."""
     if type_ & ~(SK.SOCK_TYPE_MASK | SOCK_FLAGS):
@@ -204,7 +204,7 @@ def sys_socketpair(t, domain: Int, type_: Hex, protocol: Int, sv: Out[Ptr]):
 
 # ---- addresses and connections --------------------------------------------------------------------
 
-@syscall(49, "bind")
+@syscall("bind")
 def sys_bind(t, fd: Int, addr: Ptr, alen: Int):
     """Implements bind(2)."""
     data = read_sockaddr(t, addr, alen)
@@ -218,7 +218,7 @@ def sys_bind(t, fd: Int, addr: Ptr, alen: Int):
     return 0
 
 
-@syscall(50, "listen")
+@syscall("listen")
 def sys_listen(t, fd: Int, backlog: Int):
     """Implements listen(2)."""
     if _emulated(t, fd) is not None:
@@ -227,7 +227,7 @@ def sys_listen(t, fd: Int, backlog: Int):
     return 0
 
 
-@syscall(42, "connect")
+@syscall("connect")
 def sys_connect(t, fd: Int, addr: Ptr, alen: Int):
     """Implements connect(2), including a non-blocking connect (EINPROGRESS,
     then SO_ERROR) and AF_UNSPEC to dissolve a datagram association."""
@@ -260,19 +260,19 @@ def _accept(t, fd, addr, alen, flags):
     return nfd
 
 
-@syscall(43, "accept")
+@syscall("accept")
 def sys_accept(t, fd: Int, addr: Out[Ptr], alen: Ptr):
     """Implements accept(2)."""
     return _accept(t, fd, addr, alen, 0)
 
 
-@syscall(288, "accept4")
+@syscall("accept4")
 def sys_accept4(t, fd: Int, addr: Out[Ptr], alen: Ptr, flags: Hex):
     """Implements accept4(2) (SOCK_NONBLOCK, SOCK_CLOEXEC)."""
     return _accept(t, fd, addr, alen, flags)
 
 
-@syscall(51, "getsockname")
+@syscall("getsockname")
 def sys_getsockname(t, fd: Int, addr: Out[Ptr], alen: Ptr):
     """Implements getsockname(2)."""
     nl = _emulated(t, fd)
@@ -280,7 +280,7 @@ def sys_getsockname(t, fd: Int, addr: Out[Ptr], alen: Ptr):
     return 0
 
 
-@syscall(52, "getpeername")
+@syscall("getpeername")
 def sys_getpeername(t, fd: Int, addr: Out[Ptr], alen: Ptr):
     """Implements getpeername(2)."""
     nl = _emulated(t, fd)
@@ -288,7 +288,7 @@ def sys_getpeername(t, fd: Int, addr: Out[Ptr], alen: Ptr):
     return 0
 
 
-@syscall(48, "shutdown")
+@syscall("shutdown")
 def sys_shutdown(t, fd: Int, how: Int):
     """Implements shutdown(2)."""
     if how not in (SK.SHUT_RD, SK.SHUT_WR, SK.SHUT_RDWR):
@@ -332,7 +332,7 @@ def _recv(t, fd, size, ctrl_size, flags):
         touch(t, fd, _IN)
 
 
-@syscall(44, "sendto")
+@syscall("sendto")
 def sys_sendto(t, fd: Int, buf: Ptr, n: Size, flags: Hex, addr: Ptr, alen: Int):
     """Implements sendto(2) and send(2)."""
     data = t.mem.read(buf, min(n, IO_MAX))
@@ -340,7 +340,7 @@ def sys_sendto(t, fd: Int, buf: Ptr, n: Size, flags: Hex, addr: Ptr, alen: Int):
     return _send(t, fd, [data], dest, (), flags)
 
 
-@syscall(45, "recvfrom")
+@syscall("recvfrom")
 def sys_recvfrom(t, fd: Int, buf: Out[Ptr], n: Size, flags: Hex, addr: Out[Ptr], alen: Ptr):
     """Implements recvfrom(2) and recv(2) (MSG_TRUNC gives the real datagram length)."""
     got, data, _cm, _mflags, src = _recv(t, fd, min(n, IO_MAX), 0, flags)
@@ -447,21 +447,21 @@ def _recvmsg(t, fd, msg, flags):
     return got
 
 
-@syscall(46, "sendmsg")
+@syscall("sendmsg")
 def sys_sendmsg(t, fd: Int, msg: Ptr, flags: Hex):
     """Implements sendmsg(2) with iovecs, a destination and SCM_RIGHTS /
     SCM_CREDENTIALS control messages."""
     return _sendmsg(t, fd, msg, flags)
 
 
-@syscall(47, "recvmsg")
+@syscall("recvmsg")
 def sys_recvmsg(t, fd: Int, msg: Ptr, flags: Hex):
     """Implements recvmsg(2): iovecs, source address, control messages
     (received descriptors installed; MSG_CTRUNC when they do not fit)."""
     return _recvmsg(t, fd, msg, flags)
 
 
-@syscall(307, "sendmmsg")
+@syscall("sendmmsg")
 def sys_sendmmsg(t, fd: Int, vec: Ptr, vlen: UInt, flags: Hex):
     """Implements sendmmsg(2): the number of messages sent; an error only
     if the first one fails."""
@@ -480,7 +480,7 @@ def sys_sendmmsg(t, fd: Int, vec: Ptr, vlen: UInt, flags: Hex):
     return sent
 
 
-@syscall(299, "recvmmsg")
+@syscall("recvmmsg")
 def sys_recvmmsg(t, fd: Int, vec: Ptr, vlen: UInt, flags: Hex, timeout: Ptr):
     """Implements recvmmsg(2) (MSG_WAITFORONE; the timeout is checked after
     each datagram, as Linux does)."""
@@ -515,7 +515,7 @@ def sys_recvmmsg(t, fd: Int, vec: Ptr, vlen: UInt, flags: Hex, timeout: Ptr):
 
 # ---- options ----------------------------------------------------------------------------------------
 
-@syscall(54, "setsockopt")
+@syscall("setsockopt")
 def sys_setsockopt(t, fd: Int, level: Int, name: Int, val: Ptr, vlen: Int):
     """Implements setsockopt(2) with options translated by name; tuning hints
     the host lacks succeed without effect (see HARMLESS)."""
@@ -544,7 +544,7 @@ def sys_setsockopt(t, fd: Int, level: Int, name: Int, val: Ptr, vlen: Int):
     return 0
 
 
-@syscall(55, "getsockopt")
+@syscall("getsockopt")
 def sys_getsockopt(t, fd: Int, level: Int, name: Int, val: Out[Ptr], vlenp: Ptr):
     """Implements getsockopt(2); SO_PEERCRED through the host's equivalent,
     SO_DOMAIN/SO_PROTOCOL computed where the host has no such option."""

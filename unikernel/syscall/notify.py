@@ -27,13 +27,13 @@ def _new(t, flags):
     return fd
 
 
-@syscall(253, "inotify_init")
+@syscall("inotify_init")
 def sys_inotify_init(t):
     """Implements inotify_init(2) (events from stat snapshots: kernel/inotify.py)."""
     return _new(t, 0)
 
 
-@syscall(294, "inotify_init1")
+@syscall("inotify_init1")
 def sys_inotify_init1(t, flags: Hex):
     """Implements inotify_init1(2) (IN_CLOEXEC, IN_NONBLOCK)."""
     return _new(t, flags)
@@ -47,7 +47,7 @@ def _instance(t, fd):
     return obj
 
 
-@syscall(254, "inotify_add_watch")
+@syscall("inotify_add_watch")
 def sys_inotify_add_watch(t, fd: Fd, path: Path, mask: Hex):
     """Implements inotify_add_watch(2) for host files and directories."""
     mask &= 0xFFFFFFFF
@@ -75,7 +75,7 @@ def sys_inotify_add_watch(t, fd: Fd, path: Path, mask: Hex):
     return ino.add_watch(t, hp, st, mask)
 
 
-@syscall(255, "inotify_rm_watch")
+@syscall("inotify_rm_watch")
 def sys_inotify_rm_watch(t, fd: Fd, wd: Int):
     """Implements inotify_rm_watch(2) (the wd's IN_IGNORED is queued)."""
     _instance(t, fd).rm_watch(t, wd)

@@ -160,13 +160,13 @@ def _poll(t, fds, nfds, timeout_ns, mask, tsp=None):
     return n
 
 
-@syscall(7, "poll", restartable=False)
+@syscall("poll", restartable=False)
 def sys_poll(t, fds: Ptr, nfds: UInt, timeout: Int):
     """Implements poll(2) over host fds and emulated objects alike."""
     return _poll(t, fds, nfds, None if timeout < 0 else timeout * 10**6, None)
 
 
-@syscall(271, "ppoll", restartable=False)
+@syscall("ppoll", restartable=False)
 def sys_ppoll(t, fds: Ptr, nfds: UInt, tsp: Ptr, sigmask: Ptr, sigsetsize: Size):
     """Implements ppoll(2) (the remaining time is written back, as the syscall does)."""
     timeout = _read_timespec(t, tsp)
@@ -219,7 +219,7 @@ def _select(t, nfds, rp, wp, ep, timeout_ns, mask, tvp=None, usec=False):
     return sum(len(r) for r in ready)
 
 
-@syscall(23, "select", restartable=False)
+@syscall("select", restartable=False)
 def sys_select(t, nfds: Int, rfds: Ptr, wfds: Ptr, efds: Ptr, tvp: Ptr):
     """Implements select(2) (the remaining time is written back, as Linux does)."""
     timeout = None
@@ -231,7 +231,7 @@ def sys_select(t, nfds: Int, rfds: Ptr, wfds: Ptr, efds: Ptr, tvp: Ptr):
     return _select(t, nfds, rfds, wfds, efds, timeout, None, tvp, usec=True)
 
 
-@syscall(270, "pselect6", restartable=False)
+@syscall("pselect6", restartable=False)
 def sys_pselect6(t, nfds: Int, rfds: Ptr, wfds: Ptr, efds: Ptr, tsp: Ptr, sig: Ptr):
     """Implements pselect6 (the sixth argument is {const sigset_t *, size_t})."""
     timeout = _read_timespec(t, tsp)
@@ -251,7 +251,7 @@ def _new_object(t, obj, cloexec, nonblock=False):
     return fd
 
 
-@syscall(213, "epoll_create")
+@syscall("epoll_create")
 def sys_epoll_create(t, size: Int):
     """Implements epoll_create(2)."""
     if size <= 0:
@@ -259,7 +259,7 @@ def sys_epoll_create(t, size: Int):
     return _new_object(t, Epoll(t), False)
 
 
-@syscall(291, "epoll_create1")
+@syscall("epoll_create1")
 def sys_epoll_create1(t, flags: Hex):
     """Implements epoll_create1(2)."""
     if flags & ~EP.EPOLL_CLOEXEC:
@@ -275,7 +275,7 @@ def _epoll_of(t, epfd):
     return o
 
 
-@syscall(233, "epoll_ctl")
+@syscall("epoll_ctl")
 def sys_epoll_ctl(t, epfd: Int, op: Int, fd: Int, event: Ptr):
     """Implements epoll_ctl(2)."""
     # Linux's order: the event is copied in first (every op but DEL), then
@@ -316,20 +316,20 @@ def _epoll_wait(t, epfd, events, maxevents, timeout_ns, mask):
     return len(out)
 
 
-@syscall(232, "epoll_wait", restartable=False)
+@syscall("epoll_wait", restartable=False)
 def sys_epoll_wait(t, epfd: Int, events: Out[Ptr], maxevents: Int, timeout: Int):
     """Implements epoll_wait(2) (level and edge triggered, EPOLLONESHOT)."""
     return _epoll_wait(t, epfd, events, maxevents, None if timeout < 0 else timeout * 10**6, None)
 
 
-@syscall(281, "epoll_pwait", restartable=False)
+@syscall("epoll_pwait", restartable=False)
 def sys_epoll_pwait(t, epfd: Int, events: Out[Ptr], maxevents: Int, timeout: Int, sigmask: Ptr, sigsetsize: Size):
     """Implements epoll_pwait(2)."""
     mask = _read_sigmask(t, sigmask, sigsetsize)
     return _epoll_wait(t, epfd, events, maxevents, None if timeout < 0 else timeout * 10**6, mask)
 
 
-@syscall(441, "epoll_pwait2", restartable=False)
+@syscall("epoll_pwait2", restartable=False)
 def sys_epoll_pwait2(t, epfd: Int, events: Out[Ptr], maxevents: Int, tsp: Ptr, sigmask: Ptr, sigsetsize: Size):
     """Implements epoll_pwait2(2) (a timespec timeout)."""
     timeout = _read_timespec(t, tsp)
@@ -339,13 +339,13 @@ def sys_epoll_pwait2(t, epfd: Int, events: Out[Ptr], maxevents: Int, tsp: Ptr, s
 
 # ---- eventfd ------------------------------------------------------------------------------------
 
-@syscall(284, "eventfd")
+@syscall("eventfd")
 def sys_eventfd(t, initval: UInt):
     """Implements eventfd(2)."""
     return _new_object(t, EventFd(initval, False), False)
 
 
-@syscall(290, "eventfd2")
+@syscall("eventfd2")
 def sys_eventfd2(t, initval: UInt, flags: Hex):
     """Implements eventfd2 (EFD_SEMAPHORE, EFD_CLOEXEC, EFD_NONBLOCK)."""
     if flags & ~EFD.EFD_FLAGS_SET:
@@ -358,7 +358,7 @@ def sys_eventfd2(t, initval: UInt, flags: Hex):
 TIMERFD_CLOCKS = (0, 1, 7, 8, 9)      # REALTIME, MONOTONIC, BOOTTIME, REALTIME_ALARM, BOOTTIME_ALARM
 
 
-@syscall(283, "timerfd_create")
+@syscall("timerfd_create")
 def sys_timerfd_create(t, clockid: Int, flags: Hex):
     """Implements timerfd_create(2)."""
     if clockid not in TIMERFD_CLOCKS or flags & ~TFD.TFD_CREATE_FLAGS:
@@ -375,7 +375,7 @@ def _timerfd_of(t, fd):
     return o
 
 
-@syscall(286, "timerfd_settime")
+@syscall("timerfd_settime")
 def sys_timerfd_settime(t, fd: Int, flags: Hex, new: Ptr, old: Out[Ptr]):
     """Implements timerfd_settime(2) (TFD_TIMER_ABSTIME; CANCEL_ON_SET accepted).
     Linux's order: the new value is copied in (EFAULT), flags and value
@@ -391,7 +391,7 @@ def sys_timerfd_settime(t, fd: Int, flags: Hex, new: Ptr, old: Out[Ptr]):
     return 0
 
 
-@syscall(287, "timerfd_gettime")
+@syscall("timerfd_gettime")
 def sys_timerfd_gettime(t, fd: Int, cur: Out[Ptr]):
     """Implements timerfd_gettime(2)."""
     tf = _timerfd_of(t, fd)
@@ -418,13 +418,13 @@ def _signalfd(t, fd, mask_ptr, size, flags):
     return fd
 
 
-@syscall(282, "signalfd")
+@syscall("signalfd")
 def sys_signalfd(t, fd: Int, mask: Ptr, size: Size):
     """Implements signalfd(2)."""
     return _signalfd(t, fd, mask, size, 0)
 
 
-@syscall(289, "signalfd4")
+@syscall("signalfd4")
 def sys_signalfd4(t, fd: Int, mask: Ptr, size: Size, flags: Hex):
     """Implements signalfd4 (SFD_CLOEXEC, SFD_NONBLOCK)."""
     return _signalfd(t, fd, mask, size, flags)

@@ -47,7 +47,7 @@ def _regset(t, tracer, pid, note, iov, write):
     return 0
 
 
-@syscall(101, "ptrace", support="partial",
+@syscall("ptrace", support="partial",
          note="between lxpack processes: TRACEME, stops, peek/poke, registers, events; not ATTACH/SEIZE")
 def sys_ptrace(t, request: Long, pid: Int, addr: Ptr, data: ULong):
     """Implements ptrace(2) between lxpack processes (TRACEME; syscall, signal,
@@ -135,7 +135,7 @@ def _remote(t, pid):
     return tracer
 
 
-@syscall(310, "process_vm_readv", support="partial", note="the own process or a stopped tracee")
+@syscall("process_vm_readv", support="partial", note="the own process or a stopped tracee")
 def sys_process_vm_readv(t, pid: Int, local_iov: Ptr, liovcnt: ULong, remote_iov: Ptr, riovcnt: ULong,
                          flags: ULong):
     """Implements process_vm_readv(2) for the calling process and its stopped
@@ -166,7 +166,7 @@ def sys_process_vm_readv(t, pid: Int, local_iov: Ptr, liovcnt: ULong, remote_iov
     return off
 
 
-@syscall(311, "process_vm_writev", support="partial", note="the own process or a stopped tracee")
+@syscall("process_vm_writev", support="partial", note="the own process or a stopped tracee")
 def sys_process_vm_writev(t, pid: Int, local_iov: Ptr, liovcnt: ULong, remote_iov: Ptr, riovcnt: ULong,
                           flags: ULong):
     """Implements process_vm_writev(2) for the calling process and its stopped tracees."""

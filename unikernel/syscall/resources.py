@@ -16,7 +16,7 @@ from lxpack.unikernel.syscall.table import syscall
 from lxpack.runtime.host.api import RUNTIME_FD_BASE, RUNTIME_FD_END
 
 
-@syscall(99, "sysinfo")
+@syscall("sysinfo")
 def sys_sysinfo(t, info: Out[Ptr]):
     """Implements sysinfo(2) from host facts."""
     h = t.host
@@ -106,7 +106,7 @@ def _setrlimit(t, res, soft, hard, checked=False):
     t.host.setrlimit(res, soft, hard)
 
 
-@syscall(97, "getrlimit")
+@syscall("getrlimit")
 def sys_getrlimit(t, res: Int, rlim: Out[Ptr]):
     """Implements getrlimit(2)."""
     absorb(t)
@@ -114,7 +114,7 @@ def sys_getrlimit(t, res: Int, rlim: Out[Ptr]):
     return 0
 
 
-@syscall(160, "setrlimit")
+@syscall("setrlimit")
 def sys_setrlimit(t, res: Int, rlim: Ptr):
     """Implements setrlimit(2)."""
     soft, hard = struct.unpack("<QQ", t.mem.read(rlim, 16))
@@ -154,7 +154,7 @@ def _prlimit_other(t, pid, res, new, old):
     return 0
 
 
-@syscall(302, "prlimit64")
+@syscall("prlimit64")
 def sys_prlimit64(t, pid: Int, res: Int, new: Ptr, old: Out[Ptr]):
     """Implements prlimit(2), for another process too.
 
@@ -176,7 +176,7 @@ def sys_prlimit64(t, pid: Int, res: Int, new: Ptr, old: Out[Ptr]):
     return 0
 
 
-@syscall(98, "getrusage")
+@syscall("getrusage")
 def sys_getrusage(t, who: Int, usage: Out[Ptr]):
     """Implements getrusage(2) from the host process's usage."""
     if who not in (0, -1, 1):
@@ -190,7 +190,7 @@ def sys_getrusage(t, who: Int, usage: Out[Ptr]):
     return 0
 
 
-@syscall(100, "times")
+@syscall("times")
 def sys_times(t, buf: Out[Ptr]):
     """Implements times(2) in clock ticks of 100 Hz."""
     tm = t.host.times()
@@ -199,7 +199,7 @@ def sys_times(t, buf: Out[Ptr]):
     return int(t.host.clock_gettime_ns(CLOCK_MONOTONIC) // 10**7) & 0x7fffffffffffffff
 
 
-@syscall(318, "getrandom")
+@syscall("getrandom")
 def sys_getrandom(t, buf: Out[Ptr], count: Size, flags: UInt):
     """Implements getrandom(2) from the host's random source."""
     if flags & ~7 or (flags & GRND_RANDOM and flags & GRND_INSECURE):

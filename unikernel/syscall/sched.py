@@ -11,7 +11,7 @@ from lxpack.unikernel.syscall.resources import absorb
 from lxpack.unikernel.syscall.table import syscall
 
 
-@syscall(24, "sched_yield")
+@syscall("sched_yield")
 def sys_sched_yield(t):
     """Implements sched_yield(2)."""
     t.kernel.yield_cpu(t)
@@ -43,7 +43,7 @@ def _all_cpus(t):
     return (1 << t.host.cpu_count()) - 1
 
 
-@syscall(204, "sched_getaffinity")
+@syscall("sched_getaffinity")
 def sys_sched_getaffinity(t, pid: Int, size: UInt, mask: Out[Ptr]):
     """Implements sched_getaffinity(2): the mask the thread set (kept by the
     unikernel: a Mac has no CPU affinity), else all host CPUs."""
@@ -63,7 +63,7 @@ def sys_sched_getaffinity(t, pid: Int, size: UInt, mask: Out[Ptr]):
     return min(len(data), size)
 
 
-@syscall(203, "sched_setaffinity")
+@syscall("sched_setaffinity")
 def sys_sched_setaffinity(t, pid: Int, size: UInt, mask: Ptr):
     """Implements sched_setaffinity(2): recorded for the thread (and read
     back by sched_getaffinity), not applied to the host; for another
@@ -87,7 +87,7 @@ def sys_sched_setaffinity(t, pid: Int, size: UInt, mask: Ptr):
     return 0
 
 
-@syscall(148, "sched_rr_get_interval")
+@syscall("sched_rr_get_interval")
 def sys_sched_rr_get_interval(t, pid: Int, interval: Out[Ptr]):
     """Implements sched_rr_get_interval(2): 0 for SCHED_OTHER, as Linux."""
     _sched_target(t, pid)
@@ -95,7 +95,7 @@ def sys_sched_rr_get_interval(t, pid: Int, interval: Out[Ptr]):
     return 0
 
 
-@syscall(309, "getcpu")
+@syscall("getcpu")
 def sys_getcpu(t, cpu: Out[Ptr], node: Out[Ptr], cache: Ptr):
     """Implements getcpu(2): CPU 0, node 0."""
     if cpu:
@@ -105,7 +105,7 @@ def sys_getcpu(t, cpu: Out[Ptr], node: Out[Ptr], cache: Ptr):
     return 0
 
 
-@syscall(145, "sched_getscheduler")
+@syscall("sched_getscheduler")
 def sys_sched_getscheduler(t, pid: Int):
     """Implements sched_getscheduler(2): SCHED_OTHER."""
     if pid < 0:
@@ -113,14 +113,14 @@ def sys_sched_getscheduler(t, pid: Int):
     return 0
 
 
-@syscall(143, "sched_getparam")
+@syscall("sched_getparam")
 def sys_sched_getparam(t, pid: Int, param: Out[Ptr]):
     """Implements sched_getparam(2): priority 0."""
     t.mem.write_i32(param, 0)
     return 0
 
 
-@syscall(144, "sched_setscheduler")
+@syscall("sched_setscheduler")
 def sys_sched_setscheduler(t, pid: Int, policy: Int, param: Ptr):
     """Implements sched_setscheduler(2) for SCHED_OTHER/BATCH/IDLE only."""
     if policy & ~0x40000000 not in (0, 3, 5):
@@ -128,13 +128,13 @@ def sys_sched_setscheduler(t, pid: Int, policy: Int, param: Ptr):
     return 0
 
 
-@syscall(146, "sched_get_priority_max")
+@syscall("sched_get_priority_max")
 def sys_sched_get_priority_max(t, policy: Int):
     """Implements sched_get_priority_max(2)."""
     return 99 if policy in (1, 2) else 0
 
 
-@syscall(147, "sched_get_priority_min")
+@syscall("sched_get_priority_min")
 def sys_sched_get_priority_min(t, policy: Int):
     """Implements sched_get_priority_min(2)."""
     return 1 if policy in (1, 2) else 0
@@ -150,14 +150,14 @@ def _prio_target(t, which, who):
     return which, who
 
 
-@syscall(140, "getpriority")
+@syscall("getpriority")
 def sys_getpriority(t, which: Int, who: Int):
     """Implements getpriority(2) on the host process, process group or user;
     the raw call returns 20 - nice (1..40), as Linux's does."""
     return 20 - t.host.getpriority(*_prio_target(t, which, who))
 
 
-@syscall(141, "setpriority")
+@syscall("setpriority")
 def sys_setpriority(t, which: Int, who: Int, prio: Int):
     """Implements setpriority(2) on the host (nice clamped to -20..19;
     raising priority needs the host's privilege, else EACCES)."""

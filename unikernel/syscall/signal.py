@@ -24,7 +24,7 @@ def _check_sig(sig):
         raise EINVAL()
 
 
-@syscall(13, "rt_sigaction")
+@syscall("rt_sigaction")
 def sys_rt_sigaction(t, sig: Int, act: Ptr, oact: Out[Ptr], sigsetsize: Size):
     """Implements rt_sigaction(2).
 
@@ -53,7 +53,7 @@ def sys_rt_sigaction(t, sig: Int, act: Ptr, oact: Out[Ptr], sigsetsize: Size):
     return 0
 
 
-@syscall(14, "rt_sigprocmask")
+@syscall("rt_sigprocmask")
 def sys_rt_sigprocmask(t, how: Int, nset: Ptr, oset: Out[Ptr], sigsetsize: Size):
     """Implements rt_sigprocmask(2)."""
     if sigsetsize != SIGSET_SIZE:
@@ -83,7 +83,7 @@ def sys_rt_sigprocmask(t, how: Int, nset: Ptr, oset: Out[Ptr], sigsetsize: Size)
     return 0
 
 
-@syscall(15, "rt_sigreturn")
+@syscall("rt_sigreturn")
 def sys_rt_sigreturn(t):
     """Implements rt_sigreturn(2): restores the frame of the handler returning."""
     S.sigreturn(t)
@@ -92,7 +92,7 @@ def sys_rt_sigreturn(t):
     return NORETURN
 
 
-@syscall(131, "sigaltstack")
+@syscall("sigaltstack")
 def sys_sigaltstack(t, ss: Ptr, old: Out[Ptr]):
     """Implements sigaltstack(2)."""
     sp, flags, size = t.altstack
@@ -130,7 +130,7 @@ def _send_self(t, sig, info):
     return 0
 
 
-@syscall(62, "kill")
+@syscall("kill")
 def sys_kill(t, pid: Int, sig: Int):
     """Implements kill(2); signals to the own process are queued directly,
     others (groups, other processes) go through the host."""
@@ -159,13 +159,13 @@ def _thread_signal(t, tid, sig, info):
     return 0
 
 
-@syscall(200, "tkill")
+@syscall("tkill")
 def sys_tkill(t, tid: Int, sig: Int):
     """Implements tkill(2)."""
     return sys_tgkill(t, t.process.pid if tid in t.process.tasks else tid, tid, sig)
 
 
-@syscall(234, "tgkill")
+@syscall("tgkill")
 def sys_tgkill(t, tgid: Int, tid: Int, sig: Int):
     """Implements tgkill(2) for threads of this process (per-thread
     delivery; a thread blocked in the host is woken), and for the main
@@ -189,7 +189,7 @@ def _user_info(t, sig, info):
     return struct.pack("<i", sig) + raw[4:]
 
 
-@syscall(129, "rt_sigqueueinfo")
+@syscall("rt_sigqueueinfo")
 def sys_rt_sigqueueinfo(t, pid: Int, sig: Int, info: Ptr):
     """Implements rt_sigqueueinfo(2). Differences: to another process the
     signal goes through the host, and the value is lost."""
@@ -201,7 +201,7 @@ def sys_rt_sigqueueinfo(t, pid: Int, sig: Int, info: Ptr):
     return 0
 
 
-@syscall(297, "rt_tgsigqueueinfo")
+@syscall("rt_tgsigqueueinfo")
 def sys_rt_tgsigqueueinfo(t, tgid: Int, tid: Int, sig: Int, info: Ptr):
     """Implements rt_tgsigqueueinfo(2) for threads of this process."""
     _check_sig(sig)
@@ -214,7 +214,7 @@ def sys_rt_tgsigqueueinfo(t, tgid: Int, tid: Int, sig: Int, info: Ptr):
     return _thread_signal(t, tid, sig, data)
 
 
-@syscall(127, "rt_sigpending")
+@syscall("rt_sigpending")
 def sys_rt_sigpending(t, out: Out[Ptr], sigsetsize: Size):
     """Implements rt_sigpending(2): blocked signals pending for the thread
     or the process."""
@@ -252,7 +252,7 @@ def _wait_for_signal(t):
     raise EINTR()
 
 
-@syscall(130, "rt_sigsuspend", restartable="nohand")
+@syscall("rt_sigsuspend", restartable="nohand")
 def sys_rt_sigsuspend(t, mask: Ptr, sigsetsize: Size):
     """Implements rt_sigsuspend(2): always ends with EINTR after a handler."""
     if sigsetsize != SIGSET_SIZE:
@@ -265,13 +265,13 @@ def sys_rt_sigsuspend(t, mask: Ptr, sigsetsize: Size):
     return _wait_for_signal(t)
 
 
-@syscall(34, "pause", restartable="nohand")
+@syscall("pause", restartable="nohand")
 def sys_pause(t):
     """Implements pause(2)."""
     return _wait_for_signal(t)
 
 
-@syscall(128, "rt_sigtimedwait", restartable=False)
+@syscall("rt_sigtimedwait", restartable=False)
 def sys_rt_sigtimedwait(t, sset: Ptr, info: Out[Ptr], timeout: Ptr, sigsetsize: Size):
     """Implements rt_sigtimedwait(2)."""
     if sigsetsize != SIGSET_SIZE:

@@ -46,7 +46,7 @@ def _read_off(t, ptr):
     return off
 
 
-@syscall(275, "splice")
+@syscall("splice")
 def sys_splice(t, fd_in: Int, off_in: Ptr, fd_out: Int, off_out: Ptr, length: Size, flags: UInt):
     """Implements splice(2) between a pipe and a file, socket or pipe."""
     if not length:
@@ -93,7 +93,7 @@ def sys_splice(t, fd_in: Int, off_in: Ptr, fd_out: Int, off_out: Ptr, length: Si
     return w
 
 
-@syscall(278, "vmsplice")
+@syscall("vmsplice")
 def sys_vmsplice(t, fd: Int, iov: Ptr, nr_segs: Size, flags: Hex):
     """Implements vmsplice(2): user memory into a pipe (its write end), or
     out of one (its read end), as writev/readv."""
@@ -115,7 +115,7 @@ def sys_vmsplice(t, fd: Int, iov: Ptr, nr_segs: Size, flags: Hex):
     return len(data)
 
 
-@syscall(276, "tee")
+@syscall("tee")
 def sys_tee(t, fd_in: Int, fd_out: Int, length: Size, flags: UInt):
     """Implements tee(2): a pipe's content copied into another pipe, left
     in the first (fs/splice.c's order: flags, length 0, descriptors, modes,

@@ -21,7 +21,7 @@ Travels inside bundles: Python 3.9.
 import sys
 import time
 
-from lxpack.abi.syscalls_x86_64 import SYSCALL_NAMES
+from lxpack.abi.syscalls_x86_64 import SYSCALL_NAMES, SYSCALL_NUMBERS
 from lxpack.unikernel import errors
 from lxpack.unikernel.errors import LinuxError, Interrupted
 from lxpack.unikernel.syscall import args as A
@@ -142,15 +142,18 @@ def bound(nr):
     return e
 
 
-def syscall(nr, name, support="full", note="", restartable=True):
-    """Register `fn` as the handler of Linux syscall `nr` named `name`.
+def syscall(name, support="full", note="", restartable=True):
+    """Register `fn` as the handler of the Linux system call `name` (its
+    number is the guest architecture's, from lxpack.abi).
     restartable: what a signal interrupting it does (Dispatcher._interrupted):
     True restarts it after a handler with SA_RESTART (Linux's ERESTARTSYS),
     "nohand" only when no handler runs (ERESTARTNOHAND and
     ERESTART_RESTARTBLOCK: nanosleep, sigsuspend), False never (EINTR)."""
+    nr = SYSCALL_NUMBERS.get(name)
+    if nr is None:
+        raise ValueError("no Linux system call is named %r" % name)
+
     def register(fn):
-        if SYSCALL_NAMES.get(nr) != name:
-            raise ValueError("syscall %d is %r, not %r" % (nr, SYSCALL_NAMES.get(nr), name))
         if TABLE[nr] is not None and type(TABLE[nr]) is not Unbound:
             raise ValueError("syscall %s registered twice" % name)
         ann = fn.__annotations__
@@ -170,13 +173,13 @@ def syscall(nr, name, support="full", note="", restartable=True):
     return register
 
 
-def stub(nr, name, errno, note):
+def stub(name, errno, note):
     """A deliberate refusal: the call always fails with `errno` (documented)."""
     def refuse(t):
         raise LinuxError(errno)
     refuse.__name__ = "sys_" + name
     refuse.__module__ = sys._getframe(1).f_globals["__name__"]    # the family that declared it
-    syscall(nr, name, support="stub", note=note)(refuse)
+    syscall(name, support="stub", note=note)(refuse)
 
 
 class Stats(object):

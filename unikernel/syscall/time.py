@@ -25,14 +25,14 @@ def _read_ts(t, addr):
     return ns
 
 
-@syscall(228, "clock_gettime")
+@syscall("clock_gettime")
 def sys_clock_gettime(t, clock: Int, tp: Out[Ptr]):
     """Implements clock_gettime(2)."""
     t.mem.write(tp, pack_timespec_ns(t.host.clock_gettime_ns(clock)))
     return 0
 
 
-@syscall(229, "clock_getres")
+@syscall("clock_getres")
 def sys_clock_getres(t, clock: Int, res: Out[Ptr]):
     """Implements clock_getres(2)."""
     r = t.host.clock_getres_ns(clock)
@@ -41,7 +41,7 @@ def sys_clock_getres(t, clock: Int, res: Out[Ptr]):
     return 0
 
 
-@syscall(96, "gettimeofday")
+@syscall("gettimeofday")
 def sys_gettimeofday(t, tv: Out[Ptr], tz: Out[Ptr]):
     """Implements gettimeofday(2) (timezone reported as UTC)."""
     if tv:
@@ -51,7 +51,7 @@ def sys_gettimeofday(t, tv: Out[Ptr], tz: Out[Ptr]):
     return 0
 
 
-@syscall(201, "time")
+@syscall("time")
 def sys_time(t, tloc: Out[Ptr]):
     """Implements time(2)."""
     s = t.host.clock_gettime_ns(CLOCK_REALTIME) // NSEC_PER_SEC
@@ -77,14 +77,14 @@ def _sleep(t, clock, deadline_ns, rem_addr):
             raise
 
 
-@syscall(35, "nanosleep", restartable="nohand")
+@syscall("nanosleep", restartable="nohand")
 def sys_nanosleep(t, req: Ptr, rem: Out[Ptr]):
     """Implements nanosleep(2)."""
     ns = _read_ts(t, req)
     return _sleep(t, CLOCK_MONOTONIC, t.host.clock_gettime_ns(CLOCK_MONOTONIC) + ns, rem)
 
 
-@syscall(230, "clock_nanosleep", restartable="nohand")
+@syscall("clock_nanosleep", restartable="nohand")
 def sys_clock_nanosleep(t, clock: Int, flags: Int, req: Ptr, rem: Out[Ptr]):
     """Implements clock_nanosleep(2), relative and TIMER_ABSTIME."""
     if clock not in (0, 1, 7, 8, 9, 2):
@@ -95,13 +95,13 @@ def sys_clock_nanosleep(t, clock: Int, flags: Int, req: Ptr, rem: Out[Ptr]):
     return _sleep(t, clock, t.host.clock_gettime_ns(clock) + ns, rem)
 
 
-@syscall(37, "alarm")
+@syscall("alarm")
 def sys_alarm(t, seconds: UInt):
     """Implements alarm(2) with the host's real-time timer (SIGALRM)."""
     return t.host.alarm(seconds)
 
 
-@syscall(38, "setitimer")
+@syscall("setitimer")
 def sys_setitimer(t, which: Int, new: Ptr, old: Out[Ptr]):
     """Implements setitimer(2) (ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF
     through the host process's timers)."""
@@ -119,7 +119,7 @@ def sys_setitimer(t, which: Int, new: Ptr, old: Out[Ptr]):
     return 0
 
 
-@syscall(36, "getitimer")
+@syscall("getitimer")
 def sys_getitimer(t, which: Int, cur: Out[Ptr]):
     """Implements getitimer(2)."""
     if which not in (0, 1, 2):
@@ -170,7 +170,7 @@ def _itimerspec(value, interval):
     return pack_itimerspec(interval, value)
 
 
-@syscall(222, "timer_create")
+@syscall("timer_create")
 def sys_timer_create(t, clock: Int, sevp: Ptr, timerid: Out[Ptr]):
     """Implements timer_create(2): SIGEV_SIGNAL, SIGEV_NONE, SIGEV_THREAD_ID
     (glibc builds SIGEV_THREAD on it); NULL sevp is SIGALRM with the id.
@@ -207,7 +207,7 @@ def sys_timer_create(t, clock: Int, sevp: Ptr, timerid: Out[Ptr]):
     return 0
 
 
-@syscall(223, "timer_settime")
+@syscall("timer_settime")
 def sys_timer_settime(t, timer_id: Int, flags: Int, new: Ptr, old: Out[Ptr]):
     """Implements timer_settime(2) (TIMER_ABSTIME, periodic, disarm)."""
     table, tm = _timer(t, timer_id)
@@ -220,7 +220,7 @@ def sys_timer_settime(t, timer_id: Int, flags: Int, new: Ptr, old: Out[Ptr]):
     return 0
 
 
-@syscall(224, "timer_gettime")
+@syscall("timer_gettime")
 def sys_timer_gettime(t, timer_id: Int, cur: Out[Ptr]):
     """Implements timer_gettime(2): time to the next expiry and the interval."""
     table, tm = _timer(t, timer_id)
@@ -228,14 +228,14 @@ def sys_timer_gettime(t, timer_id: Int, cur: Out[Ptr]):
     return 0
 
 
-@syscall(225, "timer_getoverrun")
+@syscall("timer_getoverrun")
 def sys_timer_getoverrun(t, timer_id: Int):
     """Implements timer_getoverrun(2): the overrun count of the last signal taken."""
     _, tm = _timer(t, timer_id)
     return min(tm.overrun_last, PT.INT_MAX)
 
 
-@syscall(226, "timer_delete")
+@syscall("timer_delete")
 def sys_timer_delete(t, timer_id: Int):
     """Implements timer_delete(2)."""
     table, tm = _timer(t, timer_id)
