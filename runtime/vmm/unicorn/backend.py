@@ -66,6 +66,7 @@ _UC_MEM_WRITE = unicorn.UC_MEM_WRITE
 _PERM_RX = unicorn.UC_PROT_READ | unicorn.UC_PROT_EXEC
 _PERM_RW = unicorn.UC_PROT_READ | unicorn.UC_PROT_WRITE
 _PERM_R = unicorn.UC_PROT_READ
+_PERM_ALL = unicorn.UC_PROT_ALL
 _ACCESS_NAME = {unicorn.UC_MEM_READ: "read", unicorn.UC_MEM_WRITE: "write", unicorn.UC_MEM_FETCH: "exec"}
 
 # Register names the unikernel uses, in the order of Vcpu.get_regs()/set_regs().
@@ -233,8 +234,9 @@ class UnicornVm(base.Vm):
     def _on_tlb_fill(self, uch, vaddr, access, entry, user_data):
         """An engine TLB miss on the page vaddr: identity-map it with what
         the mapping allows for this kind of access (x86: PROT_WRITE and
-        PROT_EXEC imply read). Data entries never carry exec, so stores
-        stay on the engine's fast path; a fetch entry carries no write."""
+        PROT_EXEC imply read). Data entries carry exec only for pages that
+        are writable and executable, so stores elsewhere stay on the
+        engine's fast path; a fetch entry carries write only there."""
         prot = self.prot.lookup(vaddr)
         e = entry[0]
         if self._lenient:
@@ -242,19 +244,25 @@ class UnicornVm(base.Vm):
             e.perms = _PERM_RX
             return True
         if prot:
+            # A writable and executable page (a JIT's code) gets entries with
+            # all three rights: the engine then sends every store there
+            # through its self-modifying-code check. A store through an entry
+            # without exec clears the entry's check after the first store,
+            # and later stores to other translated code on the page left it
+            # stale (a JIT re-emitting its functions ran the old ones).
             if access == _UC_MEM_FETCH:
                 if prot & 4:
                     e.paddr = vaddr
-                    e.perms = _PERM_RX
+                    e.perms = _PERM_ALL if prot & 2 else _PERM_RX
                     return True
             elif access == _UC_MEM_WRITE:
                 if prot & 2:
                     e.paddr = vaddr
-                    e.perms = _PERM_RW
+                    e.perms = _PERM_ALL if prot & 4 else _PERM_RW
                     return True
             else:
                 e.paddr = vaddr
-                e.perms = _PERM_RW if prot & 2 else _PERM_R
+                e.perms = (_PERM_ALL if prot & 4 else _PERM_RW) if prot & 2 else _PERM_R
                 return True
         if vaddr == _UNTIL_PAGE and access == _UC_MEM_FETCH:
             # emu_start drops any code cached at its end address (run()'s
