@@ -18,7 +18,8 @@ never map, split or copy engine regions; a denied access ends in a hole
 page whose bounded hook reports the exact fault address.
 
 Threads: one engine runs one guest thread at a time; each Vcpu keeps its own
-saved context and the scheduler (unikernel) switches them.
+saved context and the scheduler (unikernel) switches them, at system calls
+or, from another thread, at a translated block's start (stopper.py).
 Travels inside bundles: Python 3.9.
 """
 import ctypes
@@ -30,6 +31,7 @@ from unicorn.unicorn_py3 import unicorn as _ucpy
 
 from lxpack.runtime.vmm import base
 from lxpack.runtime.vmm.unicorn.guestmem import GuestMemory
+from lxpack.runtime.vmm.unicorn.stopper import BlockStopper
 
 # SAFETY: uclib is the loaded libunicorn with prototypes set by the binding;
 # we call it with the engine handle owned by a live Uc object only.
@@ -176,6 +178,11 @@ class UnicornVm(base.Vm):
         self._lenient = False
         self.vcpus = []
         self.running = None         # the Vcpu currently inside emu_start
+        # Exact stops from another thread (stopper.py): installed once the
+        # process has threads (they cost every block), by the engine's
+        # thread before a run.
+        self.stopper = BlockStopper(self.handle)
+        self._stopper_wanted = False
         # One syscall hook per engine, handing the call to the running vCPU.
         self._hook_cb = _HOOK_INSN_CB(self._on_syscall)   # keep a reference: ctypes callback
         h = _ucpy.uc_hook_h()
@@ -229,6 +236,11 @@ class UnicornVm(base.Vm):
         v = UnicornVcpu(self)
         self.vcpus.append(v)
         return v
+
+    def enable_preemption(self):
+        """The block stopper (stopper.py), installed at the next run."""
+        if self.stopper.slot is None:
+            self._stopper_wanted = True
 
     # -- hooks -------------------------------------------------------------------
     def _on_tlb_fill(self, uch, vaddr, access, entry, user_data):
@@ -427,17 +439,18 @@ class UnicornVcpu(base.Vcpu):
         helper) although its store is done; resuming there runs a
         read-modify-write twice (`add [m], 1`, `lock cmpxchg`, `xchg`).
         Measured on a bare engine: 80% of such stops in an `add [m], 1`
-        loop re-ran it. So thread switching waits for the guest's next
-        system call (kick), and a stop from another thread is only a
-        fallback for guests that make none."""
+        loop re-ran it. So another thread stops the guest at its next
+        system call or, exactly, at a block start (preempt(), stopper.py);
+        this stop is only the fallback where the block stopper is missing."""
         self._stop = True
         self.uc.emu_stop()
 
     def kick(self, grace=0.02):
         """Stop the guest soon, from another thread: softly, at the end of
         its next system call (exact); if it makes none within `grace`
-        seconds (a loop without syscalls), stop the engine the hard way
-        (not exact, see request_stop). grace=0: hard at once."""
+        seconds (a loop without syscalls), at its next block start (exact,
+        preempt()) or, before the process has the block stopper, the hard
+        way (not exact, see request_stop). grace=0: at once."""
         serial = self.runs
         task = self.task
         if task is not None:
@@ -447,8 +460,21 @@ class UnicornVcpu(base.Vcpu):
         if grace:
             import time
             time.sleep(grace)
-        if self.runs == serial and self.vm.running is self:
+        if self.runs == serial and self.vm.running is self and not self.preempt():
             self.request_stop()
+
+    def preempt(self):
+        """From another thread: stop this vCPU's guest code at its next
+        block start, exactly (stopper.py). False without a block stopper
+        (not enabled yet, or an engine whose hook record it cannot find).
+        A stop armed just as the run ends stops the next run at its first
+        block: a spurious but exact stop."""
+        vm = self.vm
+        if vm.stopper.slot is None:
+            return False
+        if vm.running is self:
+            vm.stopper.arm()
+        return True
 
     def syscall_insn_addr(self):
         """Address of the `syscall` instruction being served (to restart it,
@@ -479,6 +505,13 @@ class UnicornVcpu(base.Vcpu):
         vm._fault = None
         vm._denied = None
         vm._intr = None
+        stopper = vm.stopper
+        if vm._stopper_wanted:
+            vm._stopper_wanted = False
+            if stopper.install():
+                # Blocks translated so far have no call to the hooks.
+                self.uc.ctl_flush_tb()
+        stopper.disarm()              # armed for a run that has ended
         vm.running = self
         rip = self.get_reg("rip")
         try:
@@ -489,6 +522,8 @@ class UnicornVcpu(base.Vcpu):
         finally:
             vm.running = None
             self.runs += 1
+            if stopper.disarm():
+                self._stop = True
         if self._next_rip is not None:
             rip, self._next_rip = self._next_rip, None
             self.set_regs({"rip": rip})
