@@ -50,17 +50,45 @@ class CpuLock(object):
     def __init__(self, owner):
         self.cond = threading.Condition()
         self.owner = owner
-        self.queue = collections.deque()
+        self.queue = collections.deque()   # (task, woken, since when) waiting, in turn order
         self.since = time.monotonic()
 
-    def acquire(self, task):
+    def acquire(self, task, nudge=None):
+        """Wait for the engine. A woken task (nudge given) queues ahead of
+        the tasks that were preempted less than a time slice ago, so a
+        futex hand-off does not wait behind a thread that only computes;
+        otherwise FIFO. nudge(owner) is called (under the lock: it must
+        not block) once for each holder that has held the engine MIN_RUN
+        while this task waits."""
         with self.cond:
-            self.queue.append(task)
-            while self.owner is not None or self.queue[0] is not task:
-                self.cond.wait()
-            self.queue.popleft()
+            q = self.queue
+            entry = (task, nudge is not None, time.monotonic())
+            if nudge is None:
+                q.append(entry)
+            else:
+                young = entry[2] - TIME_SLICE
+                i = 0
+                while i < len(q) and (q[i][1] or q[i][2] <= young):
+                    i += 1
+                q.insert(i, entry)
+            nudged = None
+            while self.owner is not None or q[0] is not entry:
+                owner = self.owner
+                if nudge is None or owner is None or nudged == (owner, self.since):
+                    self.cond.wait()
+                    continue
+                left = self.since + MIN_RUN - time.monotonic()
+                if left > 0:
+                    self.cond.wait(left)
+                else:
+                    nudged = (owner, self.since)
+                    nudge(owner)
+            q.popleft()
             self.owner = task
             self.since = time.monotonic()
+            if q:
+                # Woken waiters time their nudge from this owner's start.
+                self.cond.notify_all()
 
     def release(self, task):
         with self.cond:
@@ -70,6 +98,10 @@ class CpuLock(object):
 
     def contended(self):
         return bool(self.queue)
+
+    def waiting(self, task):
+        """True if task is queued for the engine."""
+        return any(e[0] is task for e in self.queue)
 
 
 class Scheduler(object):
@@ -119,18 +151,20 @@ class Scheduler(object):
         self.hand_offs += 1
         self.lock.release(t)
 
-    def take(self, t):
+    def take(self, t, woken=True):
+        """Wait for the CPU. A woken thread (its host wait ended, or it is
+        new) has each holder yield once it has run MIN_RUN; a thread that
+        was preempted waits its turn."""
         if t.doomed:
             self._park(t)
-        if self.preempt:
-            owner = self.lock.owner
-            if owner is not None and owner is not t and time.monotonic() - self.lock.since >= MIN_RUN:
-                owner.wants_stop = True        # exact: at the end of its next system call,
-                if owner.vcpu.preempt():       # or at its next block start
-                    self.preemptions += 1
-        self.lock.acquire(t)
+        self.lock.acquire(t, self._nudge if woken and self.preempt else None)
         self.kernel.current = t
         t.vcpu.restore()
+
+    def _nudge(self, owner):
+        owner.wants_stop = True        # exact: at the end of its next system call,
+        if owner.vcpu.preempt():       # or at its next block start
+            self.preemptions += 1
 
     def _park(self, t):
         """A doomed thread stops here for good, without the CPU."""
@@ -143,7 +177,7 @@ class Scheduler(object):
         """Let waiting threads run (preemption or sched_yield outside the hook)."""
         if self.lock.contended():
             self.give_up(t)
-            self.take(t)
+            self.take(t, woken=False)
 
     def block(self, t, fn, *args):
         """Run a blocking host wait without the CPU."""
