@@ -158,6 +158,9 @@ class UnicornVm(base.Vm):
         self._hole_of = {}          # page -> hole slot its TLB entry points at (until a TLB flush)
         self._hole_rec = [None] * _HOLE_SLOTS   # slot -> (page, access, unmapped)
         self._hole_full = False     # a slot was taken from another page: flush at the fault
+        # Writable+executable pages code was fetched from (a JIT's code):
+        # their TLB entries carry all rights (see _on_tlb_fill).
+        self.code_pages = set()
         # True while the runtime (not the guest) makes the engine translate
         # addresses: dropping translated code looks its pages up through
         # the TLB, and a refusal there would stop the guest with an error.
@@ -246,9 +249,10 @@ class UnicornVm(base.Vm):
     def _on_tlb_fill(self, uch, vaddr, access, entry, user_data):
         """An engine TLB miss on the page vaddr: identity-map it with what
         the mapping allows for this kind of access (x86: PROT_WRITE and
-        PROT_EXEC imply read). Data entries carry exec only for pages that
-        are writable and executable, so stores elsewhere stay on the
-        engine's fast path; a fetch entry carries write only there."""
+        PROT_EXEC imply read). Data entries carry exec only for writable
+        and executable pages code was fetched from, so stores elsewhere
+        stay on the engine's fast path; a fetch entry carries write only
+        there."""
         prot = self.prot.lookup(vaddr)
         e = entry[0]
         if self._lenient:
@@ -256,25 +260,35 @@ class UnicornVm(base.Vm):
             e.perms = _PERM_RX
             return True
         if prot:
-            # A writable and executable page (a JIT's code) gets entries with
-            # all three rights: the engine then sends every store there
-            # through its self-modifying-code check. A store through an entry
-            # without exec clears the entry's check after the first store,
-            # and later stores to other translated code on the page left it
-            # stale (a JIT re-emitting its functions ran the old ones).
+            # A writable and executable page code was fetched from (a JIT's
+            # code) gets entries with all three rights: the engine then sends
+            # every store there through its self-modifying-code check. A
+            # store through an entry without exec clears the entry's check
+            # after the first store, and later stores to other translated
+            # code on the page left it stale (a JIT re-emitting its functions
+            # ran the old ones). Before the first fetch its stores stay fast
+            # (a JIT emitting into fresh pages, ~1 store per byte): that
+            # fetch misses the TLB and replaces every entry of the page.
             if access == _UC_MEM_FETCH:
                 if prot & 4:
                     e.paddr = vaddr
-                    e.perms = _PERM_ALL if prot & 2 else _PERM_RX
+                    if prot & 2:
+                        self.code_pages.add(vaddr & ~0xFFF)
+                        e.perms = _PERM_ALL
+                    else:
+                        e.perms = _PERM_RX
                     return True
             elif access == _UC_MEM_WRITE:
                 if prot & 2:
                     e.paddr = vaddr
-                    e.perms = _PERM_ALL if prot & 4 else _PERM_RW
+                    e.perms = _PERM_ALL if prot & 4 and (vaddr & ~0xFFF) in self.code_pages else _PERM_RW
                     return True
             else:
                 e.paddr = vaddr
-                e.perms = (_PERM_ALL if prot & 4 else _PERM_RW) if prot & 2 else _PERM_R
+                if prot & 2:
+                    e.perms = _PERM_ALL if prot & 4 and (vaddr & ~0xFFF) in self.code_pages else _PERM_RW
+                else:
+                    e.perms = _PERM_R
                 return True
         if vaddr == _UNTIL_PAGE and access == _UC_MEM_FETCH:
             # emu_start drops any code cached at its end address (run()'s

@@ -137,6 +137,9 @@ class GuestMemory(object):
             self._engine(self.uc.ctl_remove_cache, addr, end)
         except unicorn.UcError:
             pass
+        vm = self.vm
+        if vm.code_pages:
+            vm.code_pages = {p for p in vm.code_pages if not addr <= p < end}
 
     # -- slots --------------------------------------------------------------------------
     def _cover(self, addr, end):
