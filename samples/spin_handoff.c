@@ -13,13 +13,18 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <linux/futex.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+/* <linux/futex.h> is not in every libc's headers (musl): the UAPI values */
+#ifndef FUTEX_WAIT_PRIVATE
+#define FUTEX_WAIT_PRIVATE 128          /* FUTEX_WAIT | FUTEX_PRIVATE_FLAG */
+#define FUTEX_WAKE_PRIVATE 129          /* FUTEX_WAKE | FUTEX_PRIVATE_FLAG */
+#endif
 
 /* ---- common to the samples (inline so that each file builds alone) ---- */
 static int failures;
