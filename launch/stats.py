@@ -66,6 +66,10 @@ def stats_extra(host, t, t_start, st=None):
             exits, nfast, ", ".join("%s %d" % (SYSCALL_NAMES.get(nr, nr), c) for nr, c in sorted(fast.items()))
             or "none"))
         lines.append("clock_gettime/gettimeofday/time through the vDSO time page never exit (not counted)")
+    sched = t.kernel.sched
+    if sched is not None:
+        lines.append("threads: %d CPU hand-offs; %d preemptions asked of running guest code (exact), "
+                     "%d hard stops (inexact)" % (sched.hand_offs, sched.preemptions, sched.hard_stops))
     wall = time.perf_counter() - t_start
     in_calls = sum(st.time) if st is not None else 0.0
     in_host = min(getattr(host, "seconds", [0.0])[0], in_calls)

@@ -51,15 +51,35 @@ _DTYPE = {_stat.S_IFDIR: ST.DT_DIR, _stat.S_IFREG: ST.DT_REG, _stat.S_IFLNK: ST.
           _stat.S_IFSOCK: ST.DT_SOCK}
 
 
+def _is_fifo(dirfd, path):
+    try:
+        return _stat.S_ISFIFO(os.stat(path, dir_fd=_dirfd(dirfd)).st_mode)
+    except (OSError, ValueError):
+        return False
+
+
 class Files(object):
-    """Path operations of the host process (stateless)."""
+    """Path operations of the host process (stateless but for `waits`,
+    the blocking-call bracket: waits.Waits, or None)."""
+
+    def __init__(self, waits=None):
+        self._waits = waits
 
     def openat(self, dirfd, path, flags, mode):
         hflags, cloexec = X.open_flags_to_host(flags)
+        # Opening a FIFO without O_NONBLOCK waits for the other end, which
+        # may be another thread of this process: wait without the CPU.
+        w = self._waits
+        fifo = w is not None and not hflags & os.O_NONBLOCK and _is_fifo(dirfd, path)
+        if fifo:
+            w.begin_block()
         try:
             fd = os.open(path, hflags, mode, dir_fd=_dirfd(dirfd))
         except OSError as e:
             raise oserror_to_linux(e)
+        finally:
+            if fifo:
+                w.end_block()
         if not cloexec:
             os.set_inheritable(fd, True)
         return fd

@@ -63,7 +63,7 @@ class PosixHost(object):
         waits = Waits(self.upcalls)
         self._clocks = clocks = Clocks(waits, self.upcalls)
         self._processes = processes = Processes(waits, clocks)
-        concerns = (Files(), Descriptors(waits), processes, Signals(), Sockets(waits), Readiness(waits),
+        concerns = (Files(waits), Descriptors(waits), processes, Signals(), Sockets(waits), Readiness(waits),
                     Terminals(), Memory(), clocks, waits, Channels(waits), Session())
         for name in api.HOST_METHODS:
             fn = _IDENTITY.get(name)

@@ -170,6 +170,11 @@ class Vm(object):
         """A new Vcpu of this address space (its registers zero)."""
         raise NotImplementedError
 
+    def enable_preemption(self):
+        """Several guest threads will share this address space's engine
+        (a backend that is not `parallel`): make Vcpu.preempt() work from
+        the next Vcpu.run() on, whatever it costs the engine's speed."""
+
     def before_fork(self):
         """In the parent, just before the host fork(): take what the child
         needs to rebuild backend objects that do not survive a fork."""
@@ -266,6 +271,14 @@ class Vcpu(object):
         """From another thread: stop the guest soon (its task has
         wants_stop set first)."""
         raise NotImplementedError
+
+    def preempt(self):
+        """From another thread: stop the guest exactly (no instruction
+        half done or run twice) at its next chance, to switch guest threads
+        on a shared engine (Vm.enable_preemption first). True if that is
+        under way; False if the backend cannot: then only a system call
+        stops the guest exactly (task.wants_stop)."""
+        return False
 
     def clone(self):
         """A new vCPU of the same Vm with this one's user registers (a new

@@ -143,7 +143,7 @@ class ProcessLifecycle(object):
             self.wake_task(o)
         end = time.monotonic() + wait
         while time.monotonic() < end:
-            if all(o in sched.parked or o in sched.lock.queue for o in others):
+            if all(o in sched.parked or sched.lock.waiting(o) for o in others):
                 return True
             time.sleep(0.002)
         return False

@@ -22,7 +22,8 @@ never map, split or copy engine regions; a denied access ends in a hole
 page whose bounded hook reports the exact fault address.
 
 Threads: one engine runs one guest thread at a time; each Vcpu keeps its own
-saved context and the scheduler (unikernel) switches them.
+saved context and the scheduler (unikernel) switches them, at system calls
+or, from another thread, at a translated block's start (stopper.py).
 Travels inside bundles: Python 3.9.
 """
 import ctypes
@@ -39,6 +40,7 @@ from unicorn.unicorn_py3 import unicorn as _ucpy  # noqa: E402
 
 from lxpack.runtime.vmm import base  # noqa: E402
 from lxpack.runtime.vmm.unicorn.guestmem import GuestMemory  # noqa: E402
+from lxpack.runtime.vmm.unicorn.stopper import BlockStopper  # noqa: E402
 
 # SAFETY: uclib is the loaded libunicorn with prototypes set by the binding;
 # we call it with the engine handle owned by a live Uc object only.
@@ -85,6 +87,7 @@ _UC_MEM_WRITE = unicorn.UC_MEM_WRITE
 _PERM_RX = unicorn.UC_PROT_READ | unicorn.UC_PROT_EXEC
 _PERM_RW = unicorn.UC_PROT_READ | unicorn.UC_PROT_WRITE
 _PERM_R = unicorn.UC_PROT_READ
+_PERM_ALL = unicorn.UC_PROT_ALL
 _ACCESS_NAME = {unicorn.UC_MEM_READ: "read", unicorn.UC_MEM_WRITE: "write", unicorn.UC_MEM_FETCH: "exec"}
 
 # Register names the unikernel uses, in the order of Vcpu.get_regs()/set_regs().
@@ -177,6 +180,9 @@ class UnicornVm(base.Vm):
         self._hole_of = {}          # page -> hole slot its TLB entry points at (until a TLB flush)
         self._hole_rec = [None] * _HOLE_SLOTS   # slot -> (page, access, unmapped)
         self._hole_full = False     # a slot was taken from another page: flush at the fault
+        # Writable+executable pages code was fetched from (a JIT's code):
+        # their TLB entries carry all rights (see _on_tlb_fill).
+        self.code_pages = set()
         # True while the runtime (not the guest) makes the engine translate
         # addresses: dropping translated code looks its pages up through
         # the TLB, and a refusal there would stop the guest with an error.
@@ -197,6 +203,11 @@ class UnicornVm(base.Vm):
         self._lenient = False
         self.vcpus = []
         self.running = None         # the Vcpu currently inside emu_start
+        # Exact stops from another thread (stopper.py): installed once the
+        # process has threads (they cost every block), by the engine's
+        # thread before a run.
+        self.stopper = BlockStopper(self.handle)
+        self._stopper_wanted = False
         # One syscall hook per engine, handing the call to the running vCPU.
         self._hook_cb = _HOOK_INSN_CB(self._on_syscall)   # keep a reference: ctypes callback
         h = _ucpy.uc_hook_h()
@@ -254,12 +265,19 @@ class UnicornVm(base.Vm):
         self.vcpus.append(v)
         return v
 
+    def enable_preemption(self):
+        """The block stopper (stopper.py), installed at the next run."""
+        if self.stopper.slot is None:
+            self._stopper_wanted = True
+
     # -- hooks -------------------------------------------------------------------
     def _on_tlb_fill(self, uch, vaddr, access, entry, user_data):
         """An engine TLB miss on the page vaddr: identity-map it with what
         the mapping allows for this kind of access (x86: PROT_WRITE and
-        PROT_EXEC imply read). Data entries never carry exec, so stores
-        stay on the engine's fast path; a fetch entry carries no write."""
+        PROT_EXEC imply read). Data entries carry exec only for writable
+        and executable pages code was fetched from, so stores elsewhere
+        stay on the engine's fast path; a fetch entry carries write only
+        there."""
         prot = self.prot.lookup(vaddr)
         e = entry[0]
         if self._lenient:
@@ -267,19 +285,35 @@ class UnicornVm(base.Vm):
             e.perms = _PERM_RX
             return True
         if prot:
+            # A writable and executable page code was fetched from (a JIT's
+            # code) gets entries with all three rights: the engine then sends
+            # every store there through its self-modifying-code check. A
+            # store through an entry without exec clears the entry's check
+            # after the first store, and later stores to other translated
+            # code on the page left it stale (a JIT re-emitting its functions
+            # ran the old ones). Before the first fetch its stores stay fast
+            # (a JIT emitting into fresh pages, ~1 store per byte): that
+            # fetch misses the TLB and replaces every entry of the page.
             if access == _UC_MEM_FETCH:
                 if prot & 4:
                     e.paddr = vaddr
-                    e.perms = _PERM_RX
+                    if prot & 2:
+                        self.code_pages.add(vaddr & ~0xFFF)
+                        e.perms = _PERM_ALL
+                    else:
+                        e.perms = _PERM_RX
                     return True
             elif access == _UC_MEM_WRITE:
                 if prot & 2:
                     e.paddr = vaddr
-                    e.perms = _PERM_RW
+                    e.perms = _PERM_ALL if prot & 4 and (vaddr & ~0xFFF) in self.code_pages else _PERM_RW
                     return True
             else:
                 e.paddr = vaddr
-                e.perms = _PERM_RW if prot & 2 else _PERM_R
+                if prot & 2:
+                    e.perms = _PERM_ALL if prot & 4 and (vaddr & ~0xFFF) in self.code_pages else _PERM_RW
+                else:
+                    e.perms = _PERM_R
                 return True
         if vaddr == _UNTIL_PAGE and access == _UC_MEM_FETCH:
             # emu_start drops any code cached at its end address (run()'s
@@ -444,19 +478,20 @@ class UnicornVcpu(base.Vcpu):
         helper) although its store is done; resuming there runs a
         read-modify-write twice (`add [m], 1`, `lock cmpxchg`, `xchg`).
         Measured on a bare engine: 80% of such stops in an `add [m], 1`
-        loop re-ran it. So thread switching waits for the guest's next
-        system call (kick), and a stop from another thread is only a
-        fallback for guests that make none. With lxpack's patched library
-        (vm.fast) the engine checks for a stop only at block starts, an
-        instruction boundary, so that fallback is exact too."""
+        loop re-ran it. So another thread stops the guest at its next
+        system call or, exactly, at a block start (preempt(), stopper.py);
+        this stop is only the fallback where the block stopper is missing
+        (with lxpack's patched library, vm.fast, the engine checks for a
+        stop only at block starts, so even that fallback is exact)."""
         self._stop = True
         self.uc.emu_stop()
 
     def kick(self, grace=0.02):
         """Stop the guest soon, from another thread: softly, at the end of
         its next system call (exact); if it makes none within `grace`
-        seconds (a loop without syscalls), stop the engine the hard way
-        (not exact, see request_stop). grace=0: hard at once."""
+        seconds (a loop without syscalls), at its next block start (exact,
+        preempt()) or, before the process has the block stopper, the hard
+        way (not exact, see request_stop). grace=0: at once."""
         serial = self.runs
         task = self.task
         if task is not None:
@@ -466,8 +501,21 @@ class UnicornVcpu(base.Vcpu):
         if grace:
             import time
             time.sleep(grace)
-        if self.runs == serial and self.vm.running is self:
+        if self.runs == serial and self.vm.running is self and not self.preempt():
             self.request_stop()
+
+    def preempt(self):
+        """From another thread: stop this vCPU's guest code at its next
+        block start, exactly (stopper.py). False without a block stopper
+        (not enabled yet, or an engine whose hook record it cannot find).
+        A stop armed just as the run ends stops the next run at its first
+        block: a spurious but exact stop."""
+        vm = self.vm
+        if vm.stopper.slot is None:
+            return False
+        if vm.running is self:
+            vm.stopper.arm()
+        return True
 
     def syscall_insn_addr(self):
         """Address of the `syscall` instruction being served (to restart it,
@@ -498,6 +546,13 @@ class UnicornVcpu(base.Vcpu):
         vm._fault = None
         vm._denied = None
         vm._intr = None
+        stopper = vm.stopper
+        if vm._stopper_wanted:
+            vm._stopper_wanted = False
+            if stopper.install():
+                # Blocks translated so far have no call to the hooks.
+                self.uc.ctl_flush_tb()
+        stopper.disarm()              # armed for a run that has ended
         vm.running = self
         rip = self.get_reg("rip")
         try:
@@ -508,6 +563,8 @@ class UnicornVcpu(base.Vcpu):
         finally:
             vm.running = None
             self.runs += 1
+            if stopper.disarm():
+                self._stop = True
         if self._next_rip is not None:
             rip, self._next_rip = self._next_rip, None
             self.set_regs({"rip": rip})

@@ -106,10 +106,12 @@ class GuestMemory(object):
             # before: a JIT's mprotect around its writes needs no reliance on
             # the engine's self-modifying-code detection).
             self._drop_code(addr, end)
-        if lost or self.vm._holes_in(addr, end):
+        if lost or self.vm._holes_in(addr, end) or prot & 6 == 6:
             # A TLB entry may still grant what was taken away; granting more
             # needs nothing (a missing right is a TLB miss, refilled) unless
-            # a denied page's entry still points at a hole page.
+            # a denied page's entry still points at a hole page, or a page
+            # becomes writable and executable: a store entry made without
+            # exec would skip the self-modifying-code check (backend.py).
             self.flush_tlb()
 
     def covers(self, addr, size):
@@ -139,6 +141,9 @@ class GuestMemory(object):
             self._engine(self.uc.ctl_remove_cache, addr, end)
         except unicorn.UcError:
             pass
+        vm = self.vm
+        if vm.code_pages:
+            vm.code_pages = {p for p in vm.code_pages if not addr <= p < end}
 
     # -- slots --------------------------------------------------------------------------
     def _cover(self, addr, end):
