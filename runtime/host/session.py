@@ -39,6 +39,47 @@ def _proc_fields(pid):
     return raw[raw.rfind(b")") + 2:].split()
 
 
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True                                 # exists, not ours to signal
+    return True
+
+
+def _prune_dead_sessions(sub):
+    """Remove the directories of sessions none of whose processes lives
+    (a runtime killed by SIGKILL never removes its record): checked once,
+    when a new session starts."""
+    try:
+        names = os.listdir(sub)
+    except OSError:
+        return
+    for name in names:
+        d = os.path.join(sub, name)
+        try:
+            files = os.listdir(d)
+        except OSError:
+            continue
+        pids = [int(f.split(".")[0]) for f in files if f.split(".")[0].isdigit()]
+        root = name.split("-")[0]
+        if root.isdigit():
+            pids.append(int(root))
+        if any(_alive(p) for p in pids):
+            continue
+        for f in files:
+            try:
+                os.unlink(os.path.join(d, f))
+            except OSError:
+                pass
+        try:
+            os.rmdir(d)
+        except OSError:
+            pass
+
+
 class Session(object):
     """The session registry and the host's process facts."""
 
@@ -63,6 +104,7 @@ class Session(object):
                     raise LinuxError(E.EACCES)          # someone else's directory: never use it
             d = os.path.join(sub, "%d-%s" % (os.getpid(), binascii.hexlify(os.urandom(6)).decode()))
             self._dir = d
+            _prune_dead_sessions(sub)
         if create:
             try:
                 os.mkdir(d, 0o700)

@@ -40,6 +40,7 @@ from unicorn.unicorn_py3 import unicorn as _ucpy  # noqa: E402
 
 from lxpack.runtime.vmm import base  # noqa: E402
 from lxpack.runtime.vmm.unicorn.guestmem import GuestMemory  # noqa: E402
+from lxpack.runtime.vmm.unicorn.regbatch import RegBatch, WideBatch  # noqa: E402
 from lxpack.runtime.vmm.unicorn.stopper import BlockStopper  # noqa: E402
 
 # SAFETY: uclib is the loaded libunicorn with prototypes set by the binding;
@@ -111,30 +112,6 @@ _INTR_KIND = {0: "divide", 1: "debug", 3: "breakpoint", 4: "overflow", 5: "bound
               7: "device_na", 8: "divide", 13: "general_protection", 14: "page", 16: "fpu", 17: "alignment",
               19: "simd"}
 _FACTS = None      # cpu_facts() of the emulated CPU, found once per process
-
-
-class _RegBatch(object):
-    """Preallocated ctypes arrays for reading/writing a fixed register list."""
-
-    def __init__(self, ids):
-        n = len(ids)
-        self.n = n
-        self.ids = (ctypes.c_int * n)(*ids)
-        self.vals = (ctypes.c_uint64 * n)()
-        base_addr = ctypes.addressof(self.vals)
-        self.ptrs = (ctypes.c_void_p * n)(*[base_addr + 8 * i for i in range(n)])
-
-
-class _WideBatch(object):
-    """Like _RegBatch, with a zero-padded 16-byte little-endian slot per register."""
-
-    def __init__(self, ids):
-        n = len(ids)
-        self.n = n
-        self.ids = (ctypes.c_int * n)(*ids)
-        self.buf = (ctypes.c_ubyte * (16 * n))()
-        base_addr = ctypes.addressof(self.buf)
-        self.ptrs = (ctypes.c_void_p * n)(*[base_addr + 16 * i for i in range(n)])
 
 
 def _u(raw, off, size):
@@ -379,11 +356,11 @@ class UnicornVcpu(base.Vcpu):
         self.vm = vm
         self.uc = vm.uc
         self.handle = vm.handle
-        self._args = _RegBatch(_SYSCALL_IDS)
-        self._gprs = _RegBatch(_GPR_IDS)
-        self._set = _RegBatch(_GPR_IDS)           # ids rewritten per set_regs call
-        self._fpu = _WideBatch(_FPU_READ_IDS)
-        self._fpu_in = _WideBatch(_FPU_WRITE_IDS)
+        self._args = RegBatch(_SYSCALL_IDS)
+        self._gprs = RegBatch(_GPR_IDS)
+        self._set = RegBatch(_GPR_IDS)           # ids rewritten per set_regs call
+        self._fpu = WideBatch(_FPU_READ_IDS)
+        self._fpu_in = WideBatch(_FPU_WRITE_IDS)
         self._one = ctypes.c_uint64()
         self._one_ref = ctypes.byref(self._one)
         self._stop = False
